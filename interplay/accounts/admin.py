@@ -1,0 +1,112 @@
+"""Administrators manage staff here. Role and qualification changes go through services."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+
+from interplay.accounts import services
+from interplay.accounts.models import ClinicianProfile, Qualification, RoleAssignment, User
+from interplay.accounts.roles import Role
+from interplay.accounts.rules import qualification_problem
+from interplay.lib.errors import RuleViolation
+
+
+class RoleInline(admin.TabularInline):
+    model = RoleAssignment
+    fk_name = "user"
+    extra = 0
+    fields = ["role", "granted_at", "granted_by"]
+    readonly_fields = ["granted_at", "granted_by"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [RoleInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active"]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+        user = form.instance
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() and inline_form.instance.pk is None:
+                continue
+            role = Role(inline_form.cleaned_data.get("role") or inline_form.instance.role)
+            if inline_form in formset.deleted_forms:
+                services.revoke_role(actor=request.user, user=user, role=role)  # type: ignore[arg-type]
+            else:
+                services.grant_role(actor=request.user, user=user, role=role)  # type: ignore[arg-type]
+
+
+class QualificationFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        hours = self.instance.psychodynamic_supervised_hours or 0
+        for form in self.forms:
+            modality = form.cleaned_data.get("modality") if form.cleaned_data else None
+            if modality and not form.cleaned_data.get("DELETE"):
+                problem = qualification_problem(modality, hours)
+                if problem:
+                    form.add_error("modality", problem)
+
+
+class QualificationInline(admin.TabularInline):
+    model = Qualification
+    formset = QualificationFormSet
+    extra = 0
+    fields = ["modality", "granted_at", "granted_by"]
+    readonly_fields = ["granted_at", "granted_by"]
+
+
+class ClinicianProfileForm(forms.ModelForm):
+    class Meta:
+        model = ClinicianProfile
+        fields = [
+            "user",
+            "registration_body",
+            "registration_number",
+            "psychodynamic_supervised_hours",
+            "caseload_capacity",
+            "supervisor",
+        ]
+
+
+@admin.register(ClinicianProfile)
+class ClinicianProfileAdmin(admin.ModelAdmin):
+    form = ClinicianProfileForm
+    inlines = [QualificationInline]
+    list_display = ["user", "registration_body", "registration_number", "caseload_capacity"]
+    list_select_related = ["user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClinicianProfile]:
+        return super().get_queryset(request).select_related("user", "supervisor")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            services.save_clinician_profile(actor=request.user, profile=obj)  # type: ignore[arg-type]
+        except RuleViolation as error:
+            messages.error(request, str(error))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        profile = form.instance
+        for inline_form in formset.forms:
+            modality = (inline_form.cleaned_data or {}).get("modality")
+            if not modality:
+                continue
+            if inline_form in formset.deleted_forms:
+                services.revoke_qualification(
+                    actor=request.user,  # type: ignore[arg-type]
+                    profile=profile,
+                    modality=modality,
+                )
+            elif inline_form.instance.pk is None:
+                services.grant_qualification(
+                    actor=request.user,  # type: ignore[arg-type]
+                    profile=profile,
+                    modality=modality,
+                )

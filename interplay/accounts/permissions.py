@@ -1,0 +1,40 @@
+"""The role x action table, written once as data, and the checks that read it.
+
+Every app asks ``can(user, Action.X)``; no view or service tests roles by name. Object
+scoping (which referrals, which caseload) lives in each app's own permissions.py.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from interplay.accounts.roles import Role
+
+
+class Action(StrEnum):
+    VIEW_TRIAGE_QUEUE = "view_triage_queue"
+    VIEW_REFERRAL = "view_referral"
+    MANAGE_USERS = "manage_users"
+    GRANT_QUALIFICATION = "grant_qualification"
+    VIEW_AUDIT = "view_audit"
+    CONFIGURE_SERVICE = "configure_service"
+
+
+POLICY: dict[Action, frozenset[Role]] = {
+    Action.VIEW_TRIAGE_QUEUE: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.VIEW_REFERRAL: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
+    Action.GRANT_QUALIFICATION: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_AUDIT: frozenset({Role.ADMINISTRATOR}),
+    Action.CONFIGURE_SERVICE: frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def can(user: Any, action: Action) -> bool:
+    """Whether ``user`` holds a role that the table allows ``action`` for."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.has_role(*POLICY[action]))
+
+
+def roles_allowed(action: Action) -> frozenset[Role]:
+    return POLICY[action]

@@ -1,0 +1,17 @@
+"""Roles and modalities: the vocabularies that the role x action table is written in."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", "Administrator"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    SUPERVISOR = "supervisor", "Supervisor"
+    THERAPIST = "therapist", "Therapist"
+    TRIAGE = "triage", "Triage clinician"
+
+
+class Modality(models.TextChoices):
+    IPT = "ipt", "Interpersonal Psychotherapy (IPT)"
+    DIT = "dit", "Dynamic Interpersonal Therapy (DIT)"
+    GROUP_IPT = "group_ipt", "Group IPT"

@@ -1,0 +1,107 @@
+"""Changes to staff accounts. Each checks permission, runs in one transaction and audits."""
+
+from django.db import transaction
+
+from interplay.accounts.models import ClinicianProfile, Qualification, RoleAssignment, User
+from interplay.accounts.permissions import Action, can
+from interplay.accounts.roles import Role
+from interplay.accounts.rules import qualification_problem
+from interplay.audit.services import record
+from interplay.lib.errors import PermissionDenied, RuleViolation
+
+
+def _require(actor: User | None, action: Action) -> None:
+    # actor=None is the system itself (demo loader, management commands run by an operator).
+    if actor is not None and not can(actor, action):
+        raise PermissionDenied(f"{actor} may not {action}.")
+
+
+@transaction.atomic
+def grant_role(*, actor: User | None, user: User, role: Role) -> RoleAssignment:
+    """Give ``user`` a role. Administrators also get Django's admin flags, for /admin/."""
+    _require(actor, Action.MANAGE_USERS)
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, defaults={"granted_by": actor}
+    )
+    if role == Role.ADMINISTRATOR and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    if created:
+        record(actor=actor, action="role.granted", obj=user, detail={"role": role.value})
+    user.__dict__.pop("_roles_cache", None)
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(*, actor: User | None, user: User, role: Role) -> None:
+    """Take a role away; losing administrator also closes /admin/ to them."""
+    _require(actor, Action.MANAGE_USERS)
+    deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
+    if role == Role.ADMINISTRATOR:
+        user.is_staff = user.is_superuser = False
+        user.save(update_fields=["is_staff", "is_superuser"])
+    if deleted:
+        record(actor=actor, action="role.revoked", obj=user, detail={"role": role.value})
+    user.__dict__.pop("_roles_cache", None)
+
+
+@transaction.atomic
+def grant_qualification(
+    *, actor: User | None, profile: ClinicianProfile, modality: str
+) -> Qualification:
+    """Record that a clinician may deliver ``modality``, if the training rule allows it.
+
+    Raises RuleViolation for DIT without 150 supervised psychodynamic hours (DOMAIN.md 2.6).
+    """
+    _require(actor, Action.GRANT_QUALIFICATION)
+    problem = qualification_problem(modality, profile.psychodynamic_supervised_hours)
+    if problem:
+        raise RuleViolation(problem)
+    qualification, created = Qualification.objects.get_or_create(
+        profile=profile, modality=modality, defaults={"granted_by": actor}
+    )
+    if created:
+        record(
+            actor=actor,
+            action="qualification.granted",
+            obj=profile.user,
+            detail={"modality": modality},
+        )
+    return qualification
+
+
+@transaction.atomic
+def revoke_qualification(*, actor: User | None, profile: ClinicianProfile, modality: str) -> None:
+    """Withdraw a qualification; later issues stop new allocations for it."""
+    _require(actor, Action.GRANT_QUALIFICATION)
+    deleted, _ = Qualification.objects.filter(profile=profile, modality=modality).delete()
+    if deleted:
+        record(
+            actor=actor,
+            action="qualification.revoked",
+            obj=profile.user,
+            detail={"modality": modality},
+        )
+
+
+@transaction.atomic
+def save_clinician_profile(*, actor: User | None, profile: ClinicianProfile) -> ClinicianProfile:
+    """Save a profile, refusing a change of hours that would leave a DIT grant unsupported."""
+    _require(actor, Action.MANAGE_USERS)
+    if profile.pk:
+        for modality in profile.qualifications.values_list("modality", flat=True):
+            problem = qualification_problem(modality, profile.psychodynamic_supervised_hours)
+            if problem:
+                raise RuleViolation(problem)
+    profile.save()
+    record(
+        actor=actor,
+        action="clinician_profile.saved",
+        obj=profile.user,
+        detail={
+            "registration_body": profile.registration_body,
+            "caseload_capacity": profile.caseload_capacity,
+            "psychodynamic_supervised_hours": profile.psychodynamic_supervised_hours,
+        },
+    )
+    return profile

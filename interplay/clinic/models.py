@@ -1,0 +1,74 @@
+"""The service's own words and choices, editable by an administrator without a deploy."""
+
+from django.db import models
+
+DEFAULT_CRISIS_TEXT = """\
+This is not an emergency service. If you need help now:
+- If your life or someone else's life is at risk, call 999 or go to A&E.
+- Call NHS 111 and choose option 2 for your local mental health crisis service, at any time of day or night.
+- Call Samaritans free on 116 123, at any time.
+- Text SHOUT to 85258 for free, confidential text support.
+- If you are worried about how you are feeling, contact your GP."""
+
+DEFAULT_NEXT_STEPS = """\
+A member of our team will read your referral and contact you within 5 working days \
+to talk about what might help. If we cannot reach you, we will write to you."""
+
+DEFAULT_PRIVACY_NOTICE = """\
+We use what you tell us to assess and provide talking therapy. It is kept securely \
+and seen only by the staff involved in your care. We share it with your GP only if you \
+agree below, or where we must to keep you or someone else safe."""
+
+
+class ServiceSettings(models.Model):
+    """One row: the service's name and the texts its public pages show."""
+
+    name = models.CharField(max_length=120, default="Interplay Talking Therapies")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    crisis_text = models.TextField(
+        default=DEFAULT_CRISIS_TEXT,
+        help_text="Shown to anyone who says they are not safe, and after a risk disclosure.",
+    )
+    next_steps_text = models.TextField(default=DEFAULT_NEXT_STEPS)
+    privacy_notice = models.TextField(default=DEFAULT_PRIVACY_NOTICE)
+    minimum_referral_age = models.PositiveSmallIntegerField(
+        default=18, help_text="DOMAIN.md 6.1: services use 16, 17 years 9 months or 18."
+    )
+    area_postcode_prefixes = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Comma-separated postcode districts this service covers (e.g. 'LS1, LS2'). "
+        "Leave blank to accept every area.",
+    )
+    out_of_area_text = models.TextField(
+        default="Your postcode is outside the area we cover. Your GP can tell you about the "
+        "talking therapies service for where you live, or search the NHS website for "
+        "'NHS Talking Therapies'.",
+    )
+
+    class Meta:
+        verbose_name = "service settings"
+        verbose_name_plural = "service settings"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls) -> "ServiceSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def covers_postcode(self, postcode: str) -> bool:
+        prefixes = [p.strip().upper() for p in self.area_postcode_prefixes.split(",") if p.strip()]
+        if not prefixes:
+            return True
+        district = postcode.upper().split()[0] if postcode.strip() else ""
+        return district in prefixes
+
+    def crisis_lines(self) -> list[str]:
+        return [line.lstrip("- ").strip() for line in self.crisis_text.splitlines() if line.strip()]

@@ -1,0 +1,75 @@
+"""Synthetic people and referrals for the demo. Invented names; no real person.
+
+A fixed seed, so every `make demo` shows the same queue.
+"""
+
+import datetime as dt
+import random
+import uuid
+from typing import Any
+
+FIRST_NAMES = [
+    "Ada", "Bram", "Cleo", "Dev", "Esme", "Farid", "Greta", "Hugo", "Ines", "Jonah",
+    "Kit", "Lena", "Milo", "Nia", "Otto", "Priya", "Quinn", "Rosa", "Sami", "Tova",
+]
+LAST_NAMES = [
+    "Ashdown", "Brackley", "Corran", "Dunmore", "Elsworth", "Fenwick", "Garrow", "Hollis",
+    "Ingleby", "Jessop", "Kettering", "Linley", "Marchant", "Northey", "Oakes", "Pellow",
+]
+DIFFICULTIES = [
+    "Since my mum died in the spring I cannot stop crying and I have stopped seeing friends.",
+    "My partner and I argue every day about the same things and I feel hopeless about it.",
+    "I moved city for a new job and I feel completely alone. I barely sleep.",
+    "I became a parent six months ago and I feel like I have lost who I was.",
+    "I get very anxious around people and avoid going out. I feel low most days.",
+    "I retired last year and feel I have no purpose. My marriage is strained.",
+]
+TOWNS = [("Leeds", "LS6 2AB"), ("Bradford", "BD7 1DP"), ("Wakefield", "WF1 2EX"), ("York", "YO1 7HH")]
+
+
+def synthetic_referral(rng: random.Random, index: int, today: dt.date) -> dict[str, Any]:
+    """One invented referral: the details, both questionnaires and how long ago it came."""
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    town, postcode = rng.choice(TOWNS)
+    severity = rng.choice([0, 1, 1, 2, 2, 3])
+    phq9 = {n: min(3, max(0, severity + rng.choice([-1, 0, 0, 1]))) for n in range(1, 10)}
+    # Roughly one in six has thoughts of being better off dead (PHQ-9 item 9).
+    phq9[9] = rng.choice([1, 2]) if index % 6 == 0 else 0
+    gad7 = {n: min(3, max(0, severity + rng.choice([-1, 0, 1]))) for n in range(1, 8)}
+    age = rng.randint(19, 72)
+    details = {
+        "first_name": first,
+        "last_name": last,
+        "date_of_birth": dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28)),
+        "nhs_number": "",
+        "address_line_1": f"{rng.randint(1, 120)} Example Street",
+        "address_line_2": "",
+        "town": town,
+        "postcode": postcode,
+        "phone": f"+447700900{rng.randint(100, 999)}",
+        "email": f"{first.lower()}.{last.lower()}{index}@example.org",
+        "preferred_contact": rng.choice(["phone", "email", "text"]),
+        "may_leave_message": rng.random() < 0.7,
+        "available_times": rng.sample(["weekday_morning", "weekday_afternoon", "weekday_evening"], 2),
+        "interpreter_needed": False,
+        "interpreter_language": "",
+        "gp_practice": rng.choice(["Park Lane Surgery", "Riverside Medical Centre", "Hill Top Practice"]),
+        "gp_address": town,
+        "main_difficulties": rng.choice(DIFFICULTIES),
+        "duration": rng.choice(["under_3m", "3m_1y", "1y_2y"]),
+        "problem_areas": rng.sample(["low_mood", "anxiety", "conflict", "grief", "life_change", "loneliness"], 2),
+        "relationships_affected": "My partner and my closest friend.",
+        "hoped_change": "To feel like myself again and get on better with people.",
+        "substance_use": rng.choice(["none", "none", "some"]),
+        "substance_detail": "",
+        "other_services": "",
+        "consent_to_referral": True,
+        "consent_to_gp_contact": rng.random() < 0.8,
+    }
+    return {
+        "token": uuid.UUID(int=rng.getrandbits(128), version=4),
+        "details": details,
+        "phq9": phq9,
+        "gad7": gad7,
+        "days_ago": rng.randint(0, 70),
+    }

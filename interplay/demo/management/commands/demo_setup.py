@@ -1,0 +1,109 @@
+"""Prepare the demo: staff accounts with known passwords, and a queue of synthetic referrals.
+
+Safe to run at every start: accounts are updated in place (their password always taken
+from INTERPLAY_DEMO_PASSWORD, so the printed sign-ins work), referrals are added once.
+"""
+
+import datetime as dt
+import os
+import random
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from interplay.accounts import services as accounts
+from interplay.accounts.models import ClinicianProfile, User
+from interplay.accounts.roles import Modality, Role
+from interplay.clinic.models import ServiceSettings
+from interplay.demo.data import synthetic_referral
+from interplay.referrals.models import Referral
+from interplay.referrals.services import submit_self_referral
+
+DEFAULT_PASSWORD = "interplay-demo"
+REFERRAL_COUNT = 36
+SEED = 2026
+
+# username: (first, last, roles, clinician profile or None)
+STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
+    "admin": ("Alex", "Admin", [Role.ADMINISTRATOR], None),
+    "manager": ("Morgan", "Manager", [Role.SERVICE_MANAGER], None),
+    "supervisor": (
+        "Sam", "Supervisor", [Role.SUPERVISOR, Role.THERAPIST],
+        {"hours": 900, "capacity": 8, "modalities": [Modality.IPT, Modality.DIT, Modality.GROUP_IPT]},
+    ),
+    "therapist": (
+        "Taylor", "Therapist", [Role.THERAPIST],
+        {"hours": 40, "capacity": 16, "modalities": [Modality.IPT, Modality.GROUP_IPT]},
+    ),
+    "triage": ("Jordan", "Triage", [Role.TRIAGE], None),
+}
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the synthetic demo accounts and referrals."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not (settings.DEBUG or settings.DEMO):
+            raise CommandError("demo_setup runs only with DEBUG=1 or INTERPLAY_DEMO=1.")
+        password = os.environ.get("INTERPLAY_DEMO_PASSWORD", DEFAULT_PASSWORD)
+        with transaction.atomic():
+            ServiceSettings.load()
+            users = {name: self._staff(name, password, spec) for name, spec in STAFF.items()}
+            self._profiles(users)
+            added = self._referrals()
+        self.stdout.write(f"Demo ready: {added} referrals added, {Referral.objects.count()} in all.")
+        self.stdout.write("Sign in at /accounts/login/ as any of:")
+        for name, (_, _, roles, _) in STAFF.items():
+            labels = ", ".join(r.label for r in roles)
+            self.stdout.write(f"  {name:<11} password {password:<16} ({labels})")
+
+    def _staff(self, username: str, password: str, spec: tuple[Any, ...]) -> User:
+        first, last, roles, _ = spec
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"},
+        )
+        user.set_password(password)
+        user.is_active = True
+        user.save()
+        for role in roles:
+            accounts.grant_role(actor=None, user=user, role=role)
+        return user
+
+    def _profiles(self, users: dict[str, User]) -> None:
+        for username, (_, _, _, clinician) in STAFF.items():
+            if clinician is None:
+                continue
+            profile, _ = ClinicianProfile.objects.get_or_create(
+                user=users[username],
+                defaults={"registration_body": "bacp", "registration_number": f"DEMO-{username}"},
+            )
+            profile.psychodynamic_supervised_hours = clinician["hours"]
+            profile.caseload_capacity = clinician["capacity"]
+            profile.supervisor = users["supervisor"] if username != "supervisor" else None
+            accounts.save_clinician_profile(actor=None, profile=profile)
+            for modality in clinician["modalities"]:
+                accounts.grant_qualification(actor=None, profile=profile, modality=modality)
+
+    def _referrals(self) -> int:
+        rng = random.Random(SEED)
+        today = timezone.localdate()
+        added = 0
+        for index in range(REFERRAL_COUNT):
+            spec = synthetic_referral(rng, index, today)
+            referral, created = submit_self_referral(
+                submission_token=spec["token"],
+                details=spec["details"],
+                phq9=spec["phq9"],
+                gad7=spec["gad7"],
+            )
+            if created:
+                added += 1
+                received = timezone.now() - dt.timedelta(days=spec["days_ago"], hours=index % 9)
+                Referral.objects.filter(pk=referral.pk).update(
+                    received_at=received, acknowledgement_sent_at=received
+                )
+        return added

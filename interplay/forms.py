@@ -1,0 +1,77 @@
+"""Form rendering in the NHS.UK design system's markup, shared by every app.
+
+Each field renders through ``templates/forms/field.html`` (label, hint, the error message
+beside the field, the widget), and a form's errors through the error summary. The date
+input asks day, month and year in three boxes, as the design system's date pattern does,
+and keeps what was typed when the date is wrong.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.renderers import TemplatesSetting
+
+
+class NHSFormRenderer(TemplatesSetting):
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+class DateInputs(forms.MultiWidget):
+    """Day, month and year as three text boxes (NHS.UK date input)."""
+
+    template_name = "forms/widgets/date_inputs.html"
+    parts = ("day", "month", "year")
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = {
+            part: forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": f"bday-{part}"}
+            )
+            for part in self.parts
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.Field):
+    """A date from three boxes, with the design system's specific error messages."""
+
+    widget = DateInputs
+
+    def __init__(self, *, noun: str = "date", past: bool = False, **kwargs: Any) -> None:
+        self.noun = noun
+        self.past = past
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        parts = [str(v).strip() if v is not None else "" for v in (value or ["", "", ""])]
+        if not any(parts):
+            return None
+        missing = [name for name, part in zip(DateInputs.parts, parts, strict=True) if not part]
+        if missing:
+            raise ValidationError(
+                f"{self.noun.capitalize()} must include a {' and a '.join(missing)}",
+                code="incomplete",
+            )
+        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            raise ValidationError(
+                f"{self.noun.capitalize()} must be a real date, with a 4-digit year",
+                code="invalid",
+            )
+        day, month, year = (int(p) for p in parts)
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            raise ValidationError(
+                f"{self.noun.capitalize()} must be a real date", code="invalid"
+            ) from None
+        if self.past and date >= dt.date.today():
+            raise ValidationError(f"{self.noun.capitalize()} must be in the past", code="future")
+        return date

@@ -1,0 +1,54 @@
+"""Questionnaire responses: the answers as given, and the score computed from them."""
+
+import uuid
+
+from django.db import models
+from django.db.models import QuerySet
+
+
+class ResponseSource(models.TextChoices):
+    SELF_REFERRAL = "self_referral", "Self-referral form"
+    PORTAL = "portal", "Patient portal"
+    IN_SESSION = "in_session", "Entered in session"
+    PAPER = "paper", "Paper form"
+
+
+class ResponseQuerySet(QuerySet["QuestionnaireResponse"]):
+    def of(self, instrument_code: str) -> "ResponseQuerySet":
+        return self.filter(instrument_code=instrument_code)
+
+
+class QuestionnaireResponse(models.Model):
+    """One completion of one instrument. Keeps the instrument version it was answered on."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    instrument_code = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=16)
+    answers = models.JSONField(help_text="Item number (as text) to the value chosen.")
+    difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
+    total = models.PositiveSmallIntegerField(null=True, blank=True)
+    band = models.CharField(max_length=40)
+    complete = models.BooleanField()
+    at_caseness = models.BooleanField(default=False)
+    risk_flagged = models.BooleanField(default=False)
+    source = models.CharField(max_length=20, choices=ResponseSource.choices)
+    answered_at = models.DateTimeField()
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} {self.total if self.complete else 'incomplete'}"
+
+    def answer(self, item_number: int) -> int | None:
+        value = self.answers.get(str(item_number))
+        return int(value) if value is not None else None

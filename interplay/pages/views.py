@@ -1,0 +1,34 @@
+"""The front door and the health check."""
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from interplay.accounts.permissions import Action, can
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Public: the service's start page. Signed in: links to what this person can do."""
+    links = {
+        "triage_queue": can(request.user, Action.VIEW_TRIAGE_QUEUE),
+        "admin": can(request.user, Action.MANAGE_USERS),
+    }
+    return render(request, "pages/home.html", {"links": links})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with whether the database answers; 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:  # noqa: BLE001 - any failure means "not answering"
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)

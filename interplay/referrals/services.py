@@ -1,0 +1,105 @@
+"""Referral intake. Anyone may refer themselves, so there is no role check here."""
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interplay.audit.services import record
+from interplay.lib.ids import reference_code
+from interplay.measures.instruments import GAD7, PHQ9
+from interplay.measures.models import ResponseSource
+from interplay.measures.scoring import score
+from interplay.measures.services import store_response
+from interplay.referrals.models import Referral, RiskReason
+from interplay.referrals.tasks import send_referral_acknowledgement
+
+REFERRAL_FIELDS = frozenset(
+    f.name
+    for f in Referral._meta.get_fields()
+    if getattr(f, "editable", False) and f.name not in {"id", "status", "urgent", "risk_reasons"}
+)
+
+
+def submit_self_referral(
+    *,
+    actor: Any = None,
+    submission_token: uuid.UUID,
+    details: Mapping[str, Any],
+    phq9: Mapping[int, int | None],
+    gad7: Mapping[int, int | None],
+    phq9_difficulty: int | None = None,
+) -> tuple[Referral, bool]:
+    """Record a self-referral once, however often the same form is submitted.
+
+    Returns the referral and whether this call created it. Scores PHQ-9 and GAD-7; PHQ-9
+    item 9 above 0 marks the referral urgent (DOMAIN.md 4.1, 6.2). Queues the
+    acknowledgement email in the same transaction, so it exists only if the referral does.
+    """
+    existing = Referral.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            referral = _create(submission_token, details, phq9, gad7, phq9_difficulty, actor)
+    except IntegrityError:
+        # A concurrent submission of the same form won the race: answer with its referral.
+        return Referral.objects.get(submission_token=submission_token), False
+    return referral, True
+
+
+def _create(
+    token: uuid.UUID,
+    details: Mapping[str, Any],
+    phq9: Mapping[int, int | None],
+    gad7: Mapping[int, int | None],
+    phq9_difficulty: int | None,
+    actor: Any,
+) -> Referral:
+    unknown = set(details) - REFERRAL_FIELDS
+    if unknown:
+        raise ValueError(f"Not referral fields: {sorted(unknown)}")
+    risk = score(PHQ9, phq9).risk
+    referral = Referral.objects.create(
+        submission_token=token,
+        reference=_unused_reference(),
+        urgent=risk,
+        risk_reasons=[RiskReason.PHQ9_ITEM9.value] if risk else [],
+        **details,
+    )
+    now = timezone.now()
+    for instrument, answers, extra in ((PHQ9, phq9, phq9_difficulty), (GAD7, gad7, None)):
+        store_response(
+            instrument_code=instrument.code,
+            answers=answers,
+            difficulty=extra,
+            source=ResponseSource.SELF_REFERRAL,
+            answered_at=now,
+            referral=referral,
+        )
+    record(
+        actor=actor,
+        action="referral.submitted",
+        obj=referral,
+        detail={"urgent": referral.urgent, "risk_reasons": referral.risk_reasons},
+    )
+    if referral.email:
+        send_referral_acknowledgement.enqueue(str(referral.public_id))
+    return referral
+
+
+def _unused_reference() -> str:
+    # ~38 bits: a clash is rare enough that three tries is a bug report, not a loop.
+    for _ in range(3):
+        reference = reference_code()
+        if not Referral.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("Could not find an unused referral reference.")
+
+
+def view_referral(*, actor: Any, referral: Referral) -> Referral:
+    """Audit that ``actor`` opened this referral's full record."""
+    record(actor=actor, action="referral.viewed", obj=referral)
+    return referral

@@ -1,0 +1,24 @@
+"""The test suite's settings: the one settings module, with test-only environment defaults.
+
+pytest-django imports settings before any conftest runs, so the defaults a test run needs
+(a throwaway key, plain HTTP for the test client) are set here, then everything else comes
+from ``interplay.settings`` exactly as production reads it. DATABASE_URL still chooses
+SQLite or PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 40)
+os.environ.setdefault("INTERPLAY_HTTPS", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from interplay.settings import *  # noqa: E402,F403
+
+# Argon2 is deliberately slow; tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
