@@ -26,12 +26,10 @@ class DateInputs(forms.MultiWidget):
     parts = ("day", "month", "year")
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets = {
-            part: forms.TextInput(
-                attrs={"inputmode": "numeric", "autocomplete": f"bday-{part}"}
-            )
+        widgets = [
+            forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": f"bday-{part}"})
             for part in self.parts
-        }
+        ]
         super().__init__(widgets, attrs)
 
     def decompress(self, value: Any) -> list[Any]:

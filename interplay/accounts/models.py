@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import QuerySet
 
@@ -14,7 +14,6 @@ class User(AbstractUser):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
-    objects = UserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -15,4 +15,8 @@ class RequestContext:
     client_address: str | None = None
 
 
-current: ContextVar[RequestContext] = ContextVar("interplay_request", default=RequestContext())
+# RequestContext is a frozen dataclass, so sharing the default instance is safe.
+current: ContextVar[RequestContext] = ContextVar(
+    "interplay_request",
+    default=RequestContext(),  # noqa: B039
+)

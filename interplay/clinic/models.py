@@ -5,7 +5,7 @@ from django.db import models
 DEFAULT_CRISIS_TEXT = """\
 This is not an emergency service. If you need help now:
 - If your life or someone else's life is at risk, call 999 or go to A&E.
-- Call NHS 111 and choose option 2 for your local mental health crisis service, at any time of day or night.
+- Call NHS 111 and choose option 2 for mental health crisis support, day or night.
 - Call Samaritans free on 116 123, at any time.
 - Text SHOUT to 85258 for free, confidential text support.
 - If you are worried about how you are feeling, contact your GP."""

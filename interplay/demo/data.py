@@ -9,12 +9,44 @@ import uuid
 from typing import Any
 
 FIRST_NAMES = [
-    "Ada", "Bram", "Cleo", "Dev", "Esme", "Farid", "Greta", "Hugo", "Ines", "Jonah",
-    "Kit", "Lena", "Milo", "Nia", "Otto", "Priya", "Quinn", "Rosa", "Sami", "Tova",
+    "Ada",
+    "Bram",
+    "Cleo",
+    "Dev",
+    "Esme",
+    "Farid",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonah",
+    "Kit",
+    "Lena",
+    "Milo",
+    "Nia",
+    "Otto",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tova",
 ]
 LAST_NAMES = [
-    "Ashdown", "Brackley", "Corran", "Dunmore", "Elsworth", "Fenwick", "Garrow", "Hollis",
-    "Ingleby", "Jessop", "Kettering", "Linley", "Marchant", "Northey", "Oakes", "Pellow",
+    "Ashdown",
+    "Brackley",
+    "Corran",
+    "Dunmore",
+    "Elsworth",
+    "Fenwick",
+    "Garrow",
+    "Hollis",
+    "Ingleby",
+    "Jessop",
+    "Kettering",
+    "Linley",
+    "Marchant",
+    "Northey",
+    "Oakes",
+    "Pellow",
 ]
 DIFFICULTIES = [
     "Since my mum died in the spring I cannot stop crying and I have stopped seeing friends.",
@@ -24,7 +56,12 @@ DIFFICULTIES = [
     "I get very anxious around people and avoid going out. I feel low most days.",
     "I retired last year and feel I have no purpose. My marriage is strained.",
 ]
-TOWNS = [("Leeds", "LS6 2AB"), ("Bradford", "BD7 1DP"), ("Wakefield", "WF1 2EX"), ("York", "YO1 7HH")]
+TOWNS = [
+    ("Leeds", "LS6 2AB"),
+    ("Bradford", "BD7 1DP"),
+    ("Wakefield", "WF1 2EX"),
+    ("York", "YO1 7HH"),
+]
 
 
 def synthetic_referral(rng: random.Random, index: int, today: dt.date) -> dict[str, Any]:
@@ -50,14 +87,20 @@ def synthetic_referral(rng: random.Random, index: int, today: dt.date) -> dict[s
         "email": f"{first.lower()}.{last.lower()}{index}@example.org",
         "preferred_contact": rng.choice(["phone", "email", "text"]),
         "may_leave_message": rng.random() < 0.7,
-        "available_times": rng.sample(["weekday_morning", "weekday_afternoon", "weekday_evening"], 2),
+        "available_times": rng.sample(
+            ["weekday_morning", "weekday_afternoon", "weekday_evening"], 2
+        ),
         "interpreter_needed": False,
         "interpreter_language": "",
-        "gp_practice": rng.choice(["Park Lane Surgery", "Riverside Medical Centre", "Hill Top Practice"]),
+        "gp_practice": rng.choice(
+            ["Park Lane Surgery", "Riverside Medical Centre", "Hill Top Practice"]
+        ),
         "gp_address": town,
         "main_difficulties": rng.choice(DIFFICULTIES),
         "duration": rng.choice(["under_3m", "3m_1y", "1y_2y"]),
-        "problem_areas": rng.sample(["low_mood", "anxiety", "conflict", "grief", "life_change", "loneliness"], 2),
+        "problem_areas": rng.sample(
+            ["low_mood", "anxiety", "conflict", "grief", "life_change", "loneliness"], 2
+        ),
         "relationships_affected": "My partner and my closest friend.",
         "hoped_change": "To feel like myself again and get on better with people.",
         "substance_use": rng.choice(["none", "none", "some"]),

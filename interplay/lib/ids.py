@@ -8,5 +8,7 @@ REFERENCE_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 
 def reference_code(prefix: str = "IP", groups: int = 2, size: int = 4) -> str:
     """A reference like ``IP-7KMX-3QAD``: about 38 bits of randomness."""
-    parts = ["".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(size)) for _ in range(groups)]
+    parts = [
+        "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(size)) for _ in range(groups)
+    ]
     return "-".join([prefix, *parts])

@@ -64,7 +64,9 @@ PHQ9 = Instrument(
     code="phq9",
     version="1",
     name="PHQ-9",
-    stem="Over the last 2 weeks, how often have you been bothered by any of the following problems?",
+    stem=(
+        "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+    ),
     items=(
         Item(1, "Little interest or pleasure in doing things", "44250-9"),
         Item(2, "Feeling down, depressed, or hopeless", "44255-8"),
@@ -79,8 +81,7 @@ PHQ9 = Instrument(
         ),
         Item(
             7,
-            "Trouble concentrating on things, such as reading the newspaper or watching "
-            "television",
+            "Trouble concentrating on things, such as reading the newspaper or watching television",
             "44252-5",
         ),
         Item(

@@ -82,7 +82,9 @@ def _choice(label: str, choices: Any, message: str, **kwargs: Any) -> forms.Choi
     )
 
 
-def _text(label: str, required: str | None = None, width: int | None = None, **kw: Any) -> forms.CharField:
+def _text(
+    label: str, required: str | None = None, width: int | None = None, **kw: Any
+) -> forms.CharField:
     field = forms.CharField(
         label=label,
         required=required is not None,
@@ -128,17 +130,34 @@ QuestionnaireFields = type(
 
 SECTIONS: dict[str, list[str]] = {
     "About you": [
-        "first_name", "last_name", "date_of_birth", "nhs_number", "address_line_1",
-        "address_line_2", "town", "postcode",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "nhs_number",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "postcode",
     ],
     "How we contact you": [
-        "phone", "email", "preferred_contact", "may_leave_message", "available_times",
-        "interpreter_needed", "interpreter_language",
+        "phone",
+        "email",
+        "preferred_contact",
+        "may_leave_message",
+        "available_times",
+        "interpreter_needed",
+        "interpreter_language",
     ],
     "Your GP": ["gp_practice", "gp_address"],
     "What is happening for you": [
-        "main_difficulties", "duration", "problem_areas", "relationships_affected",
-        "hoped_change", "substance_use", "substance_detail", "other_services",
+        "main_difficulties",
+        "duration",
+        "problem_areas",
+        "relationships_affected",
+        "hoped_change",
+        "substance_use",
+        "substance_detail",
+        "other_services",
     ],
 }
 
@@ -176,7 +195,7 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
         "NHS number (optional)",
         width=10,
         max_length=14,
-        help_text="This is a 10-digit number, like 485 777 3456. You can find it in the NHS App "
+        help_text="This is a 10-digit number, like 943 476 5919. You can find it in the NHS App "
         "or on a letter from your GP. Leave it blank if you do not know it.",
     )
     nhs_number.widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
@@ -193,7 +212,7 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
             "invalid": "Enter a real postcode, like LS1 4AP",
         },
     )
-    postcode.input_width = 10  # type: ignore[attr-defined]
+    postcode.input_width = 10
     postcode.widget.attrs["autocomplete"] = "postal-code"
     phone = _text(
         "Phone number",
@@ -207,7 +226,9 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
         label="Email address (optional)",
         required=False,
         help_text="We will send a confirmation here. We never email anything about your health.",
-        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
     )
     email.widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
     preferred_contact = _choice(
@@ -296,7 +317,7 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
         value = nhs_number.normalise(self.cleaned_data["nhs_number"])
         if value and not nhs_number.is_valid(value):
             raise forms.ValidationError(
-                "Enter a valid NHS number. It is 10 digits, like 485 777 3456", code="invalid"
+                "Enter a valid NHS number. It is 10 digits, like 943 476 5919", code="invalid"
             )
         return value
 
@@ -306,7 +327,9 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
             number = phonenumbers.parse(raw, "GB")
         except phonenumbers.NumberParseException:
             number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+        # "Possible" (right length for its country), not "valid": numbering plans change
+        # faster than the library's metadata, and a person's real number must never be refused.
+        if number is None or not phonenumbers.is_possible_number(number):
             raise forms.ValidationError(
                 "Enter a phone number, like 07700 900 982 or 0113 496 0000", code="invalid"
             )
@@ -328,7 +351,9 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("preferred_contact") == ContactMethod.EMAIL and not data.get("email"):
-            self.add_error("email", "Enter your email address, or choose another way to contact you")
+            self.add_error(
+                "email", "Enter your email address, or choose another way to contact you"
+            )
         if data.get("interpreter_needed") == "yes" and not data.get("interpreter_language"):
             self.add_error("interpreter_language", "Enter the language you need an interpreter for")
         return data

@@ -29,7 +29,7 @@ NOT_ELIGIBLE_REASONS = ("age", "secondary-care", "area")
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """Step 1: the immediate safety question, before anything else is asked."""
-    form = SafetyForm(request.POST or None)
+    form = SafetyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["need_urgent_help"] == "yes":
             return redirect("referrals:urgent_help")
@@ -47,7 +47,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     """Step 2: age, specialist care and area. The answers travel on signed, not in a session."""
     service = ServiceSettings.load()
     form = EligibilityForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         minimum_age=service.minimum_referral_age,
         check_area=bool(service.area_postcode_prefixes.strip()),
     )
@@ -74,7 +74,7 @@ def not_eligible(request: HttpRequest, reason: str) -> HttpResponse:
 
 def _gate(value: str | None) -> dict[str, Any] | None:
     try:
-        return signing.loads(value or "", salt=GATE_SALT)  # type: ignore[no-any-return]
+        return signing.loads(value or "", salt=GATE_SALT)
     except signing.BadSignature:
         return None
 

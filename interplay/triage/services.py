@@ -16,8 +16,14 @@ def queue_for(user: Any) -> ReferralQuerySet:
         .in_queue_order()
         .with_scores()
         .only(
-            "public_id", "reference", "first_name", "last_name", "received_at", "urgent",
-            "risk_reasons", "status",
+            "public_id",
+            "reference",
+            "first_name",
+            "last_name",
+            "received_at",
+            "urgent",
+            "risk_reasons",
+            "status",
         )
     )
 

@@ -31,11 +31,19 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
     "admin": ("Alex", "Admin", [Role.ADMINISTRATOR], None),
     "manager": ("Morgan", "Manager", [Role.SERVICE_MANAGER], None),
     "supervisor": (
-        "Sam", "Supervisor", [Role.SUPERVISOR, Role.THERAPIST],
-        {"hours": 900, "capacity": 8, "modalities": [Modality.IPT, Modality.DIT, Modality.GROUP_IPT]},
+        "Sam",
+        "Supervisor",
+        [Role.SUPERVISOR, Role.THERAPIST],
+        {
+            "hours": 900,
+            "capacity": 8,
+            "modalities": [Modality.IPT, Modality.DIT, Modality.GROUP_IPT],
+        },
     ),
     "therapist": (
-        "Taylor", "Therapist", [Role.THERAPIST],
+        "Taylor",
+        "Therapist",
+        [Role.THERAPIST],
         {"hours": 40, "capacity": 16, "modalities": [Modality.IPT, Modality.GROUP_IPT]},
     ),
     "triage": ("Jordan", "Triage", [Role.TRIAGE], None),
@@ -54,7 +62,9 @@ class Command(BaseCommand):
             users = {name: self._staff(name, password, spec) for name, spec in STAFF.items()}
             self._profiles(users)
             added = self._referrals()
-        self.stdout.write(f"Demo ready: {added} referrals added, {Referral.objects.count()} in all.")
+        self.stdout.write(
+            f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
+        )
         self.stdout.write("Sign in at /accounts/login/ as any of:")
         for name, (_, _, roles, _) in STAFF.items():
             labels = ", ".join(r.label for r in roles)

@@ -1,0 +1,95 @@
+"""Every URL has a stated policy, and every persona meets exactly that policy.
+
+Walks the URL resolver: a new route without an entry here fails the suite.
+"""
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from interplay.accounts.permissions import POLICY as ROLE_POLICY
+from interplay.accounts.permissions import Action
+from interplay.test import BaseTestCase, make_referral
+
+# name: (kwargs for reverse, expectation). An expectation is an Action (anonymous: sign
+# in; roles the table allows: 200; other staff: 403) or (anonymous status, staff status).
+SAMPLE_REFERRAL = "referral"
+POLICY: dict[str, tuple[dict[str, Any], Any]] = {
+    "home": ({}, (200, 200)),
+    "healthz": ({}, (200, 200)),
+    "accounts:login": ({}, (200, 302)),
+    "accounts:logout": ({}, (405, 405)),
+    "accounts:password_reset": ({}, (200, 200)),
+    "accounts:password_reset_done": ({}, (200, 200)),
+    "accounts:password_reset_confirm": ({"uidb64": "MQ", "token": "x-y"}, (200, 200)),
+    "accounts:password_reset_complete": ({}, (200, 200)),
+    "referrals:start": ({}, (200, 200)),
+    "referrals:urgent_help": ({}, (200, 200)),
+    "referrals:eligibility": ({}, (200, 200)),
+    "referrals:not_eligible": ({"reason": "age"}, (200, 200)),
+    "referrals:details": ({}, (302, 302)),
+    "referrals:confirmation": ({"token": "forged"}, (404, 404)),
+    "referrals:detail": ({"public_id": SAMPLE_REFERRAL}, Action.VIEW_REFERRAL),
+    "triage:queue": ({}, Action.VIEW_TRIAGE_QUEUE),
+}
+ADMIN_NAMESPACE = "admin"
+
+
+def all_url_names(patterns: list[Any] | None = None, prefix: str = "") -> list[str]:
+    names = []
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            space = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names += all_url_names(entry.url_patterns, space)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.append(prefix + entry.name)
+    return names
+
+
+class UrlPolicyTests(BaseTestCase):
+    def test_every_route_has_a_policy(self) -> None:
+        missing = [
+            name
+            for name in all_url_names()
+            if name not in POLICY and not name.startswith(f"{ADMIN_NAMESPACE}:")
+        ]
+        self.assertEqual(missing, [], "Add these routes to POLICY in test_url_policy.py")
+
+    def test_every_persona_gets_what_the_policy_says(self) -> None:
+        referral = make_referral(email="")
+        personas = {
+            "therapist": self.therapist,
+            "supervisor": self.supervisor,
+            "triage": self.triage,
+            "manager": self.manager,
+            "admin": self.admin,
+            "outsider": self.outsider,
+        }
+        for name, (kwargs, expectation) in POLICY.items():
+            kwargs = {
+                k: referral.public_id if v == SAMPLE_REFERRAL else v for k, v in kwargs.items()
+            }
+            url = reverse(name, kwargs=kwargs)
+            self.client.logout()
+            expected_anonymous = 302 if isinstance(expectation, Action) else expectation[0]
+            got = self.client.get(url)
+            self.assertEqual(got.status_code, expected_anonymous, f"anonymous {name}")
+            if isinstance(expectation, Action) and expected_anonymous == 302:
+                self.assertIn(reverse("accounts:login"), got["Location"], name)
+            for label, user in personas.items():
+                self.sign_in(user)
+                if isinstance(expectation, Action):
+                    allowed = user.roles & {role.value for role in ROLE_POLICY[expectation]}
+                    expected = 200 if allowed else 403
+                else:
+                    expected = expectation[1]
+                status = self.client.get(url).status_code
+                self.assertEqual(status, expected, f"{label} {name}")
+
+    def test_only_administrators_open_the_admin(self) -> None:
+        index = reverse("admin:index")
+        for user in (self.therapist, self.supervisor, self.triage, self.manager):
+            self.sign_in(user)
+            self.assertEqual(self.client.get(index).status_code, 302, user)
+        self.sign_in(self.admin)
+        self.assertEqual(self.client.get(index).status_code, 200)
