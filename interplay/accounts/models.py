@@ -14,7 +14,6 @@ class User(AbstractUser):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
-
     class Meta:
         ordering = ["last_name", "first_name", "username"]
 
