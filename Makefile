@@ -61,7 +61,7 @@ format:
 	$(VENV)/bin/ruff check --fix .
 
 typecheck:
-	$(VENV)/bin/mypy interplay bench
+	$(VENV)/bin/mypy interplay $(wildcard bench)
 
 pytest:
 	$(VENV)/bin/pytest

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "interplay.clinic.context_processors.service",
+                "interplay.pages.context_processors.staff_links",
             ],
         },
     },

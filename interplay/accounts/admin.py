@@ -16,6 +16,12 @@ from interplay.accounts.rules import qualification_problem
 from interplay.lib.errors import RuleViolation
 
 
+def _saved_through_services(formset: Any) -> None:
+    # The services saved the rows (and audited them); the admin's own change message
+    # reads these lists, which formset.save() would otherwise have filled.
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 class RoleInline(admin.TabularInline):
     model = RoleAssignment
     fk_name = "user"
@@ -29,6 +35,9 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [RoleInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.save_user(actor=request.user, user=obj, changed=sorted(form.changed_data))  # type: ignore[arg-type]
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not RoleAssignment:
             return super().save_formset(request, form, formset, change)
@@ -41,6 +50,7 @@ class UserAdmin(DjangoUserAdmin):
                 services.revoke_role(actor=request.user, user=user, role=role)  # type: ignore[arg-type]
             else:
                 services.grant_role(actor=request.user, user=user, role=role)  # type: ignore[arg-type]
+        _saved_through_services(formset)
 
 
 class QualificationFormSet(BaseInlineFormSet):
@@ -110,3 +120,4 @@ class ClinicianProfileAdmin(admin.ModelAdmin):
                     profile=profile,
                     modality=modality,
                 )
+        _saved_through_services(formset)

@@ -17,6 +17,24 @@ def _require(actor: User | None, action: Action) -> None:
 
 
 @transaction.atomic
+def save_user(*, actor: User | None, user: User, changed: list[str]) -> User:
+    """Create or change a staff account; the audit row names the fields, not their values."""
+    _require(actor, Action.MANAGE_USERS)
+    created = user.pk is None
+    user.save()
+    fields = [name for name in changed if name not in {"password", "password1", "password2"}]
+    if "password" in changed or "password1" in changed:
+        fields.append("password")
+    record(
+        actor=actor,
+        action="user.created" if created else "user.changed",
+        obj=user,
+        detail={"fields": fields},
+    )
+    return user
+
+
+@transaction.atomic
 def grant_role(*, actor: User | None, user: User, role: Role) -> RoleAssignment:
     """Give ``user`` a role. Administrators also get Django's admin flags, for /admin/."""
     _require(actor, Action.MANAGE_USERS)

@@ -6,17 +6,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from interplay.accounts.permissions import Action, can
-
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Public: the service's start page. Signed in: links to what this person can do."""
-    links = {
-        "triage_queue": can(request.user, Action.VIEW_TRIAGE_QUEUE),
-        "admin": can(request.user, Action.MANAGE_USERS),
-    }
-    return render(request, "pages/home.html", {"links": links})
+    return render(request, "pages/home.html")
 
 
 @never_cache
