@@ -9,6 +9,7 @@ SQLite or PostgreSQL.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 40)
+os.environ.setdefault("INTERPLAY_ENCRYPTION_KEYS", "interplay-test-suite-key-never-for-real-use=")
 os.environ.setdefault("INTERPLAY_HTTPS", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from interplay.lib.dates import days_between
+from interplay.lib.encrypted import EncryptedTextField
 from interplay.lib.errors import RuleViolation
 
 
@@ -128,15 +129,15 @@ class Referral(models.Model):
     gp_practice = models.CharField(max_length=200)
     gp_address = models.CharField(max_length=300, blank=True)
 
-    # In their own words
-    main_difficulties = models.TextField()
+    # In their own words: free text is encrypted at rest (interplay.lib.encrypted)
+    main_difficulties = EncryptedTextField()
     duration = models.CharField(max_length=10, choices=Duration.choices)
     problem_areas = models.JSONField(default=list)
-    relationships_affected = models.TextField(blank=True)
-    hoped_change = models.TextField(blank=True)
+    relationships_affected = EncryptedTextField(blank=True)
+    hoped_change = EncryptedTextField(blank=True)
     substance_use = models.CharField(max_length=10, choices=SubstanceUse.choices)
-    substance_detail = models.TextField(blank=True)
-    other_services = models.TextField(blank=True)
+    substance_detail = EncryptedTextField(blank=True)
+    other_services = EncryptedTextField(blank=True)
 
     # Consent
     consent_to_referral = models.BooleanField()
