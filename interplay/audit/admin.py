@@ -7,10 +7,21 @@ from interplay.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the trail is evidence, so the admin can search it but never change it."""
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """Read-only: the trail is evidence, so the admin can search it but never change it.
 
-    list_display = ["at", "actor_label", "action", "object_type", "object_id", "client_address"]
+    The audit viewer at /audit/ filters it for administrators; this list is the fallback.
+    """
+
+    list_display = [
+        "sequence",
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "client_address",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_label", "object_id", "request_id"]
     date_hierarchy = "at"

@@ -1,11 +1,15 @@
 """Writing the audit trail. Every service calls ``record`` inside its own transaction."""
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
+from interplay.audit import chain
 from interplay.audit.context import current
-from interplay.audit.models import AuditEvent, public_key
+from interplay.audit.models import AuditEvent, ChainHead, public_key
 
 
 def record(
@@ -17,17 +21,112 @@ def record(
 ) -> AuditEvent:
     """Add one audit event for ``action`` by ``actor`` (None or anonymous for the public).
 
-    The request id and client address come from the request being served, if any.
+    The request id and client address come from the request being served, if any. The
+    event is numbered and chained under a lock on the chain head, held until the caller's
+    transaction ends: on PostgreSQL ``SELECT ... FOR UPDATE``; on SQLite every write
+    transaction already holds the database's one write lock (``BEGIN IMMEDIATE``).
     """
     context = current.get()
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if is_user else None,
         actor_label=actor.get_username() if is_user else "public",
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=public_key(obj) if obj is not None else "",
-        detail=detail or {},
+        # As the database will give it back (tuples become lists, keys strings), so the
+        # hash computed now is the hash recomputed later.
+        detail=json.loads(json.dumps(detail or {})),
         client_address=context.client_address,
         request_id=context.request_id,
     )
+    # No savepoint: an audit row that cannot be written must undo the caller's change.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
+        event.sequence, event.prev_hash, event.at = head.sequence + 1, head.hash, timezone.now()
+        event.hash = chain.digest(event.link())
+        event.save(force_insert=True)
+        head.sequence, head.hash = event.sequence, event.hash
+        head.save(update_fields=["sequence", "hash"])
+    return event
+
+
+def _locked_head() -> ChainHead:
+    try:
+        return ChainHead.objects.select_for_update().get(pk=ChainHead.ROW)
+    except ChainHead.DoesNotExist:
+        return _restored_head()
+
+
+def _restored_head() -> ChainHead:
+    """Put the head row back at the chain's last event (a test database flush removes it)."""
+    tail = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    sequence, hash_ = tail if tail is not None else (0, chain.GENESIS)
+    try:
+        with transaction.atomic():
+            ChainHead.objects.create(pk=ChainHead.ROW, sequence=sequence, hash=hash_)
+    except IntegrityError:
+        pass  # another writer put it back first; its row is the one to lock
+    return ChainHead.objects.select_for_update().get(pk=ChainHead.ROW)
+
+
+def chain_links(chunk_size: int = 2000) -> tuple[chain.Head | None, Iterator[chain.Link]]:
+    """The chain head and every event in sequence order, read as one snapshot.
+
+    The head is read in the same statement as the events (a subquery on every row), so
+    an event recorded while the trail is being read cannot look like a forgery.
+    """
+    head_row = ChainHead.objects.filter(pk=ChainHead.ROW)
+    before = head_row.first()
+    rows = (
+        AuditEvent.objects.in_chain_order()
+        .annotate(
+            head_sequence=models.Subquery(head_row.values("sequence")),
+            head_hash=models.Subquery(head_row.values("hash")),
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    first = next(rows, None)
+    if first is None:
+        # No events now: a head read before that which names events means they were removed.
+        return (before.as_head() if before else None), iter(())
+    sequence: int | None = getattr(first, "head_sequence", None)
+    hash_: str = getattr(first, "head_hash", None) or ""
+    return (chain.Head(sequence, hash_) if sequence is not None else None), _links(first, rows)
+
+
+def _links(first: AuditEvent, rest: Iterator[AuditEvent]) -> Iterator[chain.Link]:
+    yield first.link()
+    for event in rest:
+        yield event.link()
+
+
+def verify_trail() -> tuple[chain.Head | None, chain.Report]:
+    """Check the whole stored trail against its head; once there are events, a missing
+    head is itself a problem (it is what shows events removed from the end)."""
+    head, links = chain_links()
+    report = chain.verify(links, head)
+    if report.intact and head is None and report.count:
+        message = "The chain head is missing, so events removed from the end would not show."
+        return head, chain.Report(report.count, chain.Problem(chain.Fault.DELETED, message))
+    return head, report
+
+
+def view_events(
+    *,
+    actor: Any,
+    filters: dict[str, str] | None = None,
+    page: int = 0,
+    rejected: list[str] | None = None,
+) -> None:
+    """Audit one look at the audit trail itself: the filters used and the page, or the
+    names of the filters that were refused (what was typed there is not kept)."""
+    detail: dict[str, Any] = {"view": "events", "filters": filters or {}, "page": page}
+    if rejected:
+        detail["rejected"] = rejected
+    record(actor=actor, action="audit.viewed", detail=detail)
+
+
+def view_access(*, actor: Any, obj: models.Model, page: int) -> None:
+    """Audit one look at the list of who looked at ``obj``'s record."""
+    record(actor=actor, action="audit.viewed", obj=obj, detail={"view": "access", "page": page})

@@ -1,6 +1,13 @@
+import threading
+
+from django.db import connection, transaction
+from django.test import TransactionTestCase
 from django.urls import reverse
 
-from interplay.audit.models import AuditEvent
+from interplay.audit import chain
+from interplay.audit.context import RequestContext, current
+from interplay.audit.models import AuditEvent, ChainHead
+from interplay.audit.services import record, verify_trail
 from interplay.test import BaseTestCase, make_referral
 
 
@@ -33,3 +40,99 @@ class AuditContextTests(BaseTestCase):
         delete = reverse("admin:audit_auditevent_delete", args=[event.pk])
         self.assertEqual(self.client.post(delete, {"post": "yes"}).status_code, 403)
         self.assertTrue(AuditEvent.objects.filter(pk=event.pk).exists())
+
+
+class ChainTests(BaseTestCase):
+    """record() numbers and chains every event; the stored rows hash as they were written."""
+
+    def record_some(self, count: int) -> list[AuditEvent]:
+        return [
+            record(actor=self.triage, action="test.recorded", detail={"n": n}) for n in range(count)
+        ]
+
+    def test_events_are_numbered_without_gaps_and_each_names_the_one_before(self) -> None:
+        before = ChainHead.objects.get()
+        events = self.record_some(3)
+        self.assertEqual([e.sequence for e in events], [before.sequence + n for n in (1, 2, 3)])
+        self.assertEqual(events[0].prev_hash, before.hash)
+        self.assertEqual([e.prev_hash for e in events[1:]], [e.hash for e in events[:2]])
+        head = ChainHead.objects.get()
+        self.assertEqual((head.sequence, head.hash), (events[-1].sequence, events[-1].hash))
+
+    def test_the_hash_recomputed_from_the_stored_row_matches(self) -> None:
+        with_request = RequestContext("req-1", "2001:DB8::7")
+        token = current.set(with_request)
+        try:
+            event = record(
+                actor=self.admin,
+                action="test.recorded",
+                obj=self.triage,
+                detail={"roles": ("triage",), "b": 1, "a": {"z": None, "y": True}},
+            )
+        finally:
+            current.reset(token)
+        stored = AuditEvent.objects.get(pk=event.pk)
+        self.assertRegex(stored.hash, r"^[0-9a-f]{64}$")
+        self.assertEqual(chain.digest(stored.link()), stored.hash)
+        self.assertEqual(stored.detail["roles"], ["triage"])
+        self.assertEqual(stored.at, event.at)
+
+    def test_the_whole_trail_verifies(self) -> None:
+        self.record_some(5)
+        _, report = verify_trail()
+        self.assertTrue(report.intact, report.problem)
+        self.assertEqual(report.count, AuditEvent.objects.count())
+
+    def test_an_event_undone_with_its_change_leaves_no_gap(self) -> None:
+        first = self.record_some(1)[0]
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            record(actor=self.triage, action="test.undone")
+            raise RuntimeError("the change failed")
+        after = self.record_some(1)[0]
+        self.assertEqual(after.sequence, first.sequence + 1)
+        self.assertFalse(AuditEvent.objects.by_action("test.undone").exists())
+
+    def test_a_lost_head_is_put_back_at_the_last_event(self) -> None:
+        last = self.record_some(1)[0]
+        ChainHead.objects.all().delete()
+        event = self.record_some(1)[0]
+        self.assertEqual((event.sequence, event.prev_hash), (last.sequence + 1, last.hash))
+        self.assertTrue(verify_trail()[1].intact)
+
+    def test_a_stored_event_cannot_be_changed_or_deleted_through_the_model(self) -> None:
+        event = self.record_some(1)[0]
+        event.action = "test.changed"
+        with self.assertRaises(ValueError):
+            event.save()
+        with self.assertRaises(ValueError):
+            event.delete()
+        self.assertEqual(AuditEvent.objects.get(pk=event.pk).action, "test.recorded")
+
+
+class ConcurrentRecordTests(TransactionTestCase):
+    def test_simultaneous_writers_make_one_gapless_chain(self) -> None:
+        threads_count, each = 6, 5
+        errors: list[BaseException] = []
+        start = threading.Barrier(threads_count)
+
+        def write(n: int) -> None:
+            try:
+                start.wait()
+                for i in range(each):
+                    record(actor=None, action="test.concurrent", detail={"thread": n, "i": i})
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(threads_count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(errors, [])
+        sequences = list(AuditEvent.objects.in_chain_order().values_list("sequence", flat=True))
+        self.assertEqual(sequences, list(range(1, threads_count * each + 1)))
+        _, report = verify_trail()
+        self.assertTrue(report.intact, report.problem)
+        self.assertEqual(report.count, threads_count * each)
