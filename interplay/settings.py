@@ -1,13 +1,15 @@
 """Interplay's settings: one module, every deployment choice read from the environment.
 
 See README.md for the variables. Production (DEBUG off) refuses to start without a real
-SECRET_KEY: ``interplay.checks`` and ``interplay.wsgi`` both enforce it.
+SECRET_KEY and encryption key: ``interplay.checks`` and ``interplay.wsgi`` both enforce it.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 
+from interplay.lib.crypto import backup_keys_from_environment, encryption_keys_from_environment
 from interplay.lib.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +23,13 @@ DEMO_SECRET_KEY = "interplay-demo-key-not-for-production-use-0123456789abcdef"
 INSECURE_SECRET_KEYS = frozenset({"", DEMO_SECRET_KEY})
 SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY if DEBUG else "")
 
+# Encryption at rest (interplay.lib.crypto): Fernet keys held outside the database, newest
+# first. The demo key is published here, so the system check refuses it outside DEBUG.
+DEMO_ENCRYPTION_KEY = "interplay-demo-key-PUBLIC-never-for-real-00="
+ENCRYPTION_KEYS = encryption_keys_from_environment() or ([DEMO_ENCRYPTION_KEY] if DEBUG else [])
+# Backups are encrypted with INTERPLAY_BACKUP_KEY, else the newest encryption key.
+BACKUP_KEYS = backup_keys_from_environment() or ENCRYPTION_KEYS
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -33,6 +42,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "interplay.accounts",
     "interplay.audit",
     "interplay.clinic",
@@ -45,15 +58,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "interplay.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "interplay.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "interplay.urls"
@@ -101,6 +119,10 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -117,7 +139,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A session lasts a working day at most, and ends after IDLE_TIMEOUT_MINUTES without use.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+IDLE_TIMEOUT_SECONDS = 60 * env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)
+
+# Second factor (django-otp): required for every staff member, at the view boundary.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Interplay")
+DEMO_TOTP_SECRET = env_str("INTERPLAY_DEMO_TOTP_SECRET", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+
+# Lockout after repeated wrong passwords (django-axes), per username and address.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
@@ -190,6 +227,23 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
     "base-uri": ["'none'"],
     "object-src": ["'none'"],
+}
+
+# Browser features Interplay never uses are switched off for every page.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "fullscreen",
+        "autoplay",
+    )
 }
 
 # Rate limits (django-ratelimit), shared through the database cache.

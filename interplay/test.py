@@ -10,7 +10,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from django.core import mail
-from django.test import TestCase
+from django.test import Client, TestCase
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
@@ -107,6 +110,26 @@ def answers(values: Iterable[int]) -> dict[int, int | None]:
     return {n: v for n, v in enumerate(values, start=1)}
 
 
+def authenticator(user: User) -> TOTPDevice:
+    """The person's confirmed authenticator-app device, made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app")
+
+
+def current_code(user: User) -> str:
+    """What the person's authenticator app shows right now."""
+    device = authenticator(user)
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):0{device.digits}d}"
+
+
+def sign_in(client: Client, user: User, *, second_factor: bool = True) -> None:
+    client.force_login(user)
+    if second_factor:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+        session.save()
+
+
 class BaseTestCase(TestCase):
     """Every persona of the service, made once per test class."""
 
@@ -127,8 +150,9 @@ class BaseTestCase(TestCase):
         cls.admin = make_user("admin", Role.ADMINISTRATOR)
         mail.outbox = []
 
-    def sign_in(self, user: User) -> None:
-        self.client.force_login(user)
+    def sign_in(self, user: User, *, second_factor: bool = True) -> None:
+        """Sign in as ``user``, past the second factor unless told otherwise."""
+        sign_in(self.client, user, second_factor=second_factor)
 
     def only_email(self) -> mail.EmailMessage:
         self.assertEqual(len(mail.outbox), 1, [m.subject for m in mail.outbox])

@@ -1,18 +1,34 @@
 """Interplay's URLs: each app under its own prefix, each with its own app_name."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from interplay.pages import views as pages
 
-admin.site.site_header = "Interplay administration"
-admin.site.site_title = "Interplay"
+
+class InterplayAdminSite(OTPAdminSite):
+    """The admin opens only to a verified second factor, through Interplay's own sign-in."""
+
+    site_header = "Interplay administration"
+    site_title = "Interplay"
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return redirect_to_login(request.get_full_path())
+
+
+admin.site.__class__ = InterplayAdminSite
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
     path("accounts/", include("interplay.accounts.urls")),
     path("triage/", include("interplay.triage.urls")),
+    path("audit/", include("interplay.audit.urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,12 @@
 """Changes to staff accounts. Each checks permission, runs in one transaction and audits."""
 
 from django.db import transaction
+from django_otp import devices_for_user
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from interplay.accounts import two_factor
 from interplay.accounts.models import ClinicianProfile, Qualification, RoleAssignment, User
 from interplay.accounts.permissions import Action, can
 from interplay.accounts.roles import Role
@@ -123,3 +128,57 @@ def save_clinician_profile(*, actor: User | None, profile: ClinicianProfile) -> 
         },
     )
     return profile
+
+
+def confirm_authenticator(*, actor: User, device: TOTPDevice, token: str) -> list[str]:
+    """Confirm ``actor``'s new authenticator app with a code from it; returns backup codes.
+
+    Raises RuleViolation when the code is wrong. The check runs outside the confirming
+    transaction so that django-otp's count of failures survives the refusal.
+    """
+    if device.user_id != actor.pk or device.confirmed:
+        raise PermissionDenied("This is not your device to confirm.")
+    allowed, _ = device.verify_is_allowed()
+    if not allowed or not device.verify_token("".join(token.split())):
+        raise RuleViolation("That code is not right. Enter the 6-digit code the app shows now.")
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = two_factor.new_backup_codes(actor)
+        record(actor=actor, action="two_factor.enrolled", obj=actor)
+    return codes
+
+
+def verify_second_factor(*, actor: User, token: str) -> Device | None:
+    """Check a code from the person's authenticator app or one of their backup codes.
+
+    Returns the device that accepted it, or None. Every attempt is audited; django-otp
+    slows down repeated failures on each device.
+    """
+    token = "".join(token.split())
+    device: Device | None = None
+    with transaction.atomic():
+        for candidate in devices_for_user(actor, for_verify=True):
+            if candidate.verify_is_allowed()[0] and candidate.verify_token(token):
+                device = candidate
+                break
+    with transaction.atomic():
+        if device is None:
+            record(actor=actor, action="auth.second_factor_failed", obj=actor)
+        else:
+            kind = "backup_code" if isinstance(device, StaticDevice) else "authenticator"
+            record(
+                actor=actor,
+                action="auth.second_factor_verified",
+                obj=actor,
+                detail={"method": kind},
+            )
+    return device
+
+
+@transaction.atomic
+def regenerate_backup_codes(*, actor: User) -> list[str]:
+    """Give ``actor`` a fresh set of backup codes; the old ones stop working."""
+    codes = two_factor.new_backup_codes(actor)
+    record(actor=actor, action="two_factor.backup_codes_replaced", obj=actor)
+    return codes

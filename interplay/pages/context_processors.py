@@ -6,11 +6,13 @@ from interplay.accounts.permissions import Action, can
 
 
 def staff_links(request: HttpRequest) -> dict[str, Any]:
-    """Which staff pages the signed-in person's roles open, for the header."""
-    user = getattr(request, "user", None)
+    """Which staff pages the signed-in person's roles open, once past the second factor."""
+    user: Any = getattr(request, "user", None)
+    verified = bool(user is not None and getattr(user, "is_verified", lambda: False)())
     return {
         "staff_links": {
-            "triage_queue": can(user, Action.VIEW_TRIAGE_QUEUE),
-            "admin": can(user, Action.MANAGE_USERS),
+            "triage_queue": verified and can(user, Action.VIEW_TRIAGE_QUEUE),
+            "admin": verified and can(user, Action.MANAGE_USERS),
+            "audit": verified and can(user, Action.VIEW_AUDIT),
         }
     }

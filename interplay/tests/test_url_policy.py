@@ -19,6 +19,9 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "healthz": ({}, (200, 200)),
     "accounts:login": ({}, (200, 302)),
     "accounts:logout": ({}, (405, 405)),
+    "accounts:verify": ({}, (302, 302)),
+    "accounts:setup": ({}, (302, 302)),
+    "accounts:backup_codes": ({}, (302, 405)),
     "accounts:password_reset": ({}, (200, 200)),
     "accounts:password_reset_done": ({}, (200, 200)),
     "accounts:password_reset_confirm": ({"uidb64": "MQ", "token": "x-y"}, (200, 200)),
@@ -31,6 +34,8 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "referrals:confirmation": ({"token": "forged"}, (404, 404)),
     "referrals:detail": ({"public_id": SAMPLE_REFERRAL}, Action.VIEW_REFERRAL),
     "triage:queue": ({}, Action.VIEW_TRIAGE_QUEUE),
+    "audit:events": ({}, Action.VIEW_AUDIT),
+    "audit:referral_access": ({"public_id": SAMPLE_REFERRAL}, Action.VIEW_AUDIT),
 }
 ADMIN_NAMESPACE = "admin"
 
@@ -85,6 +90,18 @@ class UrlPolicyTests(BaseTestCase):
                     expected = expectation[1]
                 status = self.client.get(url).status_code
                 self.assertEqual(status, expected, f"{label} {name}")
+
+    def test_no_route_answers_trace_or_other_unexpected_methods(self) -> None:
+        referral = make_referral(email="")
+        self.sign_in(self.triage)
+        for name, (kwargs, _) in POLICY.items():
+            kwargs = {
+                k: referral.public_id if v == SAMPLE_REFERRAL else v for k, v in kwargs.items()
+            }
+            url = reverse(name, kwargs=kwargs)
+            for method in ("TRACE", "PUT", "PATCH", "DELETE"):
+                status = self.client.generic(method, url).status_code
+                self.assertIn(status, {302, 405}, f"{method} {name} answered {status}")
 
     def test_only_administrators_open_the_admin(self) -> None:
         index = reverse("admin:index")

@@ -8,11 +8,13 @@ from interplay.test import PASSWORD, BaseTestCase
 
 
 class SignInTests(BaseTestCase):
-    def test_staff_sign_in_and_it_is_audited(self) -> None:
+    def test_the_password_step_leads_to_the_second_factor_and_is_audited(self) -> None:
         response = self.client.post(
             reverse("accounts:login"), {"username": "triage", "password": PASSWORD}
         )
-        self.assertRedirects(response, reverse("home"))
+        self.assertRedirects(
+            response, reverse("accounts:verify") + "?next=%2F", fetch_redirect_response=False
+        )
         self.assertTrue(AuditEvent.objects.by_action("auth.signed_in").filter(actor=self.triage))
 
     def test_a_wrong_password_is_explained_beside_the_form_and_audited(self) -> None:

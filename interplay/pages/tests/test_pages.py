@@ -38,3 +38,5 @@ class HomeTests(BaseTestCase):
         self.assertNotIn("unsafe-inline", policy)
         self.assertEqual(response["X-Frame-Options"], "DENY")
         self.assertEqual(response["Referrer-Policy"], "same-origin")
+        self.assertIn("camera=()", response["Permissions-Policy"])
+        self.assertIn("geolocation=()", response["Permissions-Policy"])

@@ -1,10 +1,12 @@
 """The self-referral journey in a real browser, then the triage clinician finding it."""
 
+import base64
 import datetime as dt
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_otp.oath import totp
 
 from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
@@ -19,6 +21,13 @@ GAD7_ANSWERS = ["More than half the days"] * 7
 
 def answer(page: Any, question: str, option: str) -> None:
     page.get_by_role("group", name=question, exact=True).get_by_label(option, exact=True).check()
+
+
+def code_from_app(secret: str) -> str:
+    """What an authenticator app shows for the typed-in secret (RFC 6238)."""
+    raw = secret.replace(" ", "")
+    key = base64.b32decode(raw + "=" * (-len(raw) % 8))
+    return f"{totp(key):06d}"
 
 
 def fill_referral(page: Any) -> None:
@@ -119,6 +128,14 @@ def test_a_person_refers_themselves_and_triage_finds_them_first(page: Any) -> No
     page.get_by_label("Username").fill("triage")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # First sign-in: set up the authenticator app, as a new member of staff would.
+    page.get_by_role("heading", name="Set up your authenticator app").wait_for()
+    assert_accessible(page, "authenticator set-up")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Security code").fill(code_from_app(secret))
+    page.get_by_role("button", name="Confirm and continue").click()
+    assert len(page.get_by_test_id("backup-codes").locator("li").all()) == 10
+    page.get_by_role("link", name="I have kept my codes, continue").click()
     page.get_by_role("heading", name="Triage queue").wait_for()
     first_row = page.get_by_test_id("triage-queue").locator("tbody tr").first
     assert reference in first_row.inner_text()

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
 from interplay.clinic.models import ServiceSettings
 from interplay.demo.data import synthetic_referral
+from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 
@@ -69,6 +71,13 @@ class Command(BaseCommand):
         for name, (_, _, roles, _) in STAFF.items():
             labels = ", ".join(r.label for r in roles)
             self.stdout.write(f"  {name:<11} password {password:<16} ({labels})")
+        self.stdout.write(
+            "Second factor for every demo account: add this key to an authenticator app\n"
+            f"  {demo_secret()}\n"
+            "  or type the current code, which this prints at any time:\n"
+            "  DEBUG=1 .venv/bin/python manage.py demo_code"
+            f"  (now {current_demo_code()})"
+        )
 
     def _staff(self, username: str, password: str, spec: tuple[Any, ...]) -> User:
         first, last, roles, _ = spec
@@ -81,6 +90,10 @@ class Command(BaseCommand):
         user.save()
         for role in roles:
             accounts.grant_role(actor=None, user=user, role=role)
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(
+            user=user, name="Demo authenticator", key=demo_key_hex(), confirmed=True
+        )
         return user
 
     def _profiles(self, users: dict[str, User]) -> None:

@@ -1,0 +1,35 @@
+"""Sign staff out after a spell without activity (ASVS session timeouts)."""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+LAST_SEEN = "interplay_last_seen"
+# Write the session at most this often: an idle clock does not need a write per request.
+TOUCH_EVERY_SECONDS = 60
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN)
+            if last_seen is not None and now - last_seen > settings.IDLE_TIMEOUT_SECONDS:
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were signed out after {settings.IDLE_TIMEOUT_SECONDS // 60} minutes "
+                    "without activity. Sign in again to carry on.",
+                )
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen > TOUCH_EVERY_SECONDS:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)

@@ -1,0 +1,51 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+
+from interplay.accounts.models import User
+from interplay.demo.totp import current_demo_code
+from interplay.referrals.models import Referral
+
+
+@override_settings(DEMO=True)
+class DemoSetupTests(TestCase):
+    def run_setup(self, password: str = "demo-password-1") -> str:
+        out = StringIO()
+        with self.settings(DEMO_TOTP_SECRET="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"):
+            import os
+
+            os.environ["INTERPLAY_DEMO_PASSWORD"] = password
+            try:
+                call_command("demo_setup", stdout=out)
+            finally:
+                del os.environ["INTERPLAY_DEMO_PASSWORD"]
+        return out.getvalue()
+
+    def test_it_prints_working_sign_ins_and_the_second_factor(self) -> None:
+        output = self.run_setup()
+        for name in ("admin", "manager", "supervisor", "therapist", "triage"):
+            self.assertIn(name, output)
+            self.assertTrue(User.objects.get(username=name).check_password("demo-password-1"))
+        self.assertIn("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", output)
+        self.assertEqual(Referral.objects.count(), 36)
+        self.assertTrue(Referral.objects.filter(urgent=True).exists())
+
+    def test_every_start_takes_the_password_again_and_adds_no_duplicates(self) -> None:
+        self.run_setup("first-password-1")
+        self.run_setup("second-password-2")
+        self.assertTrue(User.objects.get(username="triage").check_password("second-password-2"))
+        self.assertEqual(Referral.objects.count(), 36)
+
+    def test_the_printed_code_opens_the_demo_accounts(self) -> None:
+        self.run_setup()
+        self.client.force_login(User.objects.get(username="triage"))
+        response = self.client.post("/accounts/verify/", {"code": current_demo_code()})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.client.get("/triage/").status_code, 200)
+
+    def test_it_refuses_outside_demo_mode(self) -> None:
+        from django.core.management.base import CommandError
+
+        with self.settings(DEMO=False, DEBUG=False), self.assertRaises(CommandError):
+            call_command("demo_setup", stdout=StringIO())
