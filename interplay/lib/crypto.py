@@ -122,6 +122,22 @@ def decrypt_text(token: str, *, what: str = "a stored value") -> str:
         ) from None
 
 
+def encrypt_bytes(value: bytes) -> str:
+    """A Fernet token (ASCII) for ``value`` under the newest of settings.ENCRYPTION_KEYS."""
+    return fernet(settings.ENCRYPTION_KEYS).encrypt(value).decode("ascii")
+
+
+def decrypt_bytes(token: str, *, what: str = "a stored value") -> bytes:
+    """The bytes inside ``token``; DecryptionError (naming ``what``, not the data) if none."""
+    try:
+        return fernet(settings.ENCRYPTION_KEYS).decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeError):
+        raise DecryptionError(
+            f"{what} cannot be decrypted with any configured key: is the key that wrote it "
+            "missing from INTERPLAY_ENCRYPTION_KEYS (or the key file)?"
+        ) from None
+
+
 # Streams (backups) --------------------------------------------------------------------
 #
 # A backup file is MAGIC, then records: a 4-byte big-endian length and a Fernet token.

@@ -1,7 +1,8 @@
 """Model fields whose values the database only ever sees as Fernet tokens.
 
 ``EncryptedTextField`` and ``EncryptedCharField`` behave as their plain counterparts in
-Python, forms and templates; the column holds a token made with the newest of
+Python, forms and templates, ``EncryptedBinaryField`` as a BinaryField (bytes, for stored
+documents such as letters' PDFs); the column holds a token made with the newest of
 settings.ENCRYPTION_KEYS (see interplay.lib.crypto). The database cannot compare what it
 cannot read, so no lookup but ``isnull`` is allowed (a filter would silently match
 nothing); ordering by one of these fields orders by ciphertext. Knows no app.
@@ -15,14 +16,16 @@ from django.core import checks
 from django.db import models, transaction
 from django.db.models import Lookup, Transform
 
-from interplay.lib.crypto import decrypt_text, encrypt_text
+from interplay.lib.crypto import decrypt_bytes, decrypt_text, encrypt_bytes, encrypt_text
 
 if TYPE_CHECKING:  # the stubs' fields are generic; Django's own are not subscriptable
     _Field = models.Field[Any, Any]
     _TextField = models.TextField[Any, Any]
     _CharField = models.CharField[Any, Any]
+    _BinaryField = models.BinaryField[Any, Any]
 else:
     _Field, _TextField, _CharField = models.Field, models.TextField, models.CharField
+    _BinaryField = models.BinaryField
 
 
 class EncryptedMixin(_Field):
@@ -67,6 +70,17 @@ class EncryptedTextField(EncryptedMixin, _TextField):
 
 class EncryptedCharField(EncryptedMixin, _CharField):
     """A CharField stored encrypted; max_length limits the text, not the stored token."""
+
+
+class EncryptedBinaryField(EncryptedMixin, _BinaryField):
+    """A BinaryField stored encrypted: the column holds the token as text, not a blob."""
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        # Not BinaryField's own: that wraps the bytes for the driver as a database blob.
+        return None if value is None else encrypt_bytes(bytes(value))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else decrypt_bytes(value, what=self.label())
 
 
 def encrypted_fields() -> Iterator[tuple[type[models.Model], list[str]]]:

@@ -20,7 +20,11 @@ from interplay.lib.crypto import (
     read_key_file,
     write_encrypted_stream,
 )
-from interplay.lib.encrypted import EncryptedCharField, EncryptedTextField
+from interplay.lib.encrypted import (
+    EncryptedBinaryField,
+    EncryptedCharField,
+    EncryptedTextField,
+)
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -104,6 +108,19 @@ def test_any_text_or_char_field_can_be_encrypted() -> None:
     assert field.from_db_value(token, None, connection) == "Sam"
     assert field.get_db_prep_save(None, connection) is None
     assert field.db_type(connection) == EncryptedTextField().db_type(connection)
+
+
+def test_bytes_such_as_a_pdf_can_be_encrypted_as_text() -> None:
+    field = EncryptedBinaryField()
+    field.set_attributes_from_name("pdf")
+    document = b"%PDF-1.7\n\x00\xff binary"
+    token = field.get_db_prep_save(memoryview(document), connection)
+    assert isinstance(token, str) and token.startswith("gAAAAA") and "PDF" not in token
+    assert field.from_db_value(token, None, connection) == document
+    assert field.get_db_prep_save(None, connection) is None
+    assert field.db_type(connection) == EncryptedTextField().db_type(connection)
+    with override_settings(ENCRYPTION_KEYS=[STRANGER_KEY]), pytest.raises(DecryptionError):
+        field.from_db_value(token, None, connection)
 
 
 def test_an_encrypted_field_cannot_be_unique_or_indexed() -> None:
