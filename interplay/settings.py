@@ -50,8 +50,10 @@ INSTALLED_APPS = [
     "interplay.audit",
     "interplay.clinic",
     "interplay.measures",
+    "interplay.patients",
     "interplay.referrals",
     "interplay.triage",
+    "interplay.letters",
     "interplay.pages",
     "interplay.demo",
 ]

@@ -18,6 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Role
+from interplay.letters.models import Letter
+from interplay.letters.services import produce_letter
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 
@@ -104,6 +106,25 @@ def make_referral(
         Referral.objects.filter(pk=referral.pk).update(received_at=received_at)
         referral.refresh_from_db()
     return referral
+
+
+def make_letter(
+    *, referral: Referral | None = None, actor: User | None = None, **overrides: Any
+) -> Letter:
+    """A triage offer letter to the referral's patient, not emailed unless told otherwise."""
+    referral = referral or make_referral(email="")
+    details: dict[str, Any] = {
+        "kind": "triage_offer",
+        "recipient_role": "patient",
+        "recipient_name": referral.full_name,
+        "recipient_address": "1 Example Street\nLeeds\nLS6 2AB",
+        "recipient_email": "",
+        "subject": "Your referral: our offer of therapy",
+        "body": "We talked on the phone on Monday about how you have been since your loss.",
+        "context": {"offer": "Interpersonal Psychotherapy (IPT), up to 16 weekly sessions"},
+    }
+    details.update(overrides)
+    return produce_letter(actor=actor, referral=referral, **details)
 
 
 def answers(values: Iterable[int]) -> dict[int, int | None]:
@@ -200,3 +221,16 @@ def referral_form_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def give_hours(user: User, *spans: tuple[int, str, str]) -> None:
+    """Working hours for a clinician: (weekday, "09:00", "17:00") tuples."""
+    from interplay.accounts.models import WorkingHours
+
+    for weekday, start, end in spans:
+        WorkingHours.objects.create(profile=user.clinician, weekday=weekday, start=start, end=end)
+
+
+def qualify(user: User, *modalities: str) -> None:
+    for modality in modalities:
+        accounts.grant_qualification(actor=None, profile=user.clinician, modality=modality)

@@ -28,7 +28,9 @@ urlpatterns = [
     path("healthz", pages.healthz, name="healthz"),
     path("accounts/", include("interplay.accounts.urls")),
     path("triage/", include("interplay.triage.urls")),
+    path("waiting-list/", include("interplay.triage.waiting_urls")),
     path("audit/", include("interplay.audit.urls")),
+    path("letters/", include("interplay.letters.urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,10 @@ from interplay.accounts.roles import Role
 class Action(StrEnum):
     VIEW_TRIAGE_QUEUE = "view_triage_queue"
     VIEW_REFERRAL = "view_referral"
+    VIEW_LETTER = "view_letter"
+    TRIAGE_REFERRAL = "triage_referral"
+    VIEW_WAITING_LIST = "view_waiting_list"
+    ALLOCATE = "allocate"
     MANAGE_USERS = "manage_users"
     GRANT_QUALIFICATION = "grant_qualification"
     VIEW_AUDIT = "view_audit"
@@ -22,6 +26,10 @@ class Action(StrEnum):
 POLICY: dict[Action, frozenset[Role]] = {
     Action.VIEW_TRIAGE_QUEUE: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
     Action.VIEW_REFERRAL: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.VIEW_LETTER: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.TRIAGE_REFERRAL: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.VIEW_WAITING_LIST: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.ALLOCATE: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
     Action.GRANT_QUALIFICATION: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_AUDIT: frozenset({Role.ADMINISTRATOR}),

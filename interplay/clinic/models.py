@@ -41,6 +41,18 @@ class ServiceSettings(models.Model):
         help_text="Comma-separated postcode districts this service covers (e.g. 'LS1, LS2'). "
         "Leave blank to accept every area.",
     )
+    wait_boundary_inclusive = models.BooleanField(
+        default=True,
+        help_text="Whether a wait of exactly 6 (or 18) weeks counts as within the standard "
+        "(DOMAIN.md 5.6: unverified in the sources).",
+    )
+    breach_warning_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Warn this many days before a waiting-time standard is missed."
+    )
+    contact_attempts_before_letter = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="Failed attempts in a row before a 'we could not reach you' letter is sent.",
+    )
     out_of_area_text = models.TextField(
         default="Your postcode is outside the area we cover. Your GP can tell you about the "
         "talking therapies service for where you live, or search the NHS website for "

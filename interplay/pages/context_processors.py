@@ -12,6 +12,7 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
     return {
         "staff_links": {
             "triage_queue": verified and can(user, Action.VIEW_TRIAGE_QUEUE),
+            "waiting_list": verified and can(user, Action.VIEW_WAITING_LIST),
             "admin": verified and can(user, Action.MANAGE_USERS),
             "audit": verified and can(user, Action.VIEW_AUDIT),
         }

@@ -107,6 +107,14 @@ class Referral(models.Model):
         max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
     )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text="The person's record; found or made when the referral arrives.",
+    )
     urgent = models.BooleanField(default=False)
     risk_reasons = models.JSONField(default=list, blank=True)
 

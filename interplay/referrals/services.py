@@ -13,13 +13,15 @@ from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import ResponseSource
 from interplay.measures.scoring import score
 from interplay.measures.services import store_response
+from interplay.patients.services import record_for
 from interplay.referrals.models import Referral, RiskReason
 from interplay.referrals.tasks import send_referral_acknowledgement
 
 REFERRAL_FIELDS = frozenset(
     f.name
     for f in Referral._meta.get_fields()
-    if getattr(f, "editable", False) and f.name not in {"id", "status", "urgent", "risk_reasons"}
+    if getattr(f, "editable", False)
+    and f.name not in {"id", "status", "urgent", "risk_reasons", "patient"}
 )
 
 
@@ -62,7 +64,9 @@ def _create(
     if unknown:
         raise ValueError(f"Not referral fields: {sorted(unknown)}")
     risk = score(PHQ9, phq9).risk
+    patient, returning = record_for(details)
     referral = Referral.objects.create(
+        patient=patient,
         submission_token=token,
         reference=_unused_reference(),
         urgent=risk,
@@ -83,7 +87,11 @@ def _create(
         actor=actor,
         action="referral.submitted",
         obj=referral,
-        detail={"urgent": referral.urgent, "risk_reasons": referral.risk_reasons},
+        detail={
+            "urgent": referral.urgent,
+            "risk_reasons": referral.risk_reasons,
+            "returning_patient": returning,
+        },
     )
     if referral.email:
         send_referral_acknowledgement.enqueue(str(referral.public_id))

@@ -9,11 +9,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from interplay.accounts.permissions import POLICY as ROLE_POLICY
 from interplay.accounts.permissions import Action
-from interplay.test import BaseTestCase, make_referral
+from interplay.test import BaseTestCase, make_letter, make_referral
 
 # name: (kwargs for reverse, expectation). An expectation is an Action (anonymous: sign
 # in; roles the table allows: 200; other staff: 403) or (anonymous status, staff status).
 SAMPLE_REFERRAL = "referral"
+SAMPLE_LETTER = "letter"
 POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "home": ({}, (200, 200)),
     "healthz": ({}, (200, 200)),
@@ -36,6 +37,16 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "triage:queue": ({}, Action.VIEW_TRIAGE_QUEUE),
     "audit:events": ({}, Action.VIEW_AUDIT),
     "audit:referral_access": ({"public_id": SAMPLE_REFERRAL}, Action.VIEW_AUDIT),
+    "letters:pdf": ({"public_id": SAMPLE_LETTER}, Action.VIEW_LETTER),
+    "triage:referral": ({"public_id": SAMPLE_REFERRAL}, Action.TRIAGE_REFERRAL),
+    "triage:assessment": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
+    "triage:contact": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
+    "triage:decision": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
+    "triage:withdraw": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
+    "triage:allocate": ({"public_id": SAMPLE_REFERRAL}, Action.ALLOCATE),
+    "triage:capacity": ({}, Action.ALLOCATE),
+    "waiting_list:index": ({}, Action.VIEW_WAITING_LIST),
+    "waiting_list:modality": ({"modality": "ipt"}, Action.VIEW_WAITING_LIST),
 }
 ADMIN_NAMESPACE = "admin"
 
@@ -62,6 +73,7 @@ class UrlPolicyTests(BaseTestCase):
 
     def test_every_persona_gets_what_the_policy_says(self) -> None:
         referral = make_referral(email="")
+        samples = {SAMPLE_REFERRAL: referral.public_id, SAMPLE_LETTER: make_letter().public_id}
         personas = {
             "therapist": self.therapist,
             "supervisor": self.supervisor,
@@ -71,9 +83,7 @@ class UrlPolicyTests(BaseTestCase):
             "outsider": self.outsider,
         }
         for name, (kwargs, expectation) in POLICY.items():
-            kwargs = {
-                k: referral.public_id if v == SAMPLE_REFERRAL else v for k, v in kwargs.items()
-            }
+            kwargs = {k: samples.get(v, v) for k, v in kwargs.items()}
             url = reverse(name, kwargs=kwargs)
             self.client.logout()
             expected_anonymous = 302 if isinstance(expectation, Action) else expectation[0]
@@ -93,11 +103,10 @@ class UrlPolicyTests(BaseTestCase):
 
     def test_no_route_answers_trace_or_other_unexpected_methods(self) -> None:
         referral = make_referral(email="")
+        samples = {SAMPLE_REFERRAL: referral.public_id, SAMPLE_LETTER: make_letter().public_id}
         self.sign_in(self.triage)
         for name, (kwargs, _) in POLICY.items():
-            kwargs = {
-                k: referral.public_id if v == SAMPLE_REFERRAL else v for k, v in kwargs.items()
-            }
+            kwargs = {k: samples.get(v, v) for k, v in kwargs.items()}
             url = reverse(name, kwargs=kwargs)
             for method in ("TRACE", "PUT", "PATCH", "DELETE"):
                 status = self.client.generic(method, url).status_code

@@ -1,11 +1,71 @@
-"""Triage services. The queue is read here so the HTML page and the API share it."""
+"""Triage services: assess, try to reach, decide, allocate. Shared by the pages and the API.
 
+Each checks the actor's permission, changes state in one transaction, and audits with
+coded values only (never the clinical text).
+"""
+
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+
+from interplay.accounts.models import ClinicianProfile, User, WorkingHours
+from interplay.accounts.permissions import Action, can
+from interplay.accounts.roles import Modality
 from interplay.audit.services import record
-from interplay.referrals.models import Referral, ReferralQuerySet
+from interplay.clinic.models import ServiceSettings
+from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.referrals.models import Referral, ReferralQuerySet, ReferralStatus
 from interplay.referrals.permissions import visible_referrals
+from interplay.triage import notices, rules
+from interplay.triage.models import (
+    OFFER_MODALITY,
+    Allocation,
+    ContactAttempt,
+    Outcome,
+    TriageAssessment,
+    TriageDecision,
+)
+
+S = ReferralStatus
+CLOSING = {
+    Outcome.SIGNPOST: S.SIGNPOSTED,
+    Outcome.REFER_ON: S.REFERRED_ON,
+    Outcome.DECLINE: S.DECLINED,
+    Outcome.WITHDRAWN: S.WITHDRAWN,
+}
+
+
+def _require(actor: Any, action: Action) -> None:
+    if not can(actor, action):
+        raise PermissionDenied(f"{actor} may not {action}.")
+
+
+def _move(actor: Any, referral: Referral, to: str, why: str) -> None:
+    """Change a referral's state if the transition table allows it; audit who, when, why."""
+    referral.check_transition(to)
+    before = referral.status
+    referral.status = to
+    referral.save(update_fields=["status"])
+    record(
+        actor=actor,
+        action="referral.status_changed",
+        obj=referral,
+        detail={"from": before, "to": to, "why": why},
+    )
+
+
+def _locked(referral: Referral) -> Referral:
+    """Re-read the referral under a row lock so two triage clinicians cannot both decide."""
+    return Referral.objects.select_for_update().get(pk=referral.pk)
+
+
+def _in_triage(actor: Any, referral: Referral) -> None:
+    if referral.status == S.RECEIVED:
+        _move(actor, referral, S.IN_TRIAGE, "triage started")
 
 
 def queue_for(user: Any) -> ReferralQuerySet:
@@ -35,3 +95,314 @@ def view_queue(*, actor: Any, referrals: Iterable[Referral]) -> None:
         action="triage_queue.viewed",
         detail={"referrals": [r.reference for r in referrals]},
     )
+
+
+@transaction.atomic
+def save_assessment(*, actor: Any, referral: Referral, **answers: Any) -> TriageAssessment:
+    """Record or update the triage assessment; the referral is then in triage."""
+    _require(actor, Action.TRIAGE_REFERRAL)
+    referral = _locked(referral)
+    if referral.status not in (S.RECEIVED, S.IN_TRIAGE):
+        raise RuleViolation("This referral has been decided; its assessment is closed.")
+    _in_triage(actor, referral)
+    assessment, created = TriageAssessment.objects.get_or_create(
+        referral=referral, defaults={"assessed_by": actor, **answers}
+    )
+    if not created:
+        for name, value in answers.items():
+            setattr(assessment, name, value)
+        assessment.assessed_by = actor
+        assessment.save()
+    record(
+        actor=actor,
+        action="triage.assessed",
+        obj=referral,
+        detail={
+            "urgency": assessment.urgency,
+            "exclusions": assessment.exclusions,
+            "suitable_for": assessment.suitable_for,
+        },
+    )
+    return assessment
+
+
+@transaction.atomic
+def log_contact_attempt(
+    *, actor: Any, referral: Referral, method: str, outcome: str, note: str = ""
+) -> ContactAttempt:
+    """Log one attempt to reach the person. After the service's number of failed attempts
+    in a row, a "we could not reach you" letter goes out (once per run of failures)."""
+    _require(actor, Action.TRIAGE_REFERRAL)
+    referral = _locked(referral)
+    if referral.status not in (S.RECEIVED, S.IN_TRIAGE, S.WAITING):
+        raise RuleViolation("This referral is closed; contact attempts are no longer logged.")
+    _in_triage(actor, referral)
+    attempt = ContactAttempt.objects.create(
+        referral=referral, at=timezone.now(), by=actor, method=method, outcome=outcome, note=note
+    )
+    record(
+        actor=actor,
+        action="triage.contact_attempted",
+        obj=referral,
+        detail={"method": method, "outcome": outcome},
+    )
+    outcomes = list(referral.contact_attempts.values_list("outcome", flat=True))
+    limit = ServiceSettings.load().contact_attempts_before_letter
+    if rules.needs_not_contactable_letter(
+        outcomes, limit
+    ) and not rules.needs_not_contactable_letter(outcomes[:-1], limit):
+        notices.not_contactable(actor=actor, referral=referral)
+    return attempt
+
+
+@transaction.atomic
+def decide(
+    *,
+    actor: Any,
+    referral: Referral,
+    outcome: str,
+    signposted_to: str = "",
+    reason: str = "",
+) -> TriageDecision:
+    """Decide what happens next: an offer puts the person on that modality's waiting list;
+    the other outcomes close the referral. Letters go to the person and, with consent, GP.
+    """
+    _require(actor, Action.TRIAGE_REFERRAL)
+    referral = _locked(referral)
+    if hasattr(referral, "decision"):
+        raise RuleViolation("This referral has already been decided.")
+    modality = OFFER_MODALITY.get(Outcome(outcome), "")
+    if modality:
+        assessment = getattr(referral, "assessment", None)
+        if assessment is None or modality not in assessment.suitable_for:
+            label = Modality(modality).label
+            raise RuleViolation(
+                f"Record in the assessment that this person is suitable for {label} first."
+            )
+    if outcome == Outcome.SIGNPOST and not signposted_to.strip():
+        raise RuleViolation("Say where the person is signposted to.")
+    if outcome in (Outcome.DECLINE, Outcome.REFER_ON) and not reason.strip():
+        raise RuleViolation("Give the reason for this decision.")
+    _in_triage(actor, referral)
+    decision = TriageDecision.objects.create(
+        referral=referral,
+        outcome=outcome,
+        modality=modality,
+        signposted_to=signposted_to.strip(),
+        reason=reason,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    _move(actor, referral, S.WAITING if modality else CLOSING[Outcome(outcome)], outcome)
+    record(actor=actor, action="triage.decided", obj=referral, detail={"outcome": outcome})
+    notices.decision_letters(actor=actor, referral=referral, decision=decision)
+    return decision
+
+
+WITHDRAWAL_REASONS = {
+    "patient_request": "The person asked to come off the list",
+    "not_contactable": "We could not reach the person",
+    "other": "Another reason",
+}
+
+
+@transaction.atomic
+def withdraw(*, actor: Any, referral: Referral, reason: str) -> Referral:
+    """Take someone off the waiting list (or out of triage) before treatment starts.
+
+    ``reason`` is one of WITHDRAWAL_REASONS; an undecided referral also gets a
+    "withdrawn" decision so it leaves the queue with the rest of its history.
+    """
+    _require(actor, Action.TRIAGE_REFERRAL)
+    if reason not in WITHDRAWAL_REASONS:
+        raise RuleViolation("Choose why the referral is withdrawn.")
+    referral = _locked(referral)
+    _in_triage(actor, referral)
+    _move(actor, referral, S.WITHDRAWN, reason)
+    if not hasattr(referral, "decision"):
+        TriageDecision.objects.create(
+            referral=referral,
+            outcome=Outcome.WITHDRAWN,
+            reason=WITHDRAWAL_REASONS[reason],
+            decided_by=actor,
+            decided_at=timezone.now(),
+        )
+    Allocation.objects.filter(referral=referral).active().update(ended_at=timezone.now())
+    record(actor=actor, action="referral.withdrawn", obj=referral, detail={"reason": reason})
+    return referral
+
+
+def capacity_left(profiles: Iterable[ClinicianProfile]) -> dict[int, int]:
+    """Places left on each clinician's caseload (capacity less live allocations)."""
+    profiles = list(profiles)
+    live = dict(
+        Allocation.objects.active()
+        .filter(therapist__in=[p.user_id for p in profiles])
+        .values_list("therapist")
+        .annotate(n=Count("id"))
+    )
+    return {p.user_id: max(0, p.caseload_capacity - live.get(p.user_id, 0)) for p in profiles}
+
+
+def candidates() -> list[rules.Candidate]:
+    """Every therapist as the allocator sees them: qualifications, capacity, times."""
+    profiles = list(
+        ClinicianProfile.objects.filter(
+            user__is_active=True, user__role_assignments__role="therapist"
+        )
+        .select_related("user")
+        .prefetch_related(
+            "qualifications", Prefetch("working_hours", queryset=WorkingHours.objects.all())
+        )
+    )
+    left = capacity_left(profiles)
+    return [
+        rules.Candidate(
+            key=p.user.public_id,
+            name=str(p.user),
+            modalities=p.modalities,
+            capacity_left=left[p.user_id],
+            times=frozenset().union(
+                *(rules.parts_covered(h.weekday, h.start, h.end) for h in p.working_hours.all())
+            ),
+        )
+        for p in profiles
+    ]
+
+
+def suggestions_for(referral: Referral) -> list[rules.Suggestion]:
+    """Therapists for this waiting person, best first (see rules.rank_therapists)."""
+    decision = getattr(referral, "decision", None)
+    if decision is None or not decision.modality:
+        return []
+    return rules.rank_therapists(candidates(), decision.modality, referral.available_times)
+
+
+@transaction.atomic
+def allocate(*, actor: Any, referral: Referral, therapist: User) -> Allocation:
+    """Give a waiting person to a therapist qualified for their modality with a place left.
+
+    The therapist's profile row is locked while their capacity is counted, so two
+    allocators cannot overfill one caseload; the database allows one live allocation per
+    referral. The therapist is told by email (no clinical content).
+    """
+    _require(actor, Action.ALLOCATE)
+    referral = _locked(referral)
+    decision = getattr(referral, "decision", None)
+    if referral.status != S.WAITING or decision is None or not decision.modality:
+        raise RuleViolation("Only a person on a waiting list can be allocated.")
+    profile = ClinicianProfile.objects.select_for_update().filter(user=therapist).first()
+    if profile is None or decision.modality not in profile.modalities:
+        label = Modality(decision.modality).label
+        raise RuleViolation(f"{therapist} is not qualified to offer {label}.")
+    if capacity_left([profile])[therapist.pk] <= 0:
+        raise RuleViolation(f"{therapist}'s caseload is full.")
+    allocation = Allocation.objects.create(
+        referral=referral,
+        therapist=therapist,
+        modality=decision.modality,
+        allocated_by=actor,
+        allocated_at=timezone.now(),
+    )
+    _move(actor, referral, S.ALLOCATED, "allocated")
+    record(
+        actor=actor,
+        action="triage.allocated",
+        obj=referral,
+        detail={"therapist": str(therapist.public_id), "modality": decision.modality},
+    )
+    notices.tell_therapist(allocation=allocation)
+    return allocation
+
+
+def waiting_list(user: Any, modality: str) -> ReferralQuerySet:
+    """People waiting for ``modality``: urgent first, then the longest waiting."""
+    return (
+        visible_referrals(user)
+        .filter(status=S.WAITING, decision__modality=modality)
+        .select_related("decision", "assessment")
+        .order_by("-urgent", "received_at", "id")
+        .only(
+            "public_id",
+            "reference",
+            "first_name",
+            "last_name",
+            "received_at",
+            "urgent",
+            "status",
+            "available_times",
+            "decision__modality",
+            "decision__outcome",
+            "assessment__urgency",
+        )
+    )
+
+
+def wait_policy() -> rules.WaitPolicy:
+    service = ServiceSettings.load()
+    return rules.WaitPolicy(service.wait_boundary_inclusive, service.breach_warning_days)
+
+
+def standing(
+    referral: Referral, policy: rules.WaitPolicy, today: dt.date | None = None
+) -> rules.WaitStanding:
+    today = today or timezone.localdate()
+    return rules.wait_standing(timezone.localtime(referral.received_at).date(), today, policy)
+
+
+def view_waiting_list(*, actor: Any, modality: str, referrals: Iterable[Referral]) -> None:
+    record(
+        actor=actor,
+        action="waiting_list.viewed",
+        detail={"modality": modality, "referrals": [r.reference for r in referrals]},
+    )
+
+
+def view_triage_page(*, actor: Any, referral: Referral) -> None:
+    record(actor=actor, action="referral.viewed", obj=referral, detail={"page": "triage"})
+
+
+def waiting_counts(user: Any) -> list[tuple[Modality, int]]:
+    """How many people wait for each modality (one query)."""
+    counts = dict(
+        visible_referrals(user)
+        .filter(status=S.WAITING)
+        .values_list("decision__modality")
+        .annotate(n=Count("id"))
+    )
+    return [(m, counts.get(m.value, 0)) for m in Modality]
+
+
+def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
+    """Each therapist with their places left and the next waiting person they can take."""
+    waiting = list(
+        visible_referrals(user)
+        .filter(status=S.WAITING)
+        .select_related("decision")
+        .only(
+            "public_id",
+            "reference",
+            "first_name",
+            "last_name",
+            "urgent",
+            "received_at",
+            "available_times",
+            "decision__modality",
+        )
+    )
+    by_key = {r.public_id: r for r in waiting}
+    queue = [
+        rules.Waiting(
+            key=r.public_id,
+            modality=r.decision.modality,
+            urgent=r.urgent,
+            referred_on=timezone.localtime(r.received_at).date(),
+            times=frozenset(r.available_times),
+        )
+        for r in waiting
+    ]
+    board = []
+    for candidate in sorted(candidates(), key=lambda c: c.name):
+        nxt = rules.next_for(candidate, queue)
+        board.append((candidate, by_key[nxt.key] if nxt else None))
+    return board

@@ -6,4 +6,11 @@ app_name = "triage"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("referrals/<uuid:public_id>/", views.referral, name="referral"),
+    path("referrals/<uuid:public_id>/assessment/", views.save_assessment, name="assessment"),
+    path("referrals/<uuid:public_id>/contacts/", views.log_contact, name="contact"),
+    path("referrals/<uuid:public_id>/decision/", views.decide, name="decision"),
+    path("referrals/<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("referrals/<uuid:public_id>/allocate/", views.allocate, name="allocate"),
+    path("capacity/", views.capacity, name="capacity"),
 ]

@@ -1,13 +1,31 @@
-"""The triage queue: referrals awaiting a decision, urgent first, then the longest waiting."""
+"""Triage pages: the queue, one referral's triage, the waiting lists and allocation."""
 
+import uuid
+from typing import Any
+
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interplay.accounts.decorators import require
+from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
+from interplay.accounts.roles import Modality
+from interplay.letters.models import Letter
+from interplay.lib.errors import RuleViolation
+from interplay.referrals.models import Referral
+from interplay.referrals.permissions import visible_referrals
 from interplay.triage import services
+from interplay.triage.forms import (
+    AllocateForm,
+    AssessmentForm,
+    ContactForm,
+    DecisionForm,
+    WithdrawForm,
+)
+from interplay.triage.models import TriageAssessment
 
 PAGE_SIZE = 25
 
@@ -19,3 +37,174 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     services.view_queue(actor=request.user, referrals=page.object_list)
     return render(request, "triage/queue.html", {"page": page, "paginator": paginator})
+
+
+def _referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:
+    return get_object_or_404(
+        visible_referrals(request.user).select_related("patient", "decision", "assessment"),
+        public_id=public_id,
+    )
+
+
+def _triage_page(
+    request: HttpRequest, referral: Referral, status: int = 200, **bound: Any
+) -> HttpResponse:
+    assessment = getattr(referral, "assessment", None)
+    earlier = (
+        Referral.objects.filter(patient=referral.patient)
+        .exclude(pk=referral.pk)
+        .select_related("decision")
+        .order_by("-received_at")
+        if referral.patient_id
+        else Referral.objects.none()
+    )
+    context = {
+        "referral": referral,
+        "assessment": assessment,
+        "decision": getattr(referral, "decision", None),
+        "assessment_form": bound.get("assessment_form")
+        or AssessmentForm(instance=assessment or TriageAssessment(referral=referral)),
+        "contact_form": bound.get("contact_form") or ContactForm(),
+        "decision_form": bound.get("decision_form") or DecisionForm(),
+        "withdraw_form": bound.get("withdraw_form") or WithdrawForm(),
+        "attempts": referral.contact_attempts.select_related("by"),
+        "letters": Letter.objects.filter(referral=referral).order_by("created_at"),
+        "earlier": earlier,
+        "allocation": referral.allocations.active().select_related("therapist").first(),
+        "standing": services.standing(referral, services.wait_policy()),
+    }
+    return render(request, "triage/referral.html", context, status=status)
+
+
+@require_GET
+@require(Action.TRIAGE_REFERRAL)
+def referral(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One referral's triage: the assessment, contact attempts, the decision, letters."""
+    found = _referral(request, public_id)
+    services.view_triage_page(actor=request.user, referral=found)
+    return _triage_page(request, found)
+
+
+def _refused(
+    request: HttpRequest, referral: Referral, error: RuleViolation, **bound: Any
+) -> HttpResponse:
+    messages.error(request, str(error))
+    return _triage_page(request, referral, status=409, **bound)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def save_assessment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _referral(request, public_id)
+    form = AssessmentForm(request.POST)
+    if not form.is_valid():
+        return _triage_page(request, found, status=400, assessment_form=form)
+    try:
+        services.save_assessment(actor=request.user, referral=found, **form.cleaned_data)
+    except RuleViolation as error:
+        return _refused(request, found, error, assessment_form=form)
+    messages.success(request, "Assessment saved.")
+    return redirect("triage:referral", public_id=found.public_id)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def log_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _referral(request, public_id)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _triage_page(request, found, status=400, contact_form=form)
+    try:
+        services.log_contact_attempt(actor=request.user, referral=found, **form.cleaned_data)
+    except RuleViolation as error:
+        return _refused(request, found, error, contact_form=form)
+    messages.success(request, "Contact attempt logged.")
+    return redirect("triage:referral", public_id=found.public_id)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def decide(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _referral(request, public_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _triage_page(request, found, status=400, decision_form=form)
+    try:
+        decision = services.decide(actor=request.user, referral=found, **form.cleaned_data)
+    except RuleViolation as error:
+        return _refused(request, found, error, decision_form=form)
+    messages.success(
+        request, f"Decision recorded: {decision.get_outcome_display()}. Letters produced."
+    )
+    return redirect("triage:referral", public_id=found.public_id)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _referral(request, public_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _triage_page(request, found, status=400, withdraw_form=form)
+    try:
+        services.withdraw(actor=request.user, referral=found, reason=form.cleaned_data["reason"])
+    except RuleViolation as error:
+        return _refused(request, found, error, withdraw_form=form)
+    messages.success(request, "Referral withdrawn.")
+    return redirect("triage:referral", public_id=found.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+@require(Action.ALLOCATE)
+def allocate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Suggested therapists for one waiting person, and giving them to one."""
+    found = _referral(request, public_id)
+    form = AllocateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        therapist = get_object_or_404(User, public_id=form.cleaned_data["therapist"])
+        try:
+            services.allocate(actor=request.user, referral=found, therapist=therapist)
+        except RuleViolation as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Allocated to {therapist}. They have been told.")
+            return redirect("triage:referral", public_id=found.public_id)
+    context = {"referral": found, "suggestions": services.suggestions_for(found)}
+    return render(
+        request, "triage/allocate.html", context, status=409 if request.method == "POST" else 200
+    )
+
+
+@require_GET
+@require(Action.ALLOCATE)
+def capacity(request: HttpRequest) -> HttpResponse:
+    """Each therapist's places left, and the next waiting person they could take."""
+    rows = services.capacity_board(request.user)
+    return render(request, "triage/capacity.html", {"rows": rows})
+
+
+@require_GET
+@require(Action.VIEW_WAITING_LIST)
+def waiting_lists(request: HttpRequest) -> HttpResponse:
+    counts = services.waiting_counts(request.user)
+    return render(request, "triage/waiting_lists.html", {"counts": counts})
+
+
+@require_GET
+@require(Action.VIEW_WAITING_LIST)
+def waiting_list(request: HttpRequest, modality: str) -> HttpResponse:
+    if modality not in Modality.values:
+        raise Http404
+    paginator = Paginator(services.waiting_list(request.user, modality), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    policy = services.wait_policy()
+    rows = [(r, services.standing(r, policy)) for r in page.object_list]
+    services.view_waiting_list(actor=request.user, modality=modality, referrals=page.object_list)
+    context = {
+        "page": page,
+        "paginator": paginator,
+        "rows": rows,
+        "modality": Modality(modality),
+        "policy": policy,
+    }
+    return render(request, "triage/waiting_list.html", context)

@@ -30,6 +30,8 @@ class DemoSetupTests(TestCase):
         self.assertIn("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", output)
         self.assertEqual(Referral.objects.count(), 36)
         self.assertTrue(Referral.objects.filter(urgent=True).exists())
+        statuses = set(Referral.objects.values_list("status", flat=True))
+        self.assertTrue({"received", "waiting", "allocated", "signposted", "declined"} <= statuses)
 
     def test_every_start_takes_the_password_again_and_adds_no_duplicates(self) -> None:
         self.run_setup("first-password-1")

@@ -157,11 +157,12 @@ class MigrationTests(TransactionTestCase):
             )
             self.assertEqual(self.raw(old.pk), (CANARY, "Talking Space"))
 
-            self.migrate("0002_encrypt_free_text")
+            new_apps = self.migrate("0002_encrypt_free_text")
             main, other = self.raw(old.pk)
             self.assertNotIn(CANARY, main)
             self.assertEqual(decrypt_text(other), "Talking Space")
-            self.assertEqual(Referral.objects.get(pk=old.pk).main_difficulties, CANARY)
+            encrypted = new_apps.get_model("referrals", "Referral").objects.get(pk=old.pk)
+            self.assertEqual(encrypted.main_difficulties, CANARY)
 
             self.migrate("0001_initial")
             self.assertEqual(self.raw(old.pk), (CANARY, "Talking Space"))

@@ -40,7 +40,10 @@ class SubmitSelfReferralTests(BaseTestCase):
         self.assertTrue(referral.urgent)
         self.assertEqual(referral.risk_reasons, ["phq9_item9"])
         event = AuditEvent.objects.by_action("referral.submitted").get()
-        self.assertEqual(event.detail, {"urgent": True, "risk_reasons": ["phq9_item9"]})
+        self.assertEqual(
+            event.detail,
+            {"urgent": True, "risk_reasons": ["phq9_item9"], "returning_patient": False},
+        )
         self.assertEqual(event.actor_label, "public")
 
     def test_the_same_form_sent_twice_is_one_referral_and_one_email(self) -> None:
@@ -104,3 +107,34 @@ class ConcurrentSubmissionTests(TransactionTestCase):
         self.assertEqual(errors, [])
         self.assertEqual(Referral.objects.count(), 1)
         self.assertEqual(set(results), {Referral.objects.get().pk})
+
+
+class ReturningPeopleTests(BaseTestCase):
+    def refer(self, **details: object) -> Referral:
+        referral, _ = submit_self_referral(
+            submission_token=uuid.uuid4(),
+            details=referral_details(email="", **details),
+            phq9=CALM_PHQ9,
+            gad7=CALM_GAD7,
+        )
+        return referral
+
+    def test_a_second_referral_with_the_same_nhs_number_joins_the_same_record(self) -> None:
+        first = self.refer(nhs_number="9434765919")
+        second = self.refer(nhs_number="9434765919", last_name="Newname", phone="+447700900999")
+        self.assertEqual(first.patient_id, second.patient_id)
+        assert second.patient is not None
+        self.assertEqual(second.patient.phone, "+447700900999")
+        self.assertEqual(second.patient.last_name, "Testwell")
+
+    def test_the_same_name_and_birth_date_joins_the_same_record(self) -> None:
+        first = self.refer(first_name="Robin", last_name="Testwell")
+        second = self.refer(first_name="robin ", last_name="TESTWELL")
+        self.assertEqual(first.patient_id, second.patient_id)
+        event = AuditEvent.objects.about(second).get(action="referral.submitted")
+        self.assertTrue(event.detail["returning_patient"])
+
+    def test_someone_else_gets_a_record_of_their_own(self) -> None:
+        first = self.refer()
+        other = self.refer(date_of_birth=first.date_of_birth.replace(year=1991))
+        self.assertNotEqual(first.patient_id, other.patient_id)

@@ -23,6 +23,7 @@ from interplay.demo.data import synthetic_referral
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
+from interplay.triage import services as triage
 
 DEFAULT_PASSWORD = "interplay-demo"
 REFERRAL_COUNT = 36
@@ -39,6 +40,7 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
         {
             "hours": 900,
             "capacity": 8,
+            "working_hours": [(2, "09:00", "13:00"), (3, "16:00", "20:00")],
             "modalities": [Modality.IPT, Modality.DIT, Modality.GROUP_IPT],
         },
     ),
@@ -46,7 +48,12 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
         "Taylor",
         "Therapist",
         [Role.THERAPIST],
-        {"hours": 40, "capacity": 16, "modalities": [Modality.IPT, Modality.GROUP_IPT]},
+        {
+            "hours": 40,
+            "capacity": 16,
+            "modalities": [Modality.IPT, Modality.GROUP_IPT],
+            "working_hours": [(0, "09:00", "17:00"), (1, "09:00", "17:00"), (4, "09:00", "13:00")],
+        },
     ),
     "triage": ("Jordan", "Triage", [Role.TRIAGE], None),
 }
@@ -64,6 +71,9 @@ class Command(BaseCommand):
             users = {name: self._staff(name, password, spec) for name, spec in STAFF.items()}
             self._profiles(users)
             added = self._referrals()
+            if added:
+                triaged = self._triage(users["triage"], users)
+        self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
         )
@@ -104,6 +114,9 @@ class Command(BaseCommand):
                 user=users[username],
                 defaults={"registration_body": "bacp", "registration_number": f"DEMO-{username}"},
             )
+            profile.working_hours.all().delete()
+            for weekday, start, end in clinician["working_hours"]:
+                profile.working_hours.create(weekday=weekday, start=start, end=end)
             profile.psychodynamic_supervised_hours = clinician["hours"]
             profile.caseload_capacity = clinician["capacity"]
             profile.supervisor = users["supervisor"] if username != "supervisor" else None
@@ -130,3 +143,45 @@ class Command(BaseCommand):
                     received_at=received, acknowledgement_sent_at=received
                 )
         return added
+
+    def _triage(self, actor: User, users: dict[str, User]) -> str:
+        """Take the longest-waiting referrals through triage, so every page has people on it:
+        offers on each waiting list, two allocations, a signpost and a decline."""
+        plan = [
+            ("offer_dit", "dit", "supervisor"),
+            ("offer_dit", "dit", None),
+            ("offer_ipt", "ipt", "therapist"),
+            ("offer_ipt", "ipt", None),
+            ("offer_ipt", "ipt", None),
+            ("offer_group_ipt", "group_ipt", None),
+            ("signpost", "", None),
+            ("decline", "", None),
+        ]
+        oldest = Referral.objects.filter(urgent=False).order_by("received_at")[: len(plan)]
+        for referral, (outcome, modality, therapist) in zip(oldest, plan, strict=False):
+            triage.save_assessment(
+                actor=actor,
+                referral=referral,
+                urgency="routine",
+                suitable_for=[modality] if modality else [],
+                relational_focus=modality == "dit",
+                presenting_problem=referral.main_difficulties,
+                risk_to_self="No thoughts of harming themselves reported at screening.",
+                protective_factors="Close friend; working part time.",
+            )
+            triage.log_contact_attempt(
+                actor=actor, referral=referral, method="phone", outcome="reached"
+            )
+            triage.decide(
+                actor=actor,
+                referral=referral,
+                outcome=outcome,
+                signposted_to="Citizens Advice (debt advice)" if outcome == "signpost" else "",
+                reason="Their main difficulty is alcohol use: referred to the local alcohol "
+                "service, with their agreement."
+                if outcome == "decline"
+                else "",
+            )
+            if therapist:
+                triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
+        return f"{len(plan)} referrals taken through triage, 2 allocated"
