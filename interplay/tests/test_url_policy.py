@@ -45,6 +45,10 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "triage:withdraw": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
     "triage:allocate": ({"public_id": SAMPLE_REFERRAL}, Action.ALLOCATE),
     "triage:capacity": ({}, Action.ALLOCATE),
+    "triage:opt_in": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
+    "triage:merge": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
+    "triage:undo_merge": ({"merge_id": "00000000-0000-4000-8000-000000000000"}, (405, 405)),
+    "triage:confirm_merge": ({"merge_id": "00000000-0000-4000-8000-000000000000"}, (405, 405)),
     "waiting_list:index": ({}, Action.VIEW_WAITING_LIST),
     "waiting_list:modality": ({"modality": "ipt"}, Action.VIEW_WAITING_LIST),
 }

@@ -169,3 +169,32 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} to {self.therapist_id}"
+
+
+class PatientMerge(models.Model):
+    """Two records found to be one person: the duplicate's referrals moved to the kept record.
+
+    Reversible until confirmed: ``moved`` remembers which referrals moved, so an undo puts
+    exactly those back.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kept = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    duplicate = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField(default=list, help_text="Ids of the referrals that moved.")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} into {self.kept_id}"
+
+    @property
+    def pending(self) -> bool:
+        return self.undone_at is None and self.confirmed_at is None

@@ -162,6 +162,27 @@ def not_contactable(*, actor: Any, referral: Referral) -> Letter:
     )
 
 
+def opt_in(*, actor: Any, referral: Referral) -> Letter:
+    """A long wait: do you still want therapy? Reply and stay on the list."""
+    service = ServiceSettings.load()
+    phone = f" on {service.phone}" if service.phone else ""
+    return _letter(
+        actor=actor,
+        referral=referral,
+        kind="opt_in",
+        role="patient",
+        subject="Do you still want talking therapy?",
+        body=f"You are on our waiting list for talking therapy at {service.name}, and we are "
+        "sorry that you are still waiting. Please let us know within 14 days whether you "
+        f"still want therapy: call us{phone} or reply to this letter. If we do not hear "
+        "from you, we will take you off the list and tell your GP; you can refer yourself "
+        "again at any time.\n\n"
+        "If things get worse while you wait, contact your GP or call NHS 111 and choose "
+        "option 2. In an emergency call 999.",
+        **_to_patient(referral),
+    )
+
+
 def tell_therapist(*, allocation: Allocation) -> None:
     """Queue the therapist's email (sent once, by the job worker)."""
     tell_therapist_job.enqueue(str(allocation.public_id))

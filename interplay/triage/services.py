@@ -358,6 +358,31 @@ def view_waiting_list(*, actor: Any, modality: str, referrals: Iterable[Referral
     )
 
 
+@transaction.atomic
+def send_opt_in_letter(*, actor: Any, referral: Referral) -> Any:
+    """Ask someone who has waited a while whether they still want therapy (opt in)."""
+    _require(actor, Action.TRIAGE_REFERRAL)
+    referral = _locked(referral)
+    if referral.status != S.WAITING:
+        raise RuleViolation("Opt-in letters go to people on a waiting list.")
+    letter = notices.opt_in(actor=actor, referral=referral)
+    record(actor=actor, action="triage.opt_in_sent", obj=referral, detail={})
+    return letter
+
+
+def due_opt_in(after_days: int, today: dt.date | None = None) -> ReferralQuerySet:
+    """People waiting longer than ``after_days`` who have had no opt-in letter yet."""
+    today = today or timezone.localdate()
+    cutoff = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=after_days), dt.time())
+    )
+    return (
+        Referral.objects.filter(status=S.WAITING, received_at__lt=cutoff)
+        .exclude(letters__kind="opt_in")
+        .order_by("received_at")
+    )
+
+
 def view_triage_page(*, actor: Any, referral: Referral) -> None:
     record(actor=actor, action="referral.viewed", obj=referral, detail={"page": "triage"})
 

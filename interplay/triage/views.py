@@ -17,7 +17,7 @@ from interplay.letters.models import Letter
 from interplay.lib.errors import RuleViolation
 from interplay.referrals.models import Referral
 from interplay.referrals.permissions import visible_referrals
-from interplay.triage import services
+from interplay.triage import merging, services
 from interplay.triage.forms import (
     AllocateForm,
     AssessmentForm,
@@ -25,7 +25,7 @@ from interplay.triage.forms import (
     DecisionForm,
     WithdrawForm,
 )
-from interplay.triage.models import TriageAssessment
+from interplay.triage.models import PatientMerge, TriageAssessment
 
 PAGE_SIZE = 25
 
@@ -72,6 +72,10 @@ def _triage_page(
         "earlier": earlier,
         "allocation": referral.allocations.active().select_related("therapist").first(),
         "standing": services.standing(referral, services.wait_policy()),
+        "duplicates": merging.possible_duplicates(referral.patient) if referral.patient else [],
+        "merges": PatientMerge.objects.filter(
+            kept=referral.patient_id, confirmed_at=None, undone_at=None
+        ).select_related("duplicate"),
     }
     return render(request, "triage/referral.html", context, status=status)
 
@@ -208,3 +212,61 @@ def waiting_list(request: HttpRequest, modality: str) -> HttpResponse:
         "policy": policy,
     }
     return render(request, "triage/waiting_list.html", context)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def send_opt_in(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _referral(request, public_id)
+    try:
+        services.send_opt_in_letter(actor=request.user, referral=found)
+    except RuleViolation as error:
+        return _refused(request, found, error)
+    messages.success(request, "Opt-in letter sent.")
+    return redirect("triage:referral", public_id=found.public_id)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Merge a possible duplicate record into this referral's patient record."""
+    found = _referral(request, public_id)
+    if found.patient is None:
+        raise Http404
+    duplicate = get_object_or_404(
+        merging.possible_duplicates(found.patient), public_id=request.POST.get("duplicate")
+    )
+    try:
+        merging.merge(actor=request.user, kept=found.patient, duplicate=duplicate)
+    except RuleViolation as error:
+        return _refused(request, found, error)
+    messages.success(request, "Merged. You can undo this until you confirm it.")
+    return redirect("triage:referral", public_id=found.public_id)
+
+
+def _merge_step(request: HttpRequest, merge_id: uuid.UUID, step: Any, done: str) -> HttpResponse:
+    merged = get_object_or_404(PatientMerge.objects.select_related("kept"), public_id=merge_id)
+    back = Referral.objects.filter(patient=merged.kept).order_by("-received_at").first()
+    try:
+        step(actor=request.user, merged=merged)
+    except RuleViolation as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    if back is None:
+        return redirect("triage:queue")
+    return redirect("triage:referral", public_id=back.public_id)
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def undo_merge(request: HttpRequest, merge_id: uuid.UUID) -> HttpResponse:
+    return _merge_step(
+        request, merge_id, merging.undo, "Merge undone: the records are separate again."
+    )
+
+
+@require_POST
+@require(Action.TRIAGE_REFERRAL)
+def confirm_merge(request: HttpRequest, merge_id: uuid.UUID) -> HttpResponse:
+    return _merge_step(request, merge_id, merging.confirm, "Merge confirmed.")
