@@ -13,7 +13,7 @@ from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import ResponseSource
 from interplay.measures.scoring import score
 from interplay.measures.services import store_response
-from interplay.patients.services import record_for
+from interplay.patients.services import record_for, record_referral_consents
 from interplay.referrals.models import Referral, RiskReason
 from interplay.referrals.tasks import send_referral_acknowledgement
 
@@ -73,6 +73,7 @@ def _create(
         risk_reasons=[RiskReason.PHQ9_ITEM9.value] if risk else [],
         **details,
     )
+    record_referral_consents(referral)
     now = timezone.now()
     for instrument, answers, extra in ((PHQ9, phq9, phq9_difficulty), (GAD7, gad7, None)):
         store_response(
