@@ -25,9 +25,14 @@ class DateInputs(forms.MultiWidget):
     template_name = "forms/widgets/date_inputs.html"
     parts = ("day", "month", "year")
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None, *, birthday: bool = False) -> None:
         widgets = [
-            forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": f"bday-{part}"})
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "autocomplete": f"bday-{part}" if birthday else "off",
+                }
+            )
             for part in self.parts
         ]
         super().__init__(widgets, attrs)
@@ -46,6 +51,7 @@ class DateField(forms.Field):
     def __init__(self, *, noun: str = "date", past: bool = False, **kwargs: Any) -> None:
         self.noun = noun
         self.past = past
+        kwargs.setdefault("widget", DateInputs(birthday="birth" in noun))
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> dt.date | None:

@@ -146,3 +146,23 @@ class WorkingHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Leave(models.Model):
+    """Days a clinician is away: no sessions are proposed on them."""
+
+    profile = models.ForeignKey(ClinicianProfile, on_delete=models.CASCADE, related_name="leave")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="leave_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile.user} away {self.starts_on} to {self.ends_on}"

@@ -1,5 +1,6 @@
 """The service's own words and choices, editable by an administrator without a deploy."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 DEFAULT_CRISIS_TEXT = """\
@@ -53,6 +54,25 @@ class ServiceSettings(models.Model):
         default=2,
         help_text="Failed attempts in a row before a 'we could not reach you' letter is sent.",
     )
+    retention_years = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(1)],
+        help_text="Years after a person's last contact before `manage.py apply_retention` "
+        "anonymises their record. 8 is the usual minimum for adult mental health records in "
+        "the NHS records retention schedule (Records Management Code of Practice); set your "
+        "organisation's own period here.",
+    )
+    nation = models.CharField(
+        max_length=3,
+        choices=[
+            ("ENG", "England"),
+            ("WLS", "Wales"),
+            ("SCT", "Scotland"),
+            ("NIR", "Northern Ireland"),
+        ],
+        default="ENG",
+        help_text="Whose bank holidays close the service.",
+    )
     out_of_area_text = models.TextField(
         default="Your postcode is outside the area we cover. Your GP can tell you about the "
         "talking therapies service for where you live, or search the NHS website for "
@@ -84,3 +104,29 @@ class ServiceSettings(models.Model):
 
     def crisis_lines(self) -> list[str]:
         return [line.lstrip("- ").strip() for line in self.crisis_text.splitlines() if line.strip()]
+
+
+class Room(models.Model):
+    """A room sessions are held in. A room holds one session at a time."""
+
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Closure(models.Model):
+    """A day the service is closed beyond the bank holidays (training days, moves)."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.reason}"

@@ -1,0 +1,57 @@
+from typing import Any
+
+from django import forms
+
+from interplay.accounts.models import Weekday
+from interplay.clinic.models import Room
+from interplay.forms import DateField
+
+
+class StartCourseForm(forms.Form):
+    protocol = forms.ChoiceField(
+        label="Protocol",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the protocol for this course"},
+    )
+    weekday = forms.TypedChoiceField(
+        label="Day of the week",
+        coerce=int,
+        choices=[(d.value, d.label) for d in Weekday if d.value < 5],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the day of the week"},
+    )
+    time = forms.TimeField(
+        label="Time",
+        help_text="24-hour clock, for example 14:00",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        error_messages={
+            "required": "Enter the time of the sessions",
+            "invalid": "Enter a time like 09:30 or 14:00",
+        },
+    )
+    time.input_width = 5  # type: ignore[attr-defined]
+    first_date = DateField(
+        label="First session on or after",
+        noun="first session date",
+        help_text="For example, 7 12 2026",
+        error_messages={"required": "Enter the date of the first session"},
+    )
+    room = forms.ModelChoiceField(
+        label="Room (optional)",
+        queryset=Room.objects.filter(active=True),
+        required=False,
+        empty_label="No room: video or phone",
+    )
+    video_link = forms.URLField(
+        label="Video link (optional)",
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter a web address, like https://meet.example.org/abc"},
+    )
+
+    def __init__(self, *args: Any, protocols: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["protocol"]
+        field.choices = [(p.code, f"{p.name} ({p.default_sessions} sessions)") for p in protocols]  # type: ignore[attr-defined]
+        if len(protocols) == 1:
+            field.initial = protocols[0].code

@@ -1,0 +1,135 @@
+"""A course of therapy (FHIR EpisodeOfCare later) and its appointments."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from interplay.accounts.roles import Modality
+from interplay.lib.encrypted import EncryptedTextField
+
+
+class CourseStatus(models.TextChoices):
+    ACTIVE = "active", "In progress"
+    COMPLETED = "completed", "Completed"
+    DROPPED_OUT = "dropped_out", "Dropped out"
+    DISCHARGED_DNA = "discharged_dna", "Discharged after non-attendance"
+    REFERRED_ON = "referred_on", "Referred on"
+
+
+class CourseQuerySet(QuerySet["Course"]):
+    def active(self) -> "CourseQuerySet":
+        return self.filter(status=CourseStatus.ACTIVE)
+
+    def of_therapist(self, user: Any) -> "CourseQuerySet":
+        return self.filter(therapist=user)
+
+
+class Course(models.Model):
+    """One person's course with one therapist, on the protocol version it started with."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="course"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="courses"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses"
+    )
+    modality = models.CharField(max_length=16, choices=Modality.choices)
+    protocol_code = models.CharField(max_length=32)
+    protocol_version = models.CharField(max_length=16)
+    protocol_snapshot = models.JSONField(help_text="The protocol as it was when the course began.")
+    planned_sessions = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField()
+    time = models.TimeField()
+    room = models.ForeignKey("clinic.Room", on_delete=models.PROTECT, null=True, blank=True)
+    video_link = models.URLField(blank=True)
+    start_date = models.DateField()
+    agreed_end_date = models.DateField(help_text="Fixed at the start: the IPT contract.")
+    status = models.CharField(
+        max_length=16, choices=CourseStatus.choices, default=CourseStatus.ACTIVE
+    )
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = EncryptedTextField(blank=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_modality_display()} course {self.public_id}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    DID_NOT_ATTEND = "dna", "Did not attend"
+    CANCELLED_BY_PATIENT = "cancelled_patient", "Cancelled by the patient, with notice"
+    CANCELLED_LATE = "cancelled_late", "Cancelled by the patient, without enough notice"
+    CANCELLED_BY_SERVICE = "cancelled_service", "Cancelled by the service"
+
+
+LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.DID_NOT_ATTEND)
+
+
+class AppointmentQuerySet(QuerySet["Appointment"]):
+    def live(self) -> "AppointmentQuerySet":
+        """Appointments that hold their time: booked or already happened."""
+        return self.filter(status__in=LIVE)
+
+    def overlapping(self, starts_at: Any, ends_at: Any) -> "AppointmentQuerySet":
+        return self.live().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class Appointment(models.Model):
+    """One session of a course, numbered within it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="appointments")
+    number = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    room = models.ForeignKey("clinic.Room", on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            # A session number is held once in a course; belt and braces for the same
+            # therapist or room at the same start (overlaps are checked under a lock).
+            models.UniqueConstraint(
+                fields=["course", "number"],
+                condition=Q(status__in=LIVE),
+                name="one_live_session_number",
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "starts_at"],
+                condition=Q(status__in=LIVE),
+                name="therapist_one_place_at_a_time",
+            ),
+            models.UniqueConstraint(
+                fields=["room", "starts_at"],
+                condition=Q(status__in=LIVE),
+                name="room_one_session_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} at {self.starts_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,229 @@
+"""Pure scheduling rules for a course: weekly sessions, closures, clashes, attendance.
+
+No Django and no app imports: table-driven tests cover them (tests/test_rules.py).
+Times are aware datetimes in the service's zone; durations are real elapsed time, so
+a 10:00 session stays at 10:00 local across a clock change while its UTC time moves.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from interplay.courses.protocols import AttendancePolicy
+
+UTC = dt.UTC
+
+# How many weeks in a row may be skipped before the proposal gives up: a whole year of
+# closures or leave is a data error, not a course.
+MAX_SKIPPED_WEEKS = 52
+
+# A closure test: a mapping of dates to their names (bank holidays, the service's own
+# closures), a set of dates, or a function returning the name, True, or False/None.
+Closures = Mapping[dt.date, str] | AbstractSet[dt.date] | Callable[[dt.date], bool | str | None]
+# "This slot cannot be used": True (therapist unavailable), a reason, or False/None.
+Unavailable = Callable[[dt.datetime, dt.datetime], bool | str | None]
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """One proposed session, and the weeks it was moved past (closures, leave, clashes)."""
+
+    number: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    skipped: tuple[tuple[dt.date, str], ...] = ()
+
+
+def _available(starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+    return False
+
+
+def _closure_reason(closures: Closures, day: dt.date) -> str | None:
+    if isinstance(closures, Mapping):
+        name = closures.get(day)
+        return None if name is None else f"closure: {name}" if name else "closure"
+    if isinstance(closures, AbstractSet):
+        return "closure" if day in closures else None
+    return _reason(closures(day), "closure", prefix="closure: ")
+
+
+def _reason(answer: bool | str | None, default: str, prefix: str = "") -> str | None:
+    if isinstance(answer, str) and answer:
+        return prefix + answer
+    return default if answer else None
+
+
+def _slot(day: dt.date, at: dt.time, minutes: int, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a session; the end is ``minutes`` of real time after the start.
+
+    A local time that does not exist (inside the spring gap) is read with the offset
+    before the change, so it lands an hour later on the clock; an ambiguous one (the
+    autumn hour that happens twice) is its first occurrence (fold=0).
+    """
+    starts_at = dt.datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    return starts_at.astimezone(tz), ends_at.astimezone(tz)
+
+
+def first_on_or_after(day: dt.date, weekday: int) -> dt.date:
+    """The first ``weekday`` (Monday = 0, as ``date.weekday()``) on or after ``day``."""
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def propose_sessions(
+    *,
+    first: dt.date,
+    weekday: int,
+    at: dt.time,
+    count: int,
+    minutes: int,
+    tz: ZoneInfo,
+    closures: Closures,
+    unavailable: Unavailable = _available,
+    first_number: int = 1,
+) -> list[Proposed]:
+    """``count`` weekly sessions at ``at`` local time, from the first ``weekday`` on or
+    after ``first``.
+
+    A week whose day is closed, or whose slot ``unavailable`` rejects (leave, a clash),
+    is skipped and the session moves to the next week: the course gets longer rather
+    than doubling up, because a fixed weekly rhythm is part of a time-limited contract
+    (DOMAIN 1.1). Each session lists the weeks it was moved past, with reasons.
+    Sessions are numbered from ``first_number`` (0 for a group's pre-group meeting).
+    """
+    _check_request(weekday, at, count, minutes)
+    day = first_on_or_after(first, weekday)
+    sessions: list[Proposed] = []
+    skipped: list[tuple[dt.date, str]] = []
+    while len(sessions) < count:
+        starts_at, ends_at = _slot(day, at, minutes, tz)
+        reason = _closure_reason(closures, day) or _reason(
+            unavailable(starts_at, ends_at), "therapist unavailable"
+        )
+        if reason:
+            skipped.append((day, reason))
+            if len(skipped) > MAX_SKIPPED_WEEKS:
+                raise ValueError(f"No free week in {MAX_SKIPPED_WEEKS} weeks from {day}")
+        else:
+            number = first_number + len(sessions)
+            sessions.append(Proposed(number, starts_at, ends_at, tuple(skipped)))
+            skipped = []
+        day += dt.timedelta(weeks=1)
+    return sessions
+
+
+def _check_request(weekday: int, at: dt.time, count: int, minutes: int) -> None:
+    if not 0 <= weekday <= 6:
+        raise ValueError("weekday runs from 0 (Monday) to 6 (Sunday)")
+    if at.tzinfo is not None:
+        raise ValueError("give the local time of day without a time zone; pass tz")
+    if count < 1:
+        raise ValueError("a course has at least one session")
+    if minutes < 1:
+        raise ValueError("a session lasts at least one minute")
+
+
+def skipped_dates(proposed: Iterable[Proposed]) -> list[tuple[dt.date, str]]:
+    """Every skipped week of a proposal, in order."""
+    return [skip for session in proposed for skip in session.skipped]
+
+
+def agreed_end_date(proposed: Sequence[Proposed]) -> dt.date:
+    """The date of the last session: the end date agreed in the IPT contract at the
+    outset (DOMAIN 1.1 [S3], 1.3 #8), in the sessions' local zone."""
+    if not proposed:
+        raise ValueError("no sessions proposed")
+    return max(proposed, key=lambda session: session.starts_at.astimezone(UTC)).starts_at.date()
+
+
+# --- Bank holidays ------------------------------------------------------------------
+
+# The UK's nations, as the ``holidays`` package names its GB subdivisions. The data ship
+# in the package (no network), so a new one-off holiday needs a package upgrade.
+NATIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
+DEFAULT_NATION = "ENG"
+
+
+def bank_holidays(nation: str, years: int | Iterable[int]) -> dict[dt.date, str]:
+    """The bank holidays of one UK nation, by date, with their names (in date order)."""
+    code = nation.upper()
+    if code not in NATIONS:
+        raise ValueError(f"nation must be one of {', '.join(NATIONS)}, not {nation!r}")
+    wanted = [years] if isinstance(years, int) else list(years)
+    found = holidays.country_holidays("GB", subdiv=code, years=wanted)
+    return {day: str(name) for day, name in sorted(found.items())}
+
+
+# --- Intervals, attendance, reminders -----------------------------------------------
+
+
+def overlaps[T: (dt.date, dt.datetime)](a_start: T, a_end: T, b_start: T, b_end: T) -> bool:
+    """Whether two half-open intervals [start, end) share any time.
+
+    Back-to-back sessions (one ends at 11:00, the next starts at 11:00) do not overlap;
+    an empty interval overlaps nothing.
+    """
+    a0, a1, b0, b1 = (_instant(moment) for moment in (a_start, a_end, b_start, b_end))
+    if a1 < a0 or b1 < b0:
+        raise ValueError("an interval ends before it starts")
+    if a0 == a1 or b0 == b1:
+        return False
+    return a0 < b1 and b0 < a1
+
+
+def _instant(moment: dt.date) -> dt.date:
+    """Aware datetimes as UTC: Python compares two in the same zone by their wall clock,
+    ignoring the offset, which is wrong in the hour that happens twice in October."""
+    if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    return moment
+
+
+Trigger = Literal["review", "discharge"]
+
+
+def missed_count_triggers(policy: AttendancePolicy, missed_so_far: int) -> Trigger | None:
+    """What the service's attendance policy calls for after ``missed_so_far`` missed
+    sessions (DNAs plus late cancellations) in the course.
+
+    "review" from ``review_after_missed`` on, so every further miss is reviewed too (a
+    missed contact is a risk signal, DOMAIN 6.2 [S124]); "discharge" from
+    ``discharge_after_missed`` on, if the policy sets it (DOMAIN 7). It prompts a person
+    to act; it discharges no one by itself.
+    """
+    if missed_so_far < 0:
+        raise ValueError("missed_so_far cannot be negative")
+    discharge_at = policy.discharge_after_missed
+    if discharge_at is not None and missed_so_far >= discharge_at:
+        return "discharge"
+    if missed_so_far >= policy.review_after_missed:
+        return "review"
+    return None
+
+
+def _require_aware(*moments: dt.datetime) -> None:
+    if any(m.tzinfo is None or m.utcoffset() is None for m in moments):
+        raise ValueError("use aware datetimes")
+
+
+def cancelled_too_late(
+    policy: AttendancePolicy, starts_at: dt.datetime, cancelled_at: dt.datetime
+) -> bool:
+    """Whether a cancellation gave less than the policy's notice (48 hours by default,
+    DOMAIN 7 [S126]); exactly the notice is enough. Real hours, across clock changes."""
+    _require_aware(starts_at, cancelled_at)
+    notice = starts_at.astimezone(UTC) - cancelled_at.astimezone(UTC)
+    return notice < dt.timedelta(hours=policy.notice_hours)
+
+
+def reminder_due_at(starts_at: dt.datetime, hours_before: int = 48) -> dt.datetime:
+    """When to send a reminder: ``hours_before`` real hours before the start (so it
+    arrives before the notice period ends), in the start's own zone."""
+    _require_aware(starts_at)
+    due = starts_at.astimezone(UTC) - dt.timedelta(hours=hours_before)
+    return due.astimezone(starts_at.tzinfo)

@@ -1,0 +1,237 @@
+"""Starting a course: propose the weekly sessions, then book them all without a clash.
+
+The clash check runs under a lock on the therapist's (and the room's) row, so two
+bookings for the same time are decided one after the other; partial unique indexes on
+(therapist, start) and (room, start) back it up. On SQLite every write transaction is
+already serialised (BEGIN IMMEDIATE).
+"""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interplay.accounts.models import ClinicianProfile, Leave, User
+from interplay.accounts.permissions import Action, can
+from interplay.audit.services import record
+from interplay.clinic.models import Closure, Room, ServiceSettings
+from interplay.courses import protocols, rules
+from interplay.courses.models import Appointment, Course
+from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.referrals.models import Referral, ReferralStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What the therapist chose, and the sessions it gives."""
+
+    protocol: protocols.Protocol
+    weekday: int
+    at: dt.time
+    first_date: dt.date
+    sessions: list[rules.Proposed]
+    skipped: list[tuple[dt.date, str]]
+    room: Room | None
+
+    @property
+    def agreed_end_date(self) -> dt.date:
+        return rules.agreed_end_date(self.sessions)
+
+
+def protocols_for(modality: str) -> list[protocols.Protocol]:
+    return [p for p in protocols.BUILT_IN.values() if p.modality == modality]
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _closures(first: dt.date) -> dict[dt.date, str]:
+    years = range(first.year, first.year + 2)
+    days = dict(rules.bank_holidays(ServiceSettings.load().nation, years))
+    days.update(Closure.objects.filter(date__gte=first).values_list("date", "reason"))
+    return days
+
+
+def _busy(
+    therapist: User, room: Room | None, first: dt.date
+) -> Callable[[dt.datetime, dt.datetime], bool]:
+    """A test for "this slot cannot be used": leave, or the therapist or room already booked."""
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=_zone())
+    taken = list(
+        Appointment.objects.live()
+        .filter(starts_at__gte=since)
+        .filter(therapist=therapist)
+        .values_list("starts_at", "ends_at")
+    )
+    if room is not None:
+        taken += list(
+            Appointment.objects.live()
+            .filter(starts_at__gte=since, room=room)
+            .values_list("starts_at", "ends_at")
+        )
+    away = list(
+        Leave.objects.filter(profile__user=therapist, ends_on__gte=first).values_list(
+            "starts_on", "ends_on"
+        )
+    )
+
+    def busy(starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        day = starts_at.astimezone(_zone()).date()
+        if any(start <= day <= end for start, end in away):
+            return True
+        return any(rules.overlaps(starts_at, ends_at, s, e) for s, e in taken)
+
+    return busy
+
+
+def _within_working_hours(therapist: User, weekday: int, at: dt.time, minutes: int) -> bool:
+    end = (dt.datetime.combine(dt.date.min, at) + dt.timedelta(minutes=minutes)).time()
+    return therapist.clinician.working_hours.filter(
+        weekday=weekday, start__lte=at, end__gte=end
+    ).exists()
+
+
+def propose(
+    *,
+    referral: Referral,
+    therapist: User,
+    protocol_code: str,
+    weekday: int,
+    at: dt.time,
+    first_date: dt.date,
+    room: Room | None = None,
+) -> Plan:
+    """Weekly sessions from ``first_date``, skipping closures, leave and clashes."""
+    protocol = protocols.BUILT_IN.get(protocol_code)
+    if protocol is None or protocol.modality != _modality(referral):
+        raise RuleViolation("Choose a protocol for the therapy this person was offered.")
+    if not _within_working_hours(therapist, weekday, at, protocol.session_minutes):
+        raise RuleViolation("That day and time is outside your working hours.")
+    closures = _closures(first_date)
+    sessions = rules.propose_sessions(
+        first=first_date,
+        weekday=weekday,
+        at=at,
+        count=protocol.default_sessions,
+        minutes=protocol.session_minutes,
+        tz=_zone(),
+        closures=closures,
+        unavailable=_busy(therapist, room, first_date),
+    )
+    skipped = [s for proposed in sessions for s in proposed.skipped]
+    return Plan(protocol, weekday, at, first_date, sessions, skipped, room)
+
+
+def _modality(referral: Referral) -> str:
+    decision = getattr(referral, "decision", None)
+    return decision.modality if decision else ""
+
+
+def start_course(
+    *,
+    actor: User,
+    referral: Referral,
+    protocol_code: str,
+    weekday: int,
+    at: dt.time,
+    first_date: dt.date,
+    room: Room | None = None,
+    video_link: str = "",
+) -> Course:
+    """Start the course of the person allocated to ``actor``: book every session at once.
+
+    Refuses if any proposed session now clashes (someone booked that time meanwhile):
+    the therapist sees the new proposal and confirms again.
+    """
+    if not can(actor, Action.RUN_COURSE):
+        raise PermissionDenied(f"{actor} may not run courses.")
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        allocation = referral.allocations.active().filter(therapist=actor).first()
+        if referral.status != ReferralStatus.ALLOCATED or allocation is None:
+            raise RuleViolation("Only a person allocated to you can start a course with you.")
+        ClinicianProfile.objects.select_for_update().get(user=actor)
+        if room is not None:
+            room = Room.objects.select_for_update().get(pk=room.pk)
+        plan = propose(
+            referral=referral,
+            therapist=actor,
+            protocol_code=protocol_code,
+            weekday=weekday,
+            at=at,
+            first_date=first_date,
+            room=room,
+        )
+        try:
+            course = _book(actor, referral, plan, video_link)
+        except IntegrityError:
+            raise RuleViolation(
+                "Another booking took one of these times just now. Look at the new proposal."
+            ) from None
+    return course
+
+
+def _book(actor: User, referral: Referral, plan: Plan, video_link: str) -> Course:
+    protocol = plan.protocol
+    if referral.patient is None:
+        raise RuleViolation("This referral has no patient record.")
+    course = Course.objects.create(
+        referral=referral,
+        patient=referral.patient,
+        therapist=actor,
+        modality=protocol.modality,
+        protocol_code=protocol.code,
+        protocol_version=protocol.version,
+        protocol_snapshot=dataclasses.asdict(protocol),
+        planned_sessions=len(plan.sessions),
+        weekday=plan.weekday,
+        time=plan.at,
+        room=plan.room,
+        video_link=video_link,
+        start_date=plan.sessions[0].starts_at.date(),
+        agreed_end_date=plan.agreed_end_date,
+        started_at=timezone.now(),
+        started_by=actor,
+    )
+    with transaction.atomic():
+        Appointment.objects.bulk_create(
+            Appointment(
+                course=course,
+                number=s.number,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                therapist=actor,
+                room=plan.room,
+            )
+            for s in plan.sessions
+        )
+    referral.check_transition(ReferralStatus.IN_TREATMENT)
+    referral.status = ReferralStatus.IN_TREATMENT
+    referral.save(update_fields=["status"])
+    record(
+        actor=actor,
+        action="course.started",
+        obj=course,
+        detail={
+            "referral": referral.reference,
+            "protocol": f"{protocol.code}@{protocol.version}",
+            "sessions": len(plan.sessions),
+            "skipped": len(plan.skipped),
+        },
+    )
+    record(
+        actor=actor,
+        action="referral.status_changed",
+        obj=referral,
+        detail={
+            "from": ReferralStatus.ALLOCATED,
+            "to": ReferralStatus.IN_TREATMENT,
+            "why": "course started",
+        },
+    )
+    return course

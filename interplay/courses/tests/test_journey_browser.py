@@ -1,0 +1,58 @@
+"""A therapist starts a DIT course in a real browser: 16 weekly sessions, a closure skipped."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from interplay.accounts.roles import Role
+from interplay.browser import assert_accessible
+from interplay.clinic.models import Closure
+from interplay.courses.models import Course
+from interplay.test import allocated_to, give_hours, make_clinician, qualify
+from interplay.triage.tests.test_journey_browser import signed_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_server: Any) -> None:
+    dara = make_clinician("dara", Role.THERAPIST, hours=300, caseload_capacity=8)
+    qualify(dara, "dit")
+    give_hours(dara, (1, "09:00", "17:00"))
+    allocated_to(dara, "dit")
+    Closure.objects.create(date=dt.date(2027, 1, 12), reason="Service training day")
+    signed_in_as(page, live_server, dara)
+
+    page.goto("/caseload/")
+    page.get_by_role("link", name="Robin Testwell").click()
+    page.get_by_role("heading", name="Start a course with Robin Testwell").wait_for()
+    assert_accessible(page, "start a course")
+    page.get_by_role("group", name="Day of the week").get_by_label("Tuesday").check()
+    page.get_by_label("Time").fill("10:00")
+    first = page.get_by_role("group", name="First session on or after")
+    first.get_by_label("Day").fill("1")
+    first.get_by_label("Month").fill("12")
+    first.get_by_label("Year").fill("2026")
+    page.get_by_role("button", name="Propose the sessions").click()
+
+    summary = page.get_by_test_id("plan-summary").inner_text()
+    assert "16 weekly sessions of 50 minutes" in summary
+    skipped = page.get_by_test_id("skipped").inner_text()
+    assert "Service training day" in skipped
+    assert_accessible(page, "proposed sessions")
+    page.get_by_role("button", name="Book these sessions").click()
+
+    page.get_by_text("Course started: 16 sessions booked.").wait_for()
+    rows = page.get_by_test_id("sessions").locator("tbody tr")
+    assert rows.count() == 16
+    assert "Initial phase" in rows.nth(0).inner_text()
+    assert "Middle phase" in rows.nth(6).inner_text()
+    assert "Ending phase" in rows.nth(15).inner_text()
+    assert_accessible(page, "course page")
+    course = Course.objects.get()
+    dates = {a.starts_at.date() for a in course.appointments.all()}
+    assert dt.date(2027, 1, 12) not in dates
+
+    page.get_by_role("link", name="My caseload").first.click()
+    row = page.get_by_test_id("caseload").locator("tbody tr").first
+    assert "Session 1 of 16, initial phase" in row.inner_text()

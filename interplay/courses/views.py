@@ -1,0 +1,185 @@
+"""The therapist's caseload, starting a course, and a course's sessions."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from interplay.accounts.decorators import require
+from interplay.accounts.models import User
+from interplay.accounts.permissions import Action
+from interplay.audit.services import record
+from interplay.courses import protocols, services
+from interplay.courses.forms import StartCourseForm
+from interplay.courses.models import Appointment, Course
+from interplay.courses.permissions import visible_courses
+from interplay.lib.errors import RuleViolation
+from interplay.referrals.models import Referral, ReferralStatus
+from interplay.triage.models import Allocation
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in staff member (the view guards have made sure there is one)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_GET
+@require(Action.RUN_COURSE)
+def caseload(request: HttpRequest) -> HttpResponse:
+    """People allocated to me and waiting to start, and my courses with where each is."""
+    to_start = (
+        Allocation.objects.active()
+        .filter(therapist=_me(request), referral__status=ReferralStatus.ALLOCATED)
+        .select_related("referral")
+        .order_by("allocated_at")
+    )
+    courses = list(
+        Course.objects.of_therapist(request.user)
+        .active()
+        .select_related("patient")
+        .order_by("patient__last_name")
+    )
+    now = timezone.now()
+    upcoming = {
+        a.course_id: a
+        for a in Appointment.objects.live()
+        .filter(course__in=courses, starts_at__gte=now)
+        .order_by("-starts_at")
+    }
+    done = dict(
+        Appointment.objects.filter(course__in=courses, starts_at__lt=now)
+        .live()
+        .values_list("course")
+        .annotate(n=_count())
+    )
+    rows = [_row(c, upcoming.get(c.pk), done.get(c.pk, 0)) for c in courses]
+    record(
+        actor=request.user,
+        action="caseload.viewed",
+        detail={"courses": [str(c.public_id) for c in courses]},
+    )
+    return render(request, "courses/caseload.html", {"to_start": to_start, "rows": rows})
+
+
+def _count() -> Any:
+    from django.db.models import Count
+
+    return Count("id")
+
+
+def _row(course: Course, next_session: Appointment | None, held: int) -> dict[str, Any]:
+    protocol = protocols.BUILT_IN[course.protocol_code]
+    number = next_session.number if next_session else course.planned_sessions
+    return {
+        "course": course,
+        "next": next_session,
+        "label": protocols.session_label(protocol, number, course.planned_sessions),
+        "held": held,
+    }
+
+
+def _allocated_referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:
+    allocation = (
+        Allocation.objects.active()
+        .filter(therapist=_me(request), referral__public_id=public_id)
+        .select_related("referral__decision", "referral__patient")
+        .first()
+    )
+    if allocation is None:
+        raise Http404
+    return allocation.referral
+
+
+@require_http_methods(["GET", "POST"])
+@require(Action.RUN_COURSE)
+def start(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Choose the day, time, place and protocol; a POST shows the proposed sessions."""
+    referral = _allocated_referral(request, public_id)
+    choices = services.protocols_for(referral.decision.modality)
+    form = StartCourseForm(request.POST if request.method == "POST" else None, protocols=choices)
+    plan = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                plan = services.propose(
+                    referral=referral,
+                    therapist=request.user,  # type: ignore[arg-type]
+                    protocol_code=form.cleaned_data["protocol"],
+                    weekday=form.cleaned_data["weekday"],
+                    at=form.cleaned_data["time"],
+                    first_date=form.cleaned_data["first_date"],
+                    room=form.cleaned_data["room"],
+                )
+            except RuleViolation as error:
+                form.add_error(None, str(error))
+                status = 409
+        else:
+            status = 400
+    # The choices travel to the booking step exactly as typed.
+    carry = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name != "csrfmiddlewaretoken"
+        for value in values
+    ]
+    context = {"referral": referral, "form": form, "plan": plan, "carry": carry}
+    return render(request, "courses/start.html", context, status=status)
+
+
+@require_POST
+@require(Action.RUN_COURSE)
+def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Book the proposed sessions. If a time was taken meanwhile, show the new proposal."""
+    referral = _allocated_referral(request, public_id)
+    choices = services.protocols_for(referral.decision.modality)
+    form = StartCourseForm(request.POST, protocols=choices)
+    if not form.is_valid():
+        return render(
+            request, "courses/start.html", {"referral": referral, "form": form}, status=400
+        )
+    data = form.cleaned_data
+    try:
+        course = services.start_course(
+            actor=request.user,  # type: ignore[arg-type]
+            referral=referral,
+            protocol_code=data["protocol"],
+            weekday=data["weekday"],
+            at=data["time"],
+            first_date=data["first_date"],
+            room=data["room"],
+            video_link=data["video_link"],
+        )
+    except RuleViolation as error:
+        form.add_error(None, str(error))
+        return render(
+            request, "courses/start.html", {"referral": referral, "form": form}, status=409
+        )
+    messages.success(request, f"Course started: {course.planned_sessions} sessions booked.")
+    return redirect("courses:detail", public_id=course.public_id)
+
+
+@require_GET
+@require(Action.VIEW_COURSE)
+def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Every session of the course with its number, phase and state."""
+    course = get_object_or_404(
+        visible_courses(request.user).select_related("patient", "therapist", "room"),
+        public_id=public_id,
+    )
+    protocol = protocols.BUILT_IN[course.protocol_code]
+    sessions = [
+        (a, protocols.phase_for(protocol, a.number, course.planned_sessions))
+        for a in course.appointments.all()
+    ]
+    record(actor=request.user, action="course.viewed", obj=course)
+    return render(
+        request,
+        "courses/detail.html",
+        {"course": course, "sessions": sessions, "protocol": protocol},
+    )
