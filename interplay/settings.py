@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "interplay.referrals",
     "interplay.triage",
     "interplay.letters",
+    "interplay.courses",
     "interplay.pages",
     "interplay.demo",
 ]

@@ -234,3 +234,24 @@ def give_hours(user: User, *spans: tuple[int, str, str]) -> None:
 def qualify(user: User, *modalities: str) -> None:
     for modality in modalities:
         accounts.grant_qualification(actor=None, profile=user.clinician, modality=modality)
+
+
+def allocated_to(therapist: User, modality: str = "dit", **details: Any) -> Referral:
+    """A referral taken through triage and allocated to ``therapist``."""
+    from interplay.triage import services as triage
+
+    lead = User.objects.filter(role_assignments__role=Role.TRIAGE).first() or make_user(
+        "triage-lead", Role.TRIAGE
+    )
+    referral = make_referral(email="", **details)
+    triage.save_assessment(
+        actor=lead,
+        referral=referral,
+        urgency="routine",
+        suitable_for=[modality],
+        relational_focus=modality == "dit",
+    )
+    triage.decide(actor=lead, referral=referral, outcome=f"offer_{modality}")
+    triage.allocate(actor=lead, referral=referral, therapist=therapist)
+    referral.refresh_from_db()
+    return referral

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from interplay.courses import views as courses
 from interplay.pages import views as pages
 
 
@@ -29,8 +30,11 @@ urlpatterns = [
     path("accounts/", include("interplay.accounts.urls")),
     path("triage/", include("interplay.triage.urls")),
     path("waiting-list/", include("interplay.triage.waiting_urls")),
+    path("courses/", include("interplay.courses.urls")),
+    path("caseload/", courses.caseload, name="caseload"),
     path("audit/", include("interplay.audit.urls")),
     path("letters/", include("interplay.letters.urls")),
+    path("patients/", include("interplay.patients.urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,10 +17,15 @@ class Action(StrEnum):
     TRIAGE_REFERRAL = "triage_referral"
     VIEW_WAITING_LIST = "view_waiting_list"
     ALLOCATE = "allocate"
+    RUN_COURSE = "run_course"
+    VIEW_COURSE = "view_course"
+    SUPERVISE = "supervise"
     MANAGE_USERS = "manage_users"
     GRANT_QUALIFICATION = "grant_qualification"
     VIEW_AUDIT = "view_audit"
     CONFIGURE_SERVICE = "configure_service"
+    MANAGE_RECORDS = "manage_records"
+    RECORD_CONSENT = "record_consent"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -30,10 +35,16 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.TRIAGE_REFERRAL: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
     Action.VIEW_WAITING_LIST: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
     Action.ALLOCATE: frozenset({Role.TRIAGE, Role.SUPERVISOR}),
+    Action.RUN_COURSE: frozenset({Role.THERAPIST}),
+    Action.VIEW_COURSE: frozenset({Role.THERAPIST, Role.SUPERVISOR}),
+    Action.SUPERVISE: frozenset({Role.SUPERVISOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
     Action.GRANT_QUALIFICATION: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_AUDIT: frozenset({Role.ADMINISTRATOR}),
     Action.CONFIGURE_SERVICE: frozenset({Role.ADMINISTRATOR}),
+    # Information governance (subject access, erasure, retention) is the administrators'.
+    Action.MANAGE_RECORDS: frozenset({Role.ADMINISTRATOR}),
+    Action.RECORD_CONSENT: frozenset({Role.ADMINISTRATOR, Role.TRIAGE}),
 }
 
 

@@ -11,9 +11,11 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
     verified = bool(user is not None and getattr(user, "is_verified", lambda: False)())
     return {
         "staff_links": {
+            "caseload": verified and can(user, Action.RUN_COURSE),
             "triage_queue": verified and can(user, Action.VIEW_TRIAGE_QUEUE),
             "waiting_list": verified and can(user, Action.VIEW_WAITING_LIST),
             "admin": verified and can(user, Action.MANAGE_USERS),
             "audit": verified and can(user, Action.VIEW_AUDIT),
+            "patients": verified and can(user, Action.MANAGE_RECORDS),
         }
     }

@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from interplay.lib.dates import days_between
@@ -94,6 +94,15 @@ class ReferralQuerySet(QuerySet["Referral"]):
         """Prefetch questionnaire responses: one query for the whole page."""
         return self.prefetch_related("responses")
 
+    def with_totals(self) -> "ReferralQuerySet":
+        """Prefetch only the totals and bands of the responses, for list pages."""
+        from interplay.measures.models import QuestionnaireResponse
+
+        totals = QuestionnaireResponse.objects.only(
+            "referral_id", "instrument_code", "total", "band", "complete", "answered_at"
+        )
+        return self.prefetch_related(models.Prefetch("responses", queryset=totals))
+
 
 class Referral(models.Model):
     """A self-referral as submitted. Identity fields move to a patient record at triage."""
@@ -157,7 +166,18 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["-urgent", "received_at"]
-        indexes = [models.Index(fields=["status", "urgent", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "urgent", "received_at"]),
+            # The triage queue's order, for the referrals on it: the page reads its 25 rows
+            # from the index instead of sorting the whole queue on every view.
+            models.Index(
+                F("urgent").desc(),
+                "received_at",
+                "id",
+                condition=Q(status__in=AWAITING_TRIAGE),
+                name="triage_queue_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -85,7 +85,7 @@ def _referral_rate(group: str, request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def details(request: HttpRequest) -> HttpResponse:
-    """Step 3: the referral. One transaction per POST: rate count, rows, audit and job."""
+    """Step 3: the referral. One commit per POST: the rate count, the rows, audit and job."""
     gate_value = request.POST.get("gate") if request.method == "POST" else request.GET.get("gate")
     gate = _gate(gate_value)
     if gate is None:
@@ -95,22 +95,25 @@ def details(request: HttpRequest) -> HttpResponse:
         initial = {"submission_token": uuid.uuid4(), "postcode": gate.get("postcode", "")}
         form = ReferralForm(initial=initial, minimum_age=minimum_age)
         return _details_page(request, form, gate_value)
+    form = ReferralForm(request.POST, minimum_age=minimum_age)
+    valid = form.is_valid()  # before the write transaction: SQLite holds one writer at a time
     with transaction.atomic():
+        # Counted with the referral in one commit; invalid attempts count too.
         limited = is_ratelimited(
             request, group="self-referral", key="ip", rate=_referral_rate, increment=True
         )
-        form = ReferralForm(request.POST, minimum_age=minimum_age)
-        if limited:
-            return _details_page(request, form, gate_value, limited=True, status=429)
-        if not form.is_valid():
-            return _details_page(request, form, gate_value, status=400)
-        referral, _ = services.submit_self_referral(
-            submission_token=form.cleaned_data["submission_token"],
-            details=_details_from(form),
-            phq9=form.answers(PHQ9),
-            gad7=form.answers(GAD7),
-            phq9_difficulty=_optional_int(form.cleaned_data.get("phq9_difficulty")),
-        )
+        if valid and not limited:
+            referral, _ = services.submit_self_referral(
+                submission_token=form.cleaned_data["submission_token"],
+                details=_details_from(form),
+                phq9=form.answers(PHQ9),
+                gad7=form.answers(GAD7),
+                phq9_difficulty=_optional_int(form.cleaned_data.get("phq9_difficulty")),
+            )
+    if limited:
+        return _details_page(request, form, gate_value, limited=True, status=429)
+    if not valid:
+        return _details_page(request, form, gate_value, status=400)
     token = signing.dumps(str(referral.public_id), salt=CONFIRMATION_SALT)
     return redirect("referrals:confirmation", token=token)
 

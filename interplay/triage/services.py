@@ -74,7 +74,7 @@ def queue_for(user: Any) -> ReferralQuerySet:
         visible_referrals(user)
         .awaiting_triage()
         .in_queue_order()
-        .with_scores()
+        .with_totals()
         .only(
             "public_id",
             "reference",

@@ -19,6 +19,7 @@ from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
 from interplay.clinic.models import ServiceSettings
+from interplay.courses import services as courses
 from interplay.demo.data import synthetic_referral
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.referrals.models import Referral
@@ -184,4 +185,22 @@ class Command(BaseCommand):
             )
             if therapist:
                 triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
-        return f"{len(plan)} referrals taken through triage, 2 allocated"
+        self._start_course(users["supervisor"], weeks_ago=6)
+        return f"{len(plan)} referrals taken through triage, 2 allocated, 1 course part-way"
+
+    def _start_course(self, therapist: User, weeks_ago: int) -> None:
+        """The supervisor's DIT patient started some weeks ago: the caseload shows where
+        they are ("Session 7 of 16, middle phase")."""
+        allocation = therapist.allocations.active().select_related("referral").first()
+        if allocation is None:
+            return
+        started = timezone.localdate() - dt.timedelta(weeks=weeks_ago)
+        courses.start_course(
+            actor=therapist,
+            referral=allocation.referral,
+            protocol_code="dit16",
+            weekday=2,
+            at=dt.time(10),
+            first_date=started,
+            video_link="https://video.example.org/demo-room",
+        )
