@@ -211,11 +211,3 @@ class Referral(models.Model):
 
     def risk_reason_labels(self) -> list[str]:
         return [RiskReason(r).label for r in self.risk_reasons if r in RiskReason.values]
-
-    @property
-    def score_phq9(self) -> Any:
-        return self.score("phq9")
-
-    @property
-    def score_gad7(self) -> Any:
-        return self.score("gad7")

@@ -6,6 +6,7 @@ coded values only (never the clinical text).
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -86,6 +87,37 @@ def queue_for(user: Any) -> ReferralQuerySet:
             "status",
         )
     )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the triage queue, worked out once so the template only prints it."""
+
+    referral: Referral
+    received_on: dt.date
+    days_waited: int
+    risk: list[str]
+    phq9: Any
+    gad7: Any
+
+
+def queue_rows(referrals: Iterable[Referral], today: dt.date | None = None) -> list[QueueRow]:
+    today = today or timezone.localdate()
+    rows = []
+    for referral in referrals:
+        received_on = timezone.localtime(referral.received_at).date()
+        latest = {r.instrument_code: r for r in referral.responses.all()}
+        rows.append(
+            QueueRow(
+                referral=referral,
+                received_on=received_on,
+                days_waited=(today - received_on).days,
+                risk=referral.risk_reason_labels() if referral.urgent else [],
+                phq9=latest.get("phq9"),
+                gad7=latest.get("gad7"),
+            )
+        )
+    return rows
 
 
 def view_queue(*, actor: Any, referrals: Iterable[Referral]) -> None:

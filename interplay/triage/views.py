@@ -35,8 +35,10 @@ PAGE_SIZE = 25
 def queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(services.queue_for(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    rows = services.queue_rows(page.object_list)
     services.view_queue(actor=request.user, referrals=page.object_list)
-    return render(request, "triage/queue.html", {"page": page, "paginator": paginator})
+    context = {"page": page, "paginator": paginator, "rows": rows}
+    return render(request, "triage/queue.html", context)
 
 
 def _referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:

@@ -1,0 +1,136 @@
+"""Synthetic data for the benchmark database: a triage user, referrals, baseline rows.
+
+Referrals are written with bulk_create, not through the referral service: a few
+thousand go in within seconds. The values come from the demo's synthetic_referral.
+"""
+
+import datetime as dt
+import random
+import uuid
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.utils import timezone
+
+from bench.models import BareRow
+from interplay.accounts.models import User
+from interplay.accounts.roles import Role
+from interplay.accounts.services import grant_role
+from interplay.clinic.models import ServiceSettings
+from interplay.demo.data import synthetic_referral
+from interplay.measures.instruments import BUILT_IN, GAD7, PHQ9
+from interplay.measures.models import QuestionnaireResponse, ResponseSource
+from interplay.measures.scoring import score
+from interplay.referrals.models import Referral, ReferralStatus, RiskReason
+
+TRIAGE_USERNAME = "bench-triage"
+BATCH = 500
+# Most referrals are still waiting; some have been triaged and left the queue.
+STATUS_WEIGHTS = {
+    ReferralStatus.RECEIVED: 70,
+    ReferralStatus.IN_TRIAGE: 10,
+    ReferralStatus.WAITING: 10,
+    ReferralStatus.SIGNPOSTED: 5,
+    ReferralStatus.ALLOCATED: 5,
+}
+
+
+def triage_user(password: str) -> User:
+    """A triage clinician who can see the queue, signed in with ``password``."""
+    ServiceSettings.load()
+    user, _ = User.objects.get_or_create(
+        username=TRIAGE_USERNAME, defaults={"first_name": "Bench", "last_name": "Triage"}
+    )
+    user.set_password(password)
+    user.save()
+    grant_role(actor=None, user=user, role=Role.TRIAGE)
+    return user
+
+
+def authenticator(user: User) -> Any | None:
+    """A confirmed authenticator-app device, where staff sign-in asks for a second factor."""
+    if not apps.is_installed("django_otp"):
+        return None
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Bench authenticator", confirmed=True)
+
+
+def current_code(device: Any) -> str:
+    """The code the device's app would show now."""
+    from django_otp.oath import totp
+
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
+
+
+def verified_session_key() -> str:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    return str(DEVICE_ID_SESSION_KEY)
+
+
+def bare_rows(count: int) -> None:
+    rng = random.Random(7)
+    words = ["alder", "birch", "cedar", "damson", "elm", "fir", "gorse", "hazel", "ivy"]
+    BareRow.objects.bulk_create(
+        BareRow(**{f"field_{n}": f"{rng.choice(words)} {i}-{n}" for n in range(1, 11)})
+        for i in range(count)
+    )
+
+
+def referrals(count: int, *, start: int = 0, seed: int = 2026) -> None:
+    """Add ``count`` synthetic referrals (numbered from ``start``) with both questionnaires."""
+    rng = random.Random(seed + start)
+    now = timezone.now()
+    today = timezone.localdate()
+    statuses = list(STATUS_WEIGHTS)
+    weights = list(STATUS_WEIGHTS.values())
+    with transaction.atomic():
+        for first in range(start, start + count, BATCH):
+            specs = [
+                synthetic_referral(rng, i, today)
+                for i in range(first, min(first + BATCH, start + count))
+            ]
+            rows = []
+            for index, spec in enumerate(specs, start=first):
+                risk = score(PHQ9, spec["phq9"]).risk
+                received = now - dt.timedelta(days=spec["days_ago"], minutes=index % 997)
+                rows.append(
+                    Referral(
+                        reference=f"BN-{index:08d}",
+                        submission_token=uuid.UUID(int=rng.getrandbits(128), version=4),
+                        status=rng.choices(statuses, weights)[0],
+                        received_at=received,
+                        urgent=risk,
+                        risk_reasons=[RiskReason.PHQ9_ITEM9.value] if risk else [],
+                        acknowledgement_sent_at=received,
+                        **spec["details"],
+                    )
+                )
+            created = Referral.objects.bulk_create(rows)
+            responses = []
+            for referral, spec in zip(created, specs, strict=True):
+                for instrument, answers in ((PHQ9, spec["phq9"]), (GAD7, spec["gad7"])):
+                    result = score(BUILT_IN[instrument.code], answers)
+                    responses.append(
+                        QuestionnaireResponse(
+                            instrument_code=instrument.code,
+                            instrument_version=instrument.version,
+                            answers={str(k): v for k, v in answers.items()},
+                            total=result.total,
+                            band=result.band,
+                            complete=result.complete,
+                            at_caseness=result.at_caseness,
+                            risk_flagged=result.risk,
+                            source=ResponseSource.SELF_REFERRAL,
+                            answered_at=referral.received_at,
+                            referral=referral,
+                        )
+                    )
+            QuestionnaireResponse.objects.bulk_create(responses)
+
+
+def queue_size() -> int:
+    return Referral.objects.awaiting_triage().count()
