@@ -9,6 +9,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from interplay.accounts import drafts
+from interplay.accounts.models import User
+
 LAST_SEEN = "interplay_last_seen"
 # Write the session at most this often: an idle clock does not need a write per request.
 TOUCH_EVERY_SECONDS = 60
@@ -23,13 +26,23 @@ class IdleTimeoutMiddleware:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN)
             if last_seen is not None and now - last_seen > settings.IDLE_TIMEOUT_SECONDS:
-                logout(request)
-                messages.info(
-                    request,
-                    f"You were signed out after {settings.IDLE_TIMEOUT_SECONDS // 60} minutes "
-                    "without activity. Sign in again to carry on.",
-                )
-                return redirect_to_login(request.get_full_path())
+                return self.sign_out(request)
             if last_seen is None or now - last_seen > TOUCH_EVERY_SECONDS:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+    def sign_out(self, request: HttpRequest) -> HttpResponse:
+        minutes = settings.IDLE_TIMEOUT_SECONDS // 60
+        back_to = request.get_full_path()
+        kept = ""
+        if request.method == "POST" and isinstance(request.user, User):
+            # Never lose what someone was writing: keep it, encrypted, for their return.
+            back_to = drafts.keep(request, request.user)
+            kept = " What you were writing has been kept and will be back in the form."
+        logout(request)
+        messages.info(
+            request,
+            f"You were signed out after {minutes} minutes without activity. "
+            f"Sign in again to carry on.{kept}",
+        )
+        return redirect_to_login(back_to)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from interplay.accounts.roles import Modality, Role
+from interplay.lib.encrypted import EncryptedTextField
 
 
 class User(AbstractUser):
@@ -166,3 +167,21 @@ class Leave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile.user} away {self.starts_on} to {self.ends_on}"
+
+
+class Draft(models.Model):
+    """What someone was typing when the idle timeout signed them out, until they are back.
+
+    Kept encrypted (it is clinical text), one per person and page, and handed back once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="drafts")
+    page = models.CharField(max_length=300, help_text="The page whose form it belongs to.")
+    data = EncryptedTextField(help_text="The form's fields as JSON: name to list of values.")
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="one_draft_per_page")]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.user} for {self.page}"

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from interplay.accounts import drafts
 from interplay.accounts.decorators import require
 from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
@@ -88,7 +89,29 @@ def referral(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """One referral's triage: the assessment, contact attempts, the decision, letters."""
     found = _referral(request, public_id)
     services.view_triage_page(actor=request.user, referral=found)
+    kept = drafts.take(request)
+    if kept is not None:
+        messages.info(request, "Here is what you were writing before you were signed out.")
+        return _triage_page(request, found, **_restored(kept))
     return _triage_page(request, found)
+
+
+def _restored(kept: Any) -> dict[str, Any]:
+    """Put a kept draft back into whichever triage form it came from, unsaved."""
+    if any(name.startswith("contact-") for name in kept):
+        return {"contact_form": ContactForm(initial=_initial(kept, "contact-"))}
+    if any(name.startswith("decision-") for name in kept):
+        return {"decision_form": DecisionForm(initial=_initial(kept, "decision-"))}
+    return {"assessment_form": AssessmentForm(initial=_initial(kept, ""))}
+
+
+def _initial(kept: Any, prefix: str) -> dict[str, Any]:
+    multiple = {"exclusions", "suitable_for"}
+    values: dict[str, Any] = {}
+    for name, items in kept.lists():
+        field = name.removeprefix(prefix)
+        values[field] = items if field in multiple else items[-1]
+    return values
 
 
 def _refused(

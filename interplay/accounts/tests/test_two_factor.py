@@ -172,3 +172,42 @@ class IdleTimeoutTests(BaseTestCase):
         session.save()
         self.assertEqual(self.client.get(QUEUE).status_code, 200)
         self.assertGreater(self.client.session[LAST_SEEN], time.time() - 5)
+
+
+@override_settings(IDLE_TIMEOUT_SECONDS=30 * 60)
+class DraftKeptAcrossTimeoutTests(BaseTestCase):
+    def test_a_half_written_assessment_survives_the_idle_timeout(self) -> None:
+        from django.db import connection
+
+        from interplay.accounts.models import Draft
+        from interplay.test import make_referral
+
+        referral = make_referral(email="")
+        page = reverse("triage:referral", args=[referral.public_id])
+        self.sign_in(self.triage)
+        self.client.get(page)
+        session = self.client.session
+        session[LAST_SEEN] = time.time() - 45 * 60
+        session.save()
+        words = "Long thoughtful risk formulation written over forty minutes."
+        response = self.client.post(
+            reverse("triage:assessment", args=[referral.public_id]),
+            {"urgency": "soon", "risk_to_self": words, "suitable_for": ["ipt"]},
+            headers={"referer": f"http://testserver{page}"},
+            follow=True,
+        )
+        self.assertContains(response, "What you were writing has been kept")
+        self.assertNotIn("_auth_user_id", self.client.session)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data FROM accounts_draft")
+            (raw,) = cursor.fetchone()
+        self.assertNotIn("thoughtful", raw)  # kept encrypted
+
+        self.sign_in(self.triage)
+        back = self.client.get(page)
+        self.assertContains(back, "Here is what you were writing")
+        self.assertContains(back, words)
+        self.assertContains(back, 'value="ipt" checked')
+        self.assertFalse(Draft.objects.exists())  # handed back once
+        referral.refresh_from_db()
+        self.assertEqual(referral.status, "received")  # nothing was saved behind their back
