@@ -41,11 +41,14 @@ install: $(STAMPS)/install assets
 install-dev: $(STAMPS)/install-dev assets
 assets: static/build/interplay.css
 
+DEMO_ENV := DEBUG=1 INTERPLAY_DEMO=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+
 demo: install
-	DEBUG=1 INTERPLAY_DEMO=1 $(PYTHON) manage.py migrate --no-input -v0
-	DEBUG=1 INTERPLAY_DEMO=1 $(PYTHON) manage.py demo_setup
+	$(DEMO_ENV) $(PYTHON) manage.py migrate --no-input -v0
+	$(DEMO_ENV) $(PYTHON) manage.py demo_setup
 	@echo "Interplay demo on http://127.0.0.1:$(PORT)/  (self-referral: http://127.0.0.1:$(PORT)/refer/)"
-	@export DEBUG=1 INTERPLAY_DEMO=1; \
+	@echo "Emails the demo sends (acknowledgements, letters, password resets) are files in demo-mail/"
+	@export $(DEMO_ENV); \
 	$(PYTHON) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)

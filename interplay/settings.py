@@ -182,23 +182,21 @@ EMAIL_BACKEND_PATH = env_str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-MAILERS = {
-    "default": {
-        "BACKEND": EMAIL_BACKEND_PATH,
-        "OPTIONS": (
-            {
-                "host": env_str("EMAIL_HOST", "localhost"),
-                "port": env_int("EMAIL_PORT", 25, minimum=1),
-                "username": env_str("EMAIL_HOST_USER"),
-                "password": env_str("EMAIL_HOST_PASSWORD"),
-                "use_tls": env_bool("EMAIL_USE_TLS", default=False),
-                "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1),
-            }
-            if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend")
-            else {}
-        ),
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILER_OPTIONS: dict[str, object] = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25, minimum=1),
+        "username": env_str("EMAIL_HOST_USER"),
+        "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+        "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1),
     }
-}
+elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
+    # The demo writes each email to a file (letters attached) instead of the terminal.
+    MAILER_OPTIONS = {"file_path": env_str("EMAIL_FILE_PATH", str(BASE_DIR / "demo-mail"))}
+else:
+    MAILER_OPTIONS = {}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": MAILER_OPTIONS}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Interplay <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
