@@ -1,6 +1,7 @@
 """Triage pages: the queue, one referral's triage, the waiting lists and allocation."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -121,66 +122,78 @@ def _refused(
     return _triage_page(request, referral, status=409, **bound)
 
 
+def _submit(
+    request: HttpRequest,
+    public_id: uuid.UUID,
+    form_class: type[Any],
+    slot: str,
+    change: Callable[..., Any],
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """One triage form's POST: invalid shape back beside the fields (400), a broken rule
+    back as a message (409), success back to the triage page with what happened."""
+    found = _referral(request, public_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _triage_page(request, found, status=400, **{slot: form})
+    try:
+        result = change(actor=request.user, referral=found, **form.cleaned_data)
+    except RuleViolation as error:
+        return _refused(request, found, error, **{slot: form})
+    messages.success(request, done(result))
+    return redirect("triage:referral", public_id=found.public_id)
+
+
 @require_POST
 @require(Action.TRIAGE_REFERRAL)
 def save_assessment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    found = _referral(request, public_id)
-    form = AssessmentForm(request.POST)
-    if not form.is_valid():
-        return _triage_page(request, found, status=400, assessment_form=form)
-    try:
-        services.save_assessment(actor=request.user, referral=found, **form.cleaned_data)
-    except RuleViolation as error:
-        return _refused(request, found, error, assessment_form=form)
-    messages.success(request, "Assessment saved.")
-    return redirect("triage:referral", public_id=found.public_id)
+    return _submit(
+        request,
+        public_id,
+        AssessmentForm,
+        "assessment_form",
+        services.save_assessment,
+        lambda _: "Assessment saved.",
+    )
 
 
 @require_POST
 @require(Action.TRIAGE_REFERRAL)
 def log_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    found = _referral(request, public_id)
-    form = ContactForm(request.POST)
-    if not form.is_valid():
-        return _triage_page(request, found, status=400, contact_form=form)
-    try:
-        services.log_contact_attempt(actor=request.user, referral=found, **form.cleaned_data)
-    except RuleViolation as error:
-        return _refused(request, found, error, contact_form=form)
-    messages.success(request, "Contact attempt logged.")
-    return redirect("triage:referral", public_id=found.public_id)
+    return _submit(
+        request,
+        public_id,
+        ContactForm,
+        "contact_form",
+        services.log_contact_attempt,
+        lambda _: "Contact attempt logged.",
+    )
 
 
 @require_POST
 @require(Action.TRIAGE_REFERRAL)
 def decide(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    found = _referral(request, public_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _triage_page(request, found, status=400, decision_form=form)
-    try:
-        decision = services.decide(actor=request.user, referral=found, **form.cleaned_data)
-    except RuleViolation as error:
-        return _refused(request, found, error, decision_form=form)
-    messages.success(
-        request, f"Decision recorded: {decision.get_outcome_display()}. Letters produced."
+    return _submit(
+        request,
+        public_id,
+        DecisionForm,
+        "decision_form",
+        services.decide,
+        lambda d: f"Decision recorded: {d.get_outcome_display()}. Letters produced.",
     )
-    return redirect("triage:referral", public_id=found.public_id)
 
 
 @require_POST
 @require(Action.TRIAGE_REFERRAL)
 def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    found = _referral(request, public_id)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        return _triage_page(request, found, status=400, withdraw_form=form)
-    try:
-        services.withdraw(actor=request.user, referral=found, reason=form.cleaned_data["reason"])
-    except RuleViolation as error:
-        return _refused(request, found, error, withdraw_form=form)
-    messages.success(request, "Referral withdrawn.")
-    return redirect("triage:referral", public_id=found.public_id)
+    return _submit(
+        request,
+        public_id,
+        WithdrawForm,
+        "withdraw_form",
+        services.withdraw,
+        lambda _: "Referral withdrawn.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
