@@ -4,6 +4,7 @@ from django import forms
 
 from interplay.accounts.models import Weekday
 from interplay.clinic.models import Room
+from interplay.courses.models import AppointmentStatus
 from interplay.forms import DateField
 
 
@@ -55,3 +56,41 @@ class StartCourseForm(forms.Form):
         field.choices = [(p.code, f"{p.name} ({p.default_sessions} sessions)") for p in protocols]  # type: ignore[attr-defined]
         if len(protocols) == 1:
             field.initial = protocols[0].code
+
+
+class AttendanceForm(forms.Form):
+    prefix = "attendance"
+    status = forms.ChoiceField(
+        label="What happened?",
+        choices=[c for c in AppointmentStatus.choices if c[0] != AppointmentStatus.BOOKED],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what happened to this session"},
+    )
+
+
+class RescheduleForm(forms.Form):
+    prefix = "move"
+    date = DateField(
+        label="New date",
+        noun="new date",
+        help_text="For example, 15 1 2027",
+        error_messages={"required": "Enter the new date"},
+    )
+    time = forms.TimeField(
+        label="New time",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        error_messages={
+            "required": "Enter the new time",
+            "invalid": "Enter a time like 09:30 or 14:00",
+        },
+    )
+    time.input_width = 5  # type: ignore[attr-defined]
+
+
+class TaskDoneForm(forms.Form):
+    outcome = forms.CharField(
+        label="What did you do?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Say what you did"},
+    )

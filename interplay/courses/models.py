@@ -133,3 +133,39 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.number} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class TaskKind(models.TextChoices):
+    ATTENDANCE_REVIEW = "attendance_review", "Review attendance with the person (attendance policy)"
+    RISK_CHECK = "risk_check", "Check risk after a missed session"
+    DISCHARGE_REVIEW = "discharge_review", "Consider discharge (attendance policy)"
+
+
+class CourseTaskQuerySet(QuerySet["CourseTask"]):
+    def open(self) -> "CourseTaskQuerySet":
+        return self.filter(done_at__isnull=True)
+
+
+class CourseTask(models.Model):
+    """Something the therapist must do that the course raised: a review, a risk check."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="tasks")
+    appointment = models.ForeignKey(
+        "Appointment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=TaskKind.choices)
+    raised_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = EncryptedTextField(blank=True)
+
+    objects = CourseTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -1,8 +1,11 @@
 """The therapist's caseload, starting a course, and a course's sessions."""
 
+import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,11 +16,11 @@ from interplay.accounts.decorators import require
 from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
 from interplay.audit.services import record
-from interplay.courses import protocols, services
-from interplay.courses.forms import StartCourseForm
-from interplay.courses.models import Appointment, Course
+from interplay.courses import attendance, protocols, services
+from interplay.courses.forms import AttendanceForm, RescheduleForm, StartCourseForm, TaskDoneForm
+from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.courses.permissions import visible_courses
-from interplay.lib.errors import RuleViolation
+from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.triage.models import Allocation
 
@@ -178,8 +181,122 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         for a in course.appointments.all()
     ]
     record(actor=request.user, action="course.viewed", obj=course)
-    return render(
-        request,
-        "courses/detail.html",
-        {"course": course, "sessions": sessions, "protocol": protocol},
+    context = {
+        "course": course,
+        "sessions": sessions,
+        "protocol": protocol,
+        "tasks": course.tasks.open().select_related("appointment"),
+        "mine": course.therapist_id == request.user.pk,
+    }
+    return render(request, "courses/detail.html", context)
+
+
+def _session(request: HttpRequest, public_id: uuid.UUID) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.filter(course__in=visible_courses(request.user)).select_related(
+            "course__patient", "room"
+        ),
+        public_id=public_id,
     )
+
+
+def _session_page(
+    request: HttpRequest, appointment: Appointment, status: int = 200, **bound: Any
+) -> HttpResponse:
+    course = appointment.course
+    protocol = protocols.BUILT_IN[course.protocol_code]
+    phase = protocols.phase_for(protocol, appointment.number, course.planned_sessions)
+    context = {
+        "appointment": appointment,
+        "course": course,
+        "label": protocols.session_label(protocol, appointment.number, course.planned_sessions),
+        "phase": phase,
+        "mine": appointment.therapist_id == request.user.pk,
+        "tasks": course.tasks.open(),
+        "attendance_form": bound.get("attendance_form") or AttendanceForm(),
+        "move_form": bound.get("move_form") or RescheduleForm(),
+        "task_form": TaskDoneForm(),
+    }
+    return render(request, "courses/session.html", context, status=status)
+
+
+@require_GET
+@require(Action.VIEW_COURSE)
+def session(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One session: its number and phase, the phase's tasks, attendance, moving it."""
+    appointment = _session(request, public_id)
+    record(
+        actor=request.user,
+        action="course.viewed",
+        obj=appointment.course,
+        detail={"session": appointment.number},
+    )
+    return _session_page(request, appointment)
+
+
+def _back(appointment: Appointment) -> HttpResponse:
+    return redirect("courses:session", public_id=appointment.public_id)
+
+
+@require_POST
+@require(Action.RUN_COURSE)
+def attendance_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    appointment = _session(request, public_id)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        return _session_page(request, appointment, status=400, attendance_form=form)
+    try:
+        raised = attendance.record_attendance(
+            actor=request.user, appointment=appointment, status=form.cleaned_data["status"]
+        )
+    except PermissionDenied:
+        return render(request, "403.html", status=403)
+    except RuleViolation as error:
+        messages.error(request, str(error))
+        return _session_page(request, appointment, status=409, attendance_form=form)
+    note = f" {len(raised)} task(s) raised: see below." if raised else ""
+    messages.success(request, f"Attendance recorded.{note}")
+    return _back(appointment)
+
+
+@require_POST
+@require(Action.RUN_COURSE)
+def reschedule_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    appointment = _session(request, public_id)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        return _session_page(request, appointment, status=400, move_form=form)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    starts_at = dt.datetime.combine(
+        form.cleaned_data["date"], form.cleaned_data["time"], tzinfo=zone
+    )
+    try:
+        attendance.reschedule(actor=request.user, appointment=appointment, starts_at=starts_at)
+    except PermissionDenied:
+        return render(request, "403.html", status=403)
+    except RuleViolation as error:
+        form.add_error(None, str(error))
+        return _session_page(request, appointment, status=409, move_form=form)
+    messages.success(request, f"Session {appointment.number} moved.")
+    return _back(appointment)
+
+
+@require_POST
+@require(Action.RUN_COURSE)
+def task_done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    task = get_object_or_404(
+        CourseTask.objects.filter(course__therapist=_me(request)).select_related("course"),
+        public_id=public_id,
+    )
+    form = TaskDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            attendance.complete_task(
+                actor=request.user, task=task, outcome=form.cleaned_data["outcome"]
+            )
+            messages.success(request, f"Done: {task.get_kind_display()}.")
+        except RuleViolation as error:
+            messages.error(request, str(error))
+    else:
+        messages.error(request, "Say what you did before marking the task done.")
+    return redirect("courses:detail", public_id=task.course.public_id)

@@ -73,6 +73,10 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "courses:start": ({"public_id": SAMPLE_REFERRAL}, Scoped(Action.RUN_COURSE)),
     "courses:confirm": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
     "courses:detail": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "courses:session": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "courses:attendance": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "courses:reschedule": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "courses:task_done": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
 }
 ADMIN_NAMESPACE = "admin"
 

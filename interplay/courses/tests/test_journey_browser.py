@@ -2,6 +2,7 @@
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     qualify(dara, "dit")
     give_hours(dara, (1, "09:00", "17:00"))
     allocated_to(dara, "dit")
-    Closure.objects.create(date=dt.date(2027, 1, 12), reason="Service training day")
+    Closure.objects.create(date=dt.date(2026, 9, 22), reason="Service training day")
     signed_in_as(page, live_server, dara)
 
     page.goto("/caseload/")
@@ -30,8 +31,9 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     page.get_by_role("group", name="Day of the week").get_by_label("Tuesday").check()
     page.get_by_label("Time").fill("10:00")
     first = page.get_by_role("group", name="First session on or after")
+    # The course began in September: its first sessions are already in the past.
     first.get_by_label("Day").fill("1")
-    first.get_by_label("Month").fill("12")
+    first.get_by_label("Month").fill("9")
     first.get_by_label("Year").fill("2026")
     page.get_by_role("button", name="Propose the sessions").click()
 
@@ -51,8 +53,40 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     assert_accessible(page, "course page")
     course = Course.objects.get()
     dates = {a.starts_at.date() for a in course.appointments.all()}
-    assert dt.date(2027, 1, 12) not in dates
+    assert dt.date(2026, 9, 22) not in dates
+
+    # Session 1 happened; session 2 was missed; session 16 moves a day later.
+    rows.nth(0).get_by_role("link").click()
+    page.get_by_role("heading", name="Session 1 of 16, initial phase").wait_for()
+    assert_accessible(page, "session page")
+    page.get_by_role("group", name="What happened?").get_by_label("Attended").check()
+    page.get_by_role("button", name="Record attendance").click()
+    page.get_by_text("Attendance recorded.").wait_for()
+    assert page.get_by_test_id("state").inner_text() == "Attended"
+
+    page.get_by_role("link", name="Back to the course").click()
+    page.get_by_test_id("sessions").locator("tbody tr").nth(1).get_by_role("link").click()
+    page.get_by_role("group", name="What happened?").get_by_label("Did not attend").check()
+    page.get_by_role("button", name="Record attendance").click()
+    page.get_by_text("task(s) raised").wait_for()
+    assert "Check risk after a missed session" in page.get_by_test_id("course-tasks").inner_text()
+
+    page.get_by_role("link", name="Back to the course").click()
+    last = page.get_by_test_id("sessions").locator("tbody tr").nth(15)
+    old_when = last.inner_text()
+    last.get_by_role("link").click()
+    moved = course.appointments.get(number=16).starts_at + dt.timedelta(days=1)
+    local = moved.astimezone(ZoneInfo("Europe/London"))
+    new = page.get_by_role("group", name="New date")
+    new.get_by_label("Day").fill(str(local.day))
+    new.get_by_label("Month").fill(str(local.month))
+    new.get_by_label("Year").fill(str(local.year))
+    page.get_by_label("New time").fill("14:00")
+    page.get_by_role("button", name="Move the session").click()
+    page.get_by_text("Session 16 moved.").wait_for()
+    assert "14:00" in page.get_by_test_id("when").inner_text()
+    assert "14:00" not in old_when
 
     page.get_by_role("link", name="My caseload").first.click()
     row = page.get_by_test_id("caseload").locator("tbody tr").first
-    assert "Session 1 of 16, initial phase" in row.inner_text()
+    assert " of 16, " in row.inner_text()

@@ -19,6 +19,7 @@ from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
 from interplay.clinic.models import ServiceSettings
+from interplay.courses import attendance
 from interplay.courses import services as courses
 from interplay.demo.data import synthetic_referral
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
@@ -195,7 +196,7 @@ class Command(BaseCommand):
         if allocation is None:
             return
         started = timezone.localdate() - dt.timedelta(weeks=weeks_ago)
-        courses.start_course(
+        course = courses.start_course(
             actor=therapist,
             referral=allocation.referral,
             protocol_code="dit16",
@@ -204,3 +205,8 @@ class Command(BaseCommand):
             first_date=started,
             video_link="https://video.example.org/demo-room",
         )
+        # Sessions so far: all attended but the third, which was missed (a risk check is
+        # then waiting on the course page).
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            status = "dna" if appointment.number == 3 else "attended"
+            attendance.record_attendance(actor=therapist, appointment=appointment, status=status)

@@ -1,0 +1,139 @@
+"""Attendance, the attendance policy's tasks, and moving a session."""
+
+import datetime as dt
+
+import time_machine
+from django.urls import reverse
+
+from interplay.audit.models import AuditEvent
+from interplay.courses import attendance, services
+from interplay.courses.models import Appointment, Course, CourseTask, TaskKind
+from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.test import BaseTestCase, allocated_to, give_hours, qualify
+
+LONDON = dt.UTC
+
+
+class AttendanceTests(BaseTestCase):
+    def setUp(self) -> None:
+        qualify(self.therapist, "ipt")
+        give_hours(self.therapist, (0, "09:00", "17:00"))
+        referral = allocated_to(self.therapist, "ipt")
+        self.course: Course = services.start_course(
+            actor=self.therapist,
+            referral=referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=dt.date(2026, 9, 7),
+        )
+        self.sessions = list(self.course.appointments.order_by("number"))
+
+    def test_a_missed_session_raises_a_risk_check_and_the_second_an_attendance_review(self) -> None:
+        first = attendance.record_attendance(
+            actor=self.therapist, appointment=self.sessions[0], status="dna"
+        )
+        self.assertEqual([t.kind for t in first], [TaskKind.RISK_CHECK])
+        attendance.record_attendance(
+            actor=self.therapist, appointment=self.sessions[1], status="attended"
+        )
+        second = attendance.record_attendance(
+            actor=self.therapist, appointment=self.sessions[2], status="cancelled_late"
+        )
+        self.assertEqual(
+            [t.kind for t in second], [TaskKind.RISK_CHECK, TaskKind.ATTENDANCE_REVIEW]
+        )
+        event = AuditEvent.objects.by_action("course.tasks_raised").order_by("sequence").last()
+        assert event is not None
+        self.assertEqual(event.detail["missed_so_far"], 2)
+
+    def test_a_cancellation_with_notice_raises_nothing(self) -> None:
+        raised = attendance.record_attendance(
+            actor=self.therapist, appointment=self.sessions[0], status="cancelled_patient"
+        )
+        self.assertEqual(raised, [])
+
+    @time_machine.travel(dt.datetime(2026, 9, 1, 9, tzinfo=LONDON))
+    def test_a_future_session_cannot_be_marked_attended(self) -> None:
+        with self.assertRaisesMessage(RuleViolation, "before it has happened"):
+            attendance.record_attendance(
+                actor=self.therapist, appointment=self.sessions[0], status="attended"
+            )
+
+    def test_only_the_courses_therapist_records_attendance(self) -> None:
+        with self.assertRaises(PermissionDenied):
+            attendance.record_attendance(
+                actor=self.outsider, appointment=self.sessions[0], status="attended"
+            )
+
+    def test_closing_a_task_needs_what_was_done(self) -> None:
+        (task,) = attendance.record_attendance(
+            actor=self.therapist, appointment=self.sessions[0], status="dna"
+        )
+        with self.assertRaisesMessage(RuleViolation, "Say what you did"):
+            attendance.complete_task(actor=self.therapist, task=task, outcome=" ")
+        attendance.complete_task(actor=self.therapist, task=task, outcome="Phoned; safe; rebooked.")
+        self.assertFalse(CourseTask.objects.open().exists())
+
+    def test_moving_a_session_refuses_a_clash(self) -> None:
+        late = self.sessions[-1]
+        target = self.sessions[-2].starts_at
+        with self.assertRaisesMessage(RuleViolation, "already have a session"):
+            attendance.reschedule(actor=self.therapist, appointment=late, starts_at=target)
+        new_time = late.starts_at + dt.timedelta(days=1)
+        attendance.reschedule(actor=self.therapist, appointment=late, starts_at=new_time)
+        late.refresh_from_db()
+        self.assertEqual(late.starts_at, new_time)
+        self.assertEqual(late.ends_at - late.starts_at, dt.timedelta(minutes=50))
+
+
+class SessionPageTests(BaseTestCase):
+    def setUp(self) -> None:
+        qualify(self.therapist, "ipt")
+        give_hours(self.therapist, (0, "09:00", "17:00"))
+        referral = allocated_to(self.therapist, "ipt")
+        self.course = services.start_course(
+            actor=self.therapist,
+            referral=referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=dt.date(2026, 9, 7),
+        )
+        self.first: Appointment = self.course.appointments.get(number=1)
+        self.url = reverse("courses:session", args=[self.first.public_id])
+
+    def test_the_session_page_knows_its_number_phase_and_tasks(self) -> None:
+        self.sign_in(self.therapist)
+        page = self.client.get(self.url)
+        self.assertContains(page, "Session 1 of 16, initial phase")
+        self.assertContains(page, "Initial phase: what to cover")
+
+    def test_the_ladder(self) -> None:
+        for user, status in [
+            (self.therapist, 200),
+            (self.supervisor, 200),
+            (self.outsider, 404),
+            (self.triage, 403),
+        ]:
+            self.sign_in(user)
+            self.assertEqual(self.client.get(self.url).status_code, status, user)
+        self.sign_in(self.supervisor)
+        post = reverse("courses:attendance", args=[self.first.public_id])
+        self.assertEqual(self.client.post(post, {"attendance-status": "attended"}).status_code, 403)
+
+    def test_recording_a_dna_shows_the_tasks_on_the_course(self) -> None:
+        self.sign_in(self.therapist)
+        post = reverse("courses:attendance", args=[self.first.public_id])
+        response = self.client.post(post, {"attendance-status": "dna"}, follow=True)
+        self.assertContains(response, "1 task(s) raised")
+        course = self.client.get(reverse("courses:detail", args=[self.course.public_id]))
+        self.assertContains(course, "Check risk after a missed session")
+
+    def test_a_bad_new_time_is_explained_beside_the_field(self) -> None:
+        self.sign_in(self.therapist)
+        post = reverse("courses:reschedule", args=[self.first.public_id])
+        response = self.client.post(
+            post, {"move-date_0": "31", "move-date_1": "2", "move-date_2": "2027", "move-time": "9"}
+        )
+        self.assertContains(response, "must be a real date", status_code=400)
