@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "interplay.triage",
     "interplay.letters",
     "interplay.courses",
+    "interplay.encounters",
     "interplay.pages",
     "interplay.demo",
 ]

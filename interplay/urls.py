@@ -31,6 +31,7 @@ urlpatterns = [
     path("triage/", include("interplay.triage.urls")),
     path("waiting-list/", include("interplay.triage.waiting_urls")),
     path("courses/", include("interplay.courses.urls")),
+    path("encounters/", include("interplay.encounters.urls")),
     path("caseload/", courses.caseload, name="caseload"),
     path("audit/", include("interplay.audit.urls")),
     path("letters/", include("interplay.letters.urls")),

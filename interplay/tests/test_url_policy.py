@@ -77,6 +77,10 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "courses:attendance": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "courses:reschedule": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "courses:task_done": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "encounters:record": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "encounters:save": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "encounters:sign": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "encounters:addendum": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
 }
 ADMIN_NAMESPACE = "admin"
 

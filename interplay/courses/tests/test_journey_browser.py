@@ -64,6 +64,20 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     page.get_by_text("Attendance recorded.").wait_for()
     assert page.get_by_test_id("state").inner_text() == "Attended"
 
+    # The session record: the initial phase's tasks, notes, the risk check; then signed.
+    page.get_by_role("link", name="Session record").click()
+    covered = page.get_by_role("group", name="What this session covered")
+    covered.get_by_label("Assess: history, relationships and symptoms").check()
+    page.get_by_label("Session notes").fill("Began the inventory: partner, mother, two friends.")
+    page.get_by_label("I checked risk in this session").check()
+    page.get_by_role("button", name="Save as a draft").click()
+    page.get_by_text("Record saved as a draft").wait_for()
+    assert_accessible(page, "session record")
+    page.get_by_role("button", name="Sign the record").click()
+    page.get_by_text("Record signed.").wait_for()
+    assert "Began the inventory" in page.get_by_test_id("notes").inner_text()
+    page.get_by_role("link", name="Back to the session").click()
+
     page.get_by_role("link", name="Back to the course").click()
     page.get_by_test_id("sessions").locator("tbody tr").nth(1).get_by_role("link").click()
     page.get_by_role("group", name="What happened?").get_by_label("Did not attend").check()

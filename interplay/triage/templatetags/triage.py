@@ -24,3 +24,8 @@ def list_with(first: Any, second: Any) -> list[Any]:
     """Build a list in a template: ``a|list_with:b|list_with:c``."""
     items = first if isinstance(first, list) else [first]
     return [*items, second]
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    return mapping.get(key, key) if hasattr(mapping, "get") else key

@@ -23,6 +23,7 @@ from interplay.courses import attendance
 from interplay.courses import services as courses
 from interplay.demo.data import synthetic_referral
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
+from interplay.encounters import services as encounters
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
@@ -210,3 +211,13 @@ class Command(BaseCommand):
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
             status = "dna" if appointment.number == 3 else "attended"
             attendance.record_attendance(actor=therapist, appointment=appointment, status=status)
+            if appointment.number in (1, 2):
+                encounters.save_record(
+                    actor=therapist,
+                    appointment=appointment,
+                    tasks_done=["assess"] if appointment.number == 1 else ["assess", "ipaf"],
+                    notes="Synthetic demo note: talked about the move and missing old friends.",
+                    between_session_task="Notice one moment each day you felt cut off.",
+                    risk_checked=True,
+                )
+                encounters.sign_record(actor=therapist, appointment=appointment)
