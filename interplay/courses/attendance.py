@@ -123,3 +123,54 @@ def reschedule(*, actor: Any, appointment: Appointment, starts_at: dt.datetime) 
         },
     )
     return appointment
+
+
+ENDINGS = {
+    CourseStatus.COMPLETED,
+    CourseStatus.DROPPED_OUT,
+    CourseStatus.DISCHARGED_DNA,
+    CourseStatus.REFERRED_ON,
+}
+
+
+@transaction.atomic
+def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
+    """End a course: completed, dropped out, discharged after non-attendance, or referred
+    on. Later booked sessions are cancelled by the service, the therapist's place frees,
+    and the referral is discharged."""
+    from interplay.courses.models import Course
+    from interplay.referrals.models import Referral, ReferralStatus
+
+    if not can(actor, Action.RUN_COURSE) or course.therapist_id != actor.pk:
+        raise PermissionDenied("Only the course's therapist ends it.")
+    if outcome not in ENDINGS:
+        raise RuleViolation("Choose how the course ended.")
+    if not reason.strip():
+        raise RuleViolation("Say why the course ended.")
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status != CourseStatus.ACTIVE:
+        raise RuleViolation("This course has already ended.")
+    now = timezone.now()
+    cancelled = course.appointments.filter(status=A.BOOKED, starts_at__gt=now).update(
+        status=A.CANCELLED_BY_SERVICE
+    )
+    course.status, course.ended_at, course.end_reason = outcome, now, reason
+    course.save(update_fields=["status", "ended_at", "end_reason"])
+    course.referral.allocations.filter(ended_at__isnull=True).update(ended_at=now)
+    referral = Referral.objects.select_for_update().get(pk=course.referral_id)
+    referral.check_transition(ReferralStatus.DISCHARGED)
+    referral.status = ReferralStatus.DISCHARGED
+    referral.save(update_fields=["status"])
+    record(
+        actor=actor,
+        action="course.ended",
+        obj=course,
+        detail={"outcome": outcome, "sessions_cancelled": cancelled},
+    )
+    record(
+        actor=actor,
+        action="referral.status_changed",
+        obj=referral,
+        detail={"from": "in_treatment", "to": "discharged", "why": outcome},
+    )
+    return course

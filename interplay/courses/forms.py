@@ -94,3 +94,24 @@ class TaskDoneForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Say what you did"},
     )
+
+
+class EndCourseForm(forms.Form):
+    prefix = "end"
+    outcome = forms.ChoiceField(
+        label="How did the course end?",
+        choices=[
+            ("completed", "Completed"),
+            ("dropped_out", "Dropped out"),
+            ("discharged_dna", "Discharged after non-attendance"),
+            ("referred_on", "Referred on"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the course ended"},
+    )
+    reason = forms.CharField(
+        label="Why, in a sentence or two",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": "Say why the course ended"},
+    )

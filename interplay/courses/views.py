@@ -17,7 +17,13 @@ from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
 from interplay.audit.services import record
 from interplay.courses import attendance, protocols, services
-from interplay.courses.forms import AttendanceForm, RescheduleForm, StartCourseForm, TaskDoneForm
+from interplay.courses.forms import (
+    AttendanceForm,
+    EndCourseForm,
+    RescheduleForm,
+    StartCourseForm,
+    TaskDoneForm,
+)
 from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
@@ -175,20 +181,27 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         visible_courses(request.user).select_related("patient", "therapist", "room"),
         public_id=public_id,
     )
+    record(actor=request.user, action="course.viewed", obj=course)
+    return _detail_page(request, course)
+
+
+def _detail_page(
+    request: HttpRequest, course: Course, status: int = 200, **bound: Any
+) -> HttpResponse:
     protocol = protocols.BUILT_IN[course.protocol_code]
     sessions = [
         (a, protocols.phase_for(protocol, a.number, course.planned_sessions))
         for a in course.appointments.all()
     ]
-    record(actor=request.user, action="course.viewed", obj=course)
     context = {
         "course": course,
         "sessions": sessions,
         "protocol": protocol,
         "tasks": course.tasks.open().select_related("appointment"),
         "mine": course.therapist_id == request.user.pk,
+        "end_form": bound.get("end_form") or EndCourseForm(),
     }
-    return render(request, "courses/detail.html", context)
+    return render(request, "courses/detail.html", context, status=status)
 
 
 def _session(request: HttpRequest, public_id: uuid.UUID) -> Appointment:
@@ -300,3 +313,22 @@ def task_done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         messages.error(request, "Say what you did before marking the task done.")
     return redirect("courses:detail", public_id=task.course.public_id)
+
+
+@require_POST
+@require(Action.RUN_COURSE)
+def end(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """End the course; later sessions are cancelled and the therapist's place frees."""
+    course = get_object_or_404(visible_courses(request.user), public_id=public_id)
+    form = EndCourseForm(request.POST)
+    if form.is_valid():
+        try:
+            attendance.end_course(actor=request.user, course=course, **form.cleaned_data)
+        except PermissionDenied:
+            return render(request, "403.html", status=403)
+        except RuleViolation as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Course ended. Later sessions are cancelled.")
+            return redirect("courses:detail", public_id=course.public_id)
+    return _detail_page(request, course, status=400, end_form=form)

@@ -19,9 +19,9 @@ from interplay.lib.nhs_number import format_nhs_number
 from interplay.referrals.models import Referral, ReferralStatus
 
 S = ReferralStatus
-# A referral is closed when nothing more will happen on it. A course of treatment's
-# discharge joins these when courses exist; until then a referral in treatment is open.
-CLOSED_STATUSES = (S.SIGNPOSTED, S.DECLINED, S.REFERRED_ON, S.WITHDRAWN)
+# A referral is closed when nothing more will happen on it: closed at triage, or
+# discharged at the end of its course. A referral in treatment is open.
+CLOSED_STATUSES = (S.SIGNPOSTED, S.DECLINED, S.REFERRED_ON, S.WITHDRAWN, S.DISCHARGED)
 OPEN_STATUSES = tuple(s for s in S if s not in CLOSED_STATUSES)
 
 

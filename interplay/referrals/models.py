@@ -19,6 +19,7 @@ class ReferralStatus(models.TextChoices):
     WAITING = "waiting", "Waiting for therapy"
     ALLOCATED = "allocated", "Allocated"
     IN_TREATMENT = "in_treatment", "In treatment"
+    DISCHARGED = "discharged", "Discharged"
     SIGNPOSTED = "signposted", "Signposted"
     DECLINED = "declined", "Declined"
     REFERRED_ON = "referred_on", "Referred on"
@@ -32,7 +33,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.IN_TRIAGE: frozenset({S.WAITING, S.SIGNPOSTED, S.DECLINED, S.REFERRED_ON, S.WITHDRAWN}),
     S.WAITING: frozenset({S.ALLOCATED, S.WITHDRAWN}),
     S.ALLOCATED: frozenset({S.IN_TREATMENT, S.WAITING, S.WITHDRAWN}),
-    S.IN_TREATMENT: frozenset(),
+    S.IN_TREATMENT: frozenset({S.DISCHARGED}),
+    S.DISCHARGED: frozenset(),
     S.SIGNPOSTED: frozenset(),
     S.DECLINED: frozenset(),
     S.REFERRED_ON: frozenset(),

@@ -137,3 +137,52 @@ class SessionPageTests(BaseTestCase):
             post, {"move-date_0": "31", "move-date_1": "2", "move-date_2": "2027", "move-time": "9"}
         )
         self.assertContains(response, "must be a real date", status_code=400)
+
+
+class EndCourseTests(BaseTestCase):
+    def setUp(self) -> None:
+        qualify(self.therapist, "ipt")
+        give_hours(self.therapist, (0, "09:00", "17:00"))
+        self.referral = allocated_to(self.therapist, "ipt")
+        self.course = services.start_course(
+            actor=self.therapist,
+            referral=self.referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=dt.date(2026, 9, 7),
+        )
+
+    def test_ending_cancels_later_sessions_frees_the_place_and_discharges(self) -> None:
+        from interplay.triage.models import Allocation
+
+        attendance.end_course(
+            actor=self.therapist,
+            course=self.course,
+            outcome="dropped_out",
+            reason="Moved away; agreed to stop.",
+        )
+        self.course.refresh_from_db()
+        self.referral.refresh_from_db()
+        self.assertEqual((self.course.status, self.referral.status), ("dropped_out", "discharged"))
+        later = self.course.appointments.filter(starts_at__gt=dt.datetime.now(dt.UTC))
+        self.assertTrue(later.exists())
+        self.assertFalse(later.filter(status="booked").exists())
+        self.assertFalse(Allocation.objects.active().exists())
+        with self.assertRaisesMessage(RuleViolation, "already ended"):
+            attendance.end_course(
+                actor=self.therapist, course=self.course, outcome="completed", reason="x"
+            )
+
+    def test_the_course_page_ends_it_with_a_reason(self) -> None:
+        self.sign_in(self.therapist)
+        url = reverse("courses:end", args=[self.course.public_id])
+        missing = self.client.post(url, {"end-outcome": "completed"})
+        self.assertContains(missing, "Say why the course ended", status_code=400)
+        done = self.client.post(url, {"end-outcome": "completed", "end-reason": "All 16 done."})
+        self.assertEqual(done.status_code, 302)
+        self.assertContains(self.client.get(done["Location"]), "Completed on")
+        self.sign_in(self.supervisor)
+        self.assertEqual(
+            self.client.post(url, {"end-outcome": "completed", "end-reason": "x"}).status_code, 403
+        )

@@ -136,6 +136,7 @@ class DecisionTests(BaseTestCase):
             (S.ALLOCATED, S.IN_TREATMENT),
             (S.ALLOCATED, S.WAITING),
             (S.ALLOCATED, S.WITHDRAWN),
+            (S.IN_TREATMENT, S.DISCHARGED),
         }
         referral = make_referral(email="")
         for start in S.values:
