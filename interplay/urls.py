@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from interplay.courses import calendar_views as calendar
 from interplay.courses import views as courses
 from interplay.pages import views as pages
 
@@ -33,6 +34,10 @@ urlpatterns = [
     path("courses/", include("interplay.courses.urls")),
     path("encounters/", include("interplay.encounters.urls")),
     path("caseload/", courses.caseload, name="caseload"),
+    path("calendar/", calendar.week, name="calendar"),
+    path("calendar/feed/", calendar.issue_feed, name="calendar_issue"),
+    path("calendar/feed/stop/", calendar.revoke_feed, name="calendar_revoke"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("audit/", include("interplay.audit.urls")),
     path("letters/", include("interplay.letters.urls")),
     path("patients/", include("interplay.patients.urls")),

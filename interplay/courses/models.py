@@ -169,3 +169,20 @@ class CourseTask(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class CalendarFeed(models.Model):
+    """A therapist's iCalendar address: a secret token in the URL, revocable at any time.
+
+    The feed carries times and places only, never a name: a calendar app is not a
+    clinical record.
+    """
+
+    therapist = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.therapist}"

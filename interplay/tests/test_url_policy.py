@@ -69,6 +69,10 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "patients:export_pdf": ({"public_id": SAMPLE_PATIENT}, Action.MANAGE_RECORDS),
     "patients:erase": ({"public_id": SAMPLE_REFERRAL}, Action.MANAGE_RECORDS),
     "caseload": ({}, Action.RUN_COURSE),
+    "calendar": ({}, Action.RUN_COURSE),
+    "calendar_issue": ({}, (405, 405)),
+    "calendar_revoke": ({}, (405, 405)),
+    "calendar_feed": ({"token": "not-a-real-token"}, (404, 404)),
     # Nobody's caseload holds the sample: roles that may use the page meet 404.
     "courses:start": ({"public_id": SAMPLE_REFERRAL}, Scoped(Action.RUN_COURSE)),
     "courses:confirm": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),

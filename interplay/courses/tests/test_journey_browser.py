@@ -104,3 +104,9 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     page.get_by_role("link", name="My caseload").first.click()
     row = page.get_by_test_id("caseload").locator("tbody tr").first
     assert " of 16, " in row.inner_text()
+
+    page.get_by_role("link", name="My calendar").first.click()
+    page.get_by_role("heading", name="My calendar").wait_for()
+    page.get_by_role("button", name="Make a calendar address").click()
+    assert page.get_by_test_id("feed-url").inner_text().endswith(".ics")
+    assert_accessible(page, "calendar")
