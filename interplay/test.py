@@ -243,7 +243,8 @@ def allocated_to(therapist: User, modality: str = "dit", **details: Any) -> Refe
     lead = User.objects.filter(role_assignments__role=Role.TRIAGE).first() or make_user(
         "triage-lead", Role.TRIAGE
     )
-    referral = make_referral(email="", **details)
+    details.setdefault("email", "")
+    referral = make_referral(**details)
     triage.save_assessment(
         actor=lead,
         referral=referral,

@@ -106,6 +106,7 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
