@@ -115,3 +115,28 @@ class EndCourseForm(forms.Form):
         max_length=4000,
         error_messages={"required": "Say why the course ended"},
     )
+
+
+class ShiftForm(forms.Form):
+    prefix = "shift"
+    from_number = forms.IntegerField(
+        label="From session",
+        min_value=1,
+        error_messages={
+            "required": "Enter the first session to move",
+            "invalid": "Enter a session number",
+        },
+    )
+    from_number.input_width = 2  # type: ignore[attr-defined]
+    weeks = forms.IntegerField(
+        label="By how many weeks",
+        min_value=1,
+        max_value=8,
+        error_messages={
+            "required": "Enter how many weeks",
+            "invalid": "Enter a number of weeks",
+            "min_value": "Move sessions by 1 to 8 weeks",
+            "max_value": "Move sessions by 1 to 8 weeks",
+        },
+    )
+    weeks.input_width = 2  # type: ignore[attr-defined]

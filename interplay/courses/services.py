@@ -58,22 +58,14 @@ def _closures(first: dt.date) -> dict[dt.date, str]:
 
 
 def _busy(
-    therapist: User, room: Room | None, first: dt.date
+    therapist: User, room: Room | None, first: dt.date, ignoring: list[int] | None = None
 ) -> Callable[[dt.datetime, dt.datetime], bool]:
     """A test for "this slot cannot be used": leave, or the therapist or room already booked."""
     since = dt.datetime.combine(first, dt.time.min, tzinfo=_zone())
-    taken = list(
-        Appointment.objects.live()
-        .filter(starts_at__gte=since)
-        .filter(therapist=therapist)
-        .values_list("starts_at", "ends_at")
-    )
+    booked = Appointment.objects.live().filter(starts_at__gte=since).exclude(pk__in=ignoring or [])
+    taken = list(booked.filter(therapist=therapist).values_list("starts_at", "ends_at"))
     if room is not None:
-        taken += list(
-            Appointment.objects.live()
-            .filter(starts_at__gte=since, room=room)
-            .values_list("starts_at", "ends_at")
-        )
+        taken += list(booked.filter(room=room).values_list("starts_at", "ends_at"))
     away = list(
         Leave.objects.filter(profile__user=therapist, ends_on__gte=first).values_list(
             "starts_on", "ends_on"
@@ -235,3 +227,58 @@ def _book(actor: User, referral: Referral, plan: Plan, video_link: str) -> Cours
         },
     )
     return course
+
+
+@transaction.atomic
+def shift_remaining(
+    *, actor: User, course: Course, from_number: int, weeks: int
+) -> list[Appointment]:
+    """Move every booked session from ``from_number`` on by ``weeks`` weeks, at the same
+    day and time, skipping closures, leave and clashes as when the course began. The
+    agreed end date moves with them (a renegotiated contract, audited old and new)."""
+    if not can(actor, Action.RUN_COURSE) or course.therapist_id != actor.pk:
+        raise PermissionDenied("Only the course's therapist moves its sessions.")
+    if not 1 <= weeks <= 8:
+        raise RuleViolation("Move sessions by 1 to 8 weeks.")
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    ClinicianProfile.objects.select_for_update().get(user=actor)
+    moving = list(
+        course.appointments.filter(status="booked", number__gte=from_number).order_by("number")
+    )
+    if not moving:
+        raise RuleViolation(f"No booked session from session {from_number} on.")
+    first = moving[0].starts_at.astimezone(_zone()).date() + dt.timedelta(weeks=weeks)
+    protocol = protocols.BUILT_IN[course.protocol_code]
+    proposed = rules.propose_sessions(
+        first=first,
+        weekday=course.weekday,
+        at=course.time,
+        count=len(moving),
+        minutes=protocol.session_minutes,
+        tz=_zone(),
+        closures=_closures(first),
+        unavailable=_busy(actor, course.room, first, ignoring=[a.pk for a in moving]),
+    )
+    for appointment, slot in zip(moving, proposed, strict=True):
+        appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
+    try:
+        with transaction.atomic():
+            # Latest first: each session moves into a time the one after it has left.
+            for appointment in reversed(moving):
+                appointment.save(update_fields=["starts_at", "ends_at"])
+    except IntegrityError:
+        raise RuleViolation("Another booking took one of these times just now.") from None
+    before = course.agreed_end_date
+    course.agreed_end_date = max(course.agreed_end_date, rules.agreed_end_date(proposed))
+    course.save(update_fields=["agreed_end_date"])
+    record(
+        actor=actor,
+        action="course.sessions_shifted",
+        obj=course,
+        detail={
+            "from_session": from_number,
+            "weeks": weeks,
+            "agreed_end_date": [before.isoformat(), course.agreed_end_date.isoformat()],
+        },
+    )
+    return moving

@@ -21,6 +21,7 @@ from interplay.courses.forms import (
     AttendanceForm,
     EndCourseForm,
     RescheduleForm,
+    ShiftForm,
     StartCourseForm,
     TaskDoneForm,
 )
@@ -200,6 +201,7 @@ def _detail_page(
         "tasks": course.tasks.open().select_related("appointment"),
         "mine": course.therapist_id == request.user.pk,
         "end_form": bound.get("end_form") or EndCourseForm(),
+        "shift_form": bound.get("shift_form") or ShiftForm(),
     }
     return render(request, "courses/detail.html", context, status=status)
 
@@ -332,3 +334,22 @@ def end(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "Course ended. Later sessions are cancelled.")
             return redirect("courses:detail", public_id=course.public_id)
     return _detail_page(request, course, status=400, end_form=form)
+
+
+@require_POST
+@require(Action.RUN_COURSE)
+def shift(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Move all remaining sessions later, keeping the day and time."""
+    course = get_object_or_404(visible_courses(request.user), public_id=public_id)
+    form = ShiftForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, course, status=400, shift_form=form)
+    try:
+        moved = services.shift_remaining(actor=_me(request), course=course, **form.cleaned_data)
+    except PermissionDenied:
+        return render(request, "403.html", status=403)
+    except RuleViolation as error:
+        form.add_error(None, str(error))
+        return _detail_page(request, course, status=409, shift_form=form)
+    messages.success(request, f"{len(moved)} sessions moved.")
+    return redirect("courses:detail", public_id=course.public_id)

@@ -79,6 +79,7 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "courses:detail": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
     "courses:session": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
     "courses:end": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "courses:shift": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "courses:attendance": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "courses:reschedule": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "courses:task_done": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),

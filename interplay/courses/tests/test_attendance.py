@@ -186,3 +186,37 @@ class EndCourseTests(BaseTestCase):
         self.assertEqual(
             self.client.post(url, {"end-outcome": "completed", "end-reason": "x"}).status_code, 403
         )
+
+
+class ShiftTests(BaseTestCase):
+    def setUp(self) -> None:
+        qualify(self.therapist, "ipt")
+        give_hours(self.therapist, (0, "09:00", "17:00"))
+        self.referral = allocated_to(self.therapist, "ipt")
+        self.course = services.start_course(
+            actor=self.therapist,
+            referral=self.referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=dt.date(2027, 1, 4),
+        )
+
+    def test_all_remaining_sessions_move_a_week_keeping_day_and_time(self) -> None:
+        before = {a.number: a.starts_at for a in self.course.appointments.all()}
+        services.shift_remaining(actor=self.therapist, course=self.course, from_number=5, weeks=1)
+        after = {a.number: a.starts_at for a in self.course.appointments.all()}
+        self.assertEqual([after[n] for n in range(1, 5)], [before[n] for n in range(1, 5)])
+        self.assertGreaterEqual(after[5] - before[5], dt.timedelta(days=7))
+        self.assertTrue(all(after[n].astimezone(dt.UTC).weekday() == 0 for n in after))
+        self.assertEqual(len(set(after.values())), 16)
+        self.course.refresh_from_db()
+        self.assertGreater(self.course.agreed_end_date, before[16].date())
+
+    def test_the_course_page_explains_a_bad_request(self) -> None:
+        self.sign_in(self.therapist)
+        url = reverse("courses:shift", args=[self.course.public_id])
+        response = self.client.post(url, {"shift-from_number": "5", "shift-weeks": "12"})
+        self.assertContains(response, "Move sessions by 1 to 8 weeks", status_code=400)
+        done = self.client.post(url, {"shift-from_number": "5", "shift-weeks": "1"})
+        self.assertEqual(done.status_code, 302)
