@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -52,6 +53,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
         Course.objects.of_therapist(request.user)
         .active()
         .select_related("patient")
+        .prefetch_related(
+            Prefetch("referral", queryset=Referral.objects.with_totals().only("id", "patient_id"))
+        )
         .order_by("patient__last_name")
     )
     now = timezone.now()
@@ -85,11 +89,15 @@ def _count() -> Any:
 def _row(course: Course, next_session: Appointment | None, held: int) -> dict[str, Any]:
     protocol = protocols.BUILT_IN[course.protocol_code]
     number = next_session.number if next_session else course.planned_sessions
+    # The latest scores held: the referral's for now; per-session answers come with #6.
+    latest = {r.instrument_code: r for r in course.referral.responses.all()}
     return {
         "course": course,
         "next": next_session,
         "label": protocols.session_label(protocol, number, course.planned_sessions),
         "held": held,
+        "phq9": latest.get("phq9"),
+        "gad7": latest.get("gad7"),
     }
 
 

@@ -55,31 +55,41 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     dates = {a.starts_at.date() for a in course.appointments.all()}
     assert dt.date(2026, 9, 22) not in dates
 
-    # Session 1 happened; session 2 was missed; session 16 moves a day later.
-    rows.nth(0).get_by_role("link").click()
-    page.get_by_role("heading", name="Session 1 of 16, initial phase").wait_for()
-    assert_accessible(page, "session page")
-    page.get_by_role("group", name="What happened?").get_by_label("Attended").check()
-    page.get_by_role("button", name="Record attendance").click()
-    page.get_by_text("Attendance recorded.").wait_for()
-    assert page.get_by_test_id("state").inner_text() == "Attended"
+    # Sessions 1-4 (the initial phase) happened and are recorded with the phase's tasks;
+    # session 5 was missed; session 16 moves a day later.
+    notes = {
+        1: ("Assess: history, relationships and symptoms", "Began the inventory."),
+        2: ("Formulate the IPAF: self, other and the feeling between", "Drafted the IPAF."),
+        3: ("Share the IPAF and agree it as the focus", "Agreed the focus together."),
+        4: ("Agree the 16 sessions and the end date", "Agreed the end date."),
+    }
+    for number, (task, note) in notes.items():
+        page.get_by_test_id("sessions").locator("tbody tr").nth(number - 1).get_by_role(
+            "link"
+        ).click()
+        page.get_by_role("heading", name=f"Session {number} of 16, initial phase").wait_for()
+        if number == 1:
+            assert_accessible(page, "session page")
+        page.get_by_role("group", name="What happened?").get_by_label("Attended").check()
+        page.get_by_role("button", name="Record attendance").click()
+        page.get_by_text("Attendance recorded.").wait_for()
+        assert page.get_by_test_id("state").inner_text() == "Attended"
+        page.get_by_role("link", name="Session record").click()
+        page.get_by_role("group", name="What this session covered").get_by_label(task).check()
+        page.get_by_label("Session notes").fill(note)
+        page.get_by_label("I checked risk in this session").check()
+        page.get_by_role("button", name="Save as a draft").click()
+        page.get_by_text("Record saved as a draft").wait_for()
+        if number == 1:
+            assert_accessible(page, "session record")
+        page.get_by_role("button", name="Sign the record").click()
+        page.get_by_text("Record signed.").wait_for()
+        assert note in page.get_by_test_id("notes").inner_text()
+        page.get_by_role("link", name="Back to the session").click()
+        page.get_by_role("link", name="Back to the course").click()
 
-    # The session record: the initial phase's tasks, notes, the risk check; then signed.
-    page.get_by_role("link", name="Session record").click()
-    covered = page.get_by_role("group", name="What this session covered")
-    covered.get_by_label("Assess: history, relationships and symptoms").check()
-    page.get_by_label("Session notes").fill("Began the inventory: partner, mother, two friends.")
-    page.get_by_label("I checked risk in this session").check()
-    page.get_by_role("button", name="Save as a draft").click()
-    page.get_by_text("Record saved as a draft").wait_for()
-    assert_accessible(page, "session record")
-    page.get_by_role("button", name="Sign the record").click()
-    page.get_by_text("Record signed.").wait_for()
-    assert "Began the inventory" in page.get_by_test_id("notes").inner_text()
-    page.get_by_role("link", name="Back to the session").click()
-
-    page.get_by_role("link", name="Back to the course").click()
-    page.get_by_test_id("sessions").locator("tbody tr").nth(1).get_by_role("link").click()
+    page.get_by_test_id("sessions").locator("tbody tr").nth(4).get_by_role("link").click()
+    page.get_by_role("heading", name="Session 5 of 16, middle phase").wait_for()
     page.get_by_role("group", name="What happened?").get_by_label("Did not attend").check()
     page.get_by_role("button", name="Record attendance").click()
     page.get_by_text("task(s) raised").wait_for()

@@ -27,6 +27,19 @@ class CourseViewTests(BaseTestCase):
         data.update(overrides)
         return data
 
+    def test_the_caseload_shows_the_latest_scores(self) -> None:
+        services.start_course(
+            actor=self.therapist,
+            referral=self.referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=dt.date(2026, 12, 7),
+        )
+        self.sign_in(self.therapist)
+        page = self.client.get(reverse("caseload"))
+        self.assertContains(page, "0 (None or minimal) / 0 (Minimal)")
+
     def test_the_caseload_shows_who_to_start(self) -> None:
         self.sign_in(self.therapist)
         response = self.client.get(reverse("caseload"))
@@ -95,7 +108,7 @@ class CourseViewTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("caseload"))
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(14):
             self.client.get(reverse("caseload"))
         second = allocated_to(self.therapist, "ipt", nhs_number="9434765919")
         services.start_course(
@@ -106,5 +119,5 @@ class CourseViewTests(BaseTestCase):
             at=dt.time(11),
             first_date=dt.date(2026, 12, 7),
         )
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(14):
             self.client.get(reverse("caseload"))
