@@ -11,7 +11,7 @@ from interplay.accounts.models import ClinicianProfile
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.clinic.models import Room
-from interplay.courses import protocols, rules
+from interplay.courses import rules
 from interplay.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -56,7 +56,7 @@ def record_attendance(*, actor: Any, appointment: Appointment, status: str) -> l
 
 def _apply_policy(appointment: Appointment) -> list[CourseTask]:
     course = appointment.course
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     missed = course.appointments.filter(status__in=MISSED).count()
     now = timezone.now()
     kinds = [TaskKind.RISK_CHECK]

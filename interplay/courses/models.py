@@ -69,6 +69,15 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"{self.get_modality_display()} course {self.public_id}"
 
+    def protocol(self) -> Any:
+        """The protocol exactly as it was when this course began (its snapshot)."""
+        from interplay.courses.protocols import from_dict
+
+        cached = getattr(self, "_protocol", None)
+        if cached is None:
+            cached = self._protocol = from_dict(self.protocol_snapshot)
+        return cached
+
 
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"
@@ -187,3 +196,28 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.therapist}"
+
+
+class ServiceProtocol(models.Model):
+    """A protocol a service defines for itself, in the same shape as the built-in ones.
+
+    A new version is a new row (the code and version pair is unique); courses keep a
+    snapshot of the version they began with, so changing or retiring a row changes no
+    running course.
+    """
+
+    code = models.SlugField(max_length=32)
+    version = models.CharField(max_length=16)
+    active = models.BooleanField(default=True, help_text="Offered for new courses.")
+    definition = models.JSONField(
+        help_text="Phases, tasks, sessions and attendance policy, as for the built-in "
+        "protocols (see interplay/courses/README.md)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="one_protocol_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.get('name', self.code)} (version {self.version})"

@@ -11,7 +11,7 @@ Sources are DOMAIN.md sections and its [S..] numbers. Where the sources disagree
 
 import itertools
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 Modality = Literal["ipt", "dit", "group_ipt"]
 
@@ -394,3 +394,35 @@ WHO_GROUP_IPT = Protocol(
 BUILT_IN: dict[str, Protocol] = {
     p.code: p for p in (IPT_16, IPT_16_INITIAL_3, IPT_12, DIT_16, WHO_GROUP_IPT)
 }
+
+
+def from_dict(data: dict[str, Any]) -> Protocol:
+    """A protocol from its plain-data form (``dataclasses.asdict``, a course's snapshot, or
+    a service's own definition). Raises ValueError, KeyError or TypeError when it is not a
+    valid protocol: the dataclasses check themselves."""
+    phases = tuple(
+        Phase(
+            key=p["key"],
+            name=p["name"],
+            first=int(p["first"]),
+            last=int(p["last"]),
+            tasks=tuple(
+                Task(t["key"], t["text"], bool(t.get("optional", False)))
+                for t in p.get("tasks", ())
+            ),
+        )
+        for p in data["phases"]
+    )
+    return Protocol(
+        code=data["code"],
+        version=str(data["version"]),
+        name=data["name"],
+        modality=data["modality"],
+        min_sessions=int(data["min_sessions"]),
+        max_sessions=int(data["max_sessions"]),
+        default_sessions=int(data["default_sessions"]),
+        session_minutes=int(data["session_minutes"]),
+        phases=phases,
+        measures_due=tuple(data.get("measures_due", EVERY_SESSION_MEASURES)),
+        attendance=AttendancePolicy(**data.get("attendance", {})),
+    )

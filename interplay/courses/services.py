@@ -20,7 +20,7 @@ from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.clinic.models import Closure, Room, ServiceSettings
 from interplay.courses import protocols, rules
-from interplay.courses.models import Appointment, Course
+from interplay.courses.models import Appointment, Course, ServiceProtocol
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.referrals.models import Referral, ReferralStatus
 
@@ -42,8 +42,16 @@ class Plan:
         return rules.agreed_end_date(self.sessions)
 
 
+def available_protocols() -> dict[str, protocols.Protocol]:
+    """Built-in protocols and the service's own active ones (its newest version of each)."""
+    offered = dict(protocols.BUILT_IN)
+    for row in ServiceProtocol.objects.filter(active=True).order_by("code", "id"):
+        offered[row.code] = protocols.from_dict(row.definition)
+    return offered
+
+
 def protocols_for(modality: str) -> list[protocols.Protocol]:
-    return [p for p in protocols.BUILT_IN.values() if p.modality == modality]
+    return [p for p in available_protocols().values() if p.modality == modality]
 
 
 def _zone() -> ZoneInfo:
@@ -99,7 +107,7 @@ def propose(
     room: Room | None = None,
 ) -> Plan:
     """Weekly sessions from ``first_date``, skipping closures, leave and clashes."""
-    protocol = protocols.BUILT_IN.get(protocol_code)
+    protocol = available_protocols().get(protocol_code)
     if protocol is None or protocol.modality != _modality(referral):
         raise RuleViolation("Choose a protocol for the therapy this person was offered.")
     if not _within_working_hours(therapist, weekday, at, protocol.session_minutes):
@@ -248,7 +256,7 @@ def shift_remaining(
     if not moving:
         raise RuleViolation(f"No booked session from session {from_number} on.")
     first = moving[0].starts_at.astimezone(_zone()).date() + dt.timedelta(weeks=weeks)
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     proposed = rules.propose_sessions(
         first=first,
         weekday=course.weekday,

@@ -87,7 +87,7 @@ def _count() -> Any:
 
 
 def _row(course: Course, next_session: Appointment | None, held: int) -> dict[str, Any]:
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     number = next_session.number if next_session else course.planned_sessions
     # The latest scores held: the referral's for now; per-session answers come with #6.
     latest = {r.instrument_code: r for r in course.referral.responses.all()}
@@ -197,7 +197,7 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, course: Course, status: int = 200, **bound: Any
 ) -> HttpResponse:
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     sessions = [
         (a, protocols.phase_for(protocol, a.number, course.planned_sessions))
         for a in course.appointments.all()
@@ -227,7 +227,7 @@ def _session_page(
     request: HttpRequest, appointment: Appointment, status: int = 200, **bound: Any
 ) -> HttpResponse:
     course = appointment.course
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     phase = protocols.phase_for(protocol, appointment.number, course.planned_sessions)
     context = {
         "appointment": appointment,

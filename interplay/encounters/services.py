@@ -44,7 +44,7 @@ def save_record(*, actor: Any, appointment: Appointment, **fields: Any) -> Sessi
     if unknown:
         raise ValueError(f"Not record fields: {sorted(unknown)}")
     course = appointment.course
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     phase = protocols.phase_for(protocol, appointment.number, course.planned_sessions)
     allowed = {task.key for task in phase.tasks}
     if set(fields.get("tasks_done", [])) - allowed:

@@ -32,7 +32,7 @@ def _appointment(request: HttpRequest, public_id: uuid.UUID) -> Appointment:
 
 def _tasks(appointment: Appointment) -> tuple[Any, list[tuple[str, str]]]:
     course = appointment.course
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     phase = protocols.phase_for(protocol, appointment.number, course.planned_sessions)
     return phase, [(task.key, task.text) for task in phase.tasks]
 
@@ -49,7 +49,7 @@ def _page(
         initial = {name: getattr(record, name) for name in services.EDITABLE}
     form = bound.get("form") or RecordForm(initial=initial, tasks=tasks)
     course = appointment.course
-    protocol = protocols.BUILT_IN[course.protocol_code]
+    protocol = course.protocol()
     context = {
         "appointment": appointment,
         "course": course,
