@@ -87,6 +87,9 @@ class CourseViewTests(BaseTestCase):
             first_date=dt.date(2026, 12, 7),
         )
         url = reverse("courses:detail", args=[course.public_id])
+        self.sign_in(self.therapist)
+        title = self.client.get(url).content.decode().split("<title>")[1].split("</title>")[0]
+        self.assertEqual(title, "Course: Robin Testwell - Interplay Talking Therapies")
         for user, status in [
             (self.therapist, 200),
             (self.supervisor, 200),
