@@ -21,6 +21,9 @@ def record(
 ) -> AuditEvent:
     """Add one audit event for ``action`` by ``actor`` (None or anonymous for the public).
 
+    An actor with an ``audit_label`` (a patient in the portal, the system; see
+    ``interplay.audit.actors``) is named by that label.
+
     The request id and client address come from the request being served, if any. The
     event is numbered and chained under a lock on the chain head, held until the caller's
     transaction ends: on PostgreSQL ``SELECT ... FOR UPDATE``; on SQLite every write
@@ -30,7 +33,9 @@ def record(
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
         actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else "public",
+        actor_label=(
+            actor.get_username() if is_user else getattr(actor, "audit_label", None) or "public"
+        ),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=public_key(obj) if obj is not None else "",

@@ -40,11 +40,36 @@ class QuestionnaireResponse(models.Model):
         blank=True,
         related_name="responses",
     )
+    # Answers given during a course: for the session they were due before (portal) or
+    # entered in (in session). The course is kept even if the session is later moved.
+    course = models.ForeignKey(
+        "courses.Course",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    appointment = models.ForeignKey(
+        "courses.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    entered_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The member of staff who typed answers given on paper or aloud.",
+    )
 
     objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["answered_at", "id"]
+        indexes = [models.Index(fields=["course", "instrument_code", "answered_at"])]
 
     def __str__(self) -> str:
         return f"{self.instrument_code} {self.total if self.complete else 'incomplete'}"
