@@ -73,6 +73,34 @@ class ServiceSettings(models.Model):
         default="ENG",
         help_text="Whose bank holidays close the service.",
     )
+    questionnaire_window_hours = models.PositiveSmallIntegerField(
+        default=72,
+        validators=[MinValueValidator(1)],
+        help_text="Questionnaires for a session open in the patient portal this many hours "
+        "before it.",
+    )
+    alert_escalation_working_days = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="A risk alert not acknowledged within this many working days escalates to "
+        "the therapist's supervisor.",
+    )
+    mixed_change_rule = models.CharField(
+        max_length=20,
+        choices=[
+            ("deterioration", "Counts as reliable deterioration, not improvement (CORC)"),
+            ("no_change", "Counts as neither improvement nor deterioration"),
+        ],
+        default="deterioration",
+        help_text="How to classify a course where one measure reliably improves and the other "
+        "reliably worsens (DOMAIN.md 5.4: unverified for NHS Talking Therapies).",
+    )
+    ipaf_defensive_function = models.BooleanField(
+        default=True,
+        help_text="Whether a DIT focus records the defensive function, the fourth part of the "
+        "interpersonal-affective focus as commonly taught (DOMAIN.md 2.2: unverified in "
+        "published summaries).",
+    )
     out_of_area_text = models.TextField(
         default="Your postcode is outside the area we cover. Your GP can tell you about the "
         "talking therapies service for where you live, or search the NHS website for "
