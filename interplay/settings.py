@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "interplay.letters",
     "interplay.courses",
     "interplay.encounters",
+    "interplay.monitoring",
+    "interplay.portal",
     "interplay.pages",
     "interplay.demo",
 ]
@@ -247,6 +249,11 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "autoplay",
     )
 }
+
+# Where people reach this Interplay, for links in emails (portal sign-in, alerts).
+BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000")
+# The patient portal: how long a sign-in link the patient asked for lasts.
+PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 
 # Rate limits (django-ratelimit), shared through the database cache.
 

@@ -256,3 +256,31 @@ def allocated_to(therapist: User, modality: str = "dit", **details: Any) -> Refe
     triage.allocate(actor=lead, referral=referral, therapist=therapist)
     referral.refresh_from_db()
     return referral
+
+
+def course_for(
+    therapist: User,
+    modality: str = "ipt",
+    protocol_code: str = "ipt16",
+    first_date: dt.date = dt.date(2026, 9, 7),
+    **details: Any,
+) -> Any:
+    """A course started with ``therapist`` on Mondays at 10:00 from ``first_date``.
+
+    The therapist is qualified and given Monday hours if they have none yet.
+    """
+    from interplay.accounts.models import WorkingHours
+    from interplay.courses import services as courses
+
+    qualify(therapist, modality)
+    if not WorkingHours.objects.filter(profile=therapist.clinician, weekday=0).exists():
+        give_hours(therapist, (0, "09:00", "17:00"))
+    referral = allocated_to(therapist, modality, **details)
+    return courses.start_course(
+        actor=therapist,
+        referral=referral,
+        protocol_code=protocol_code,
+        weekday=0,
+        at=dt.time(10),
+        first_date=first_date,
+    )

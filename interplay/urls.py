@@ -33,6 +33,8 @@ urlpatterns = [
     path("waiting-list/", include("interplay.triage.waiting_urls")),
     path("courses/", include("interplay.courses.urls")),
     path("encounters/", include("interplay.encounters.urls")),
+    path("monitoring/", include("interplay.monitoring.urls")),
+    path("portal/", include("interplay.portal.urls")),
     path("caseload/", courses.caseload, name="caseload"),
     path("calendar/", calendar.week, name="calendar"),
     path("calendar/feed/", calendar.issue_feed, name="calendar_issue"),

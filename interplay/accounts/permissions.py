@@ -20,6 +20,7 @@ class Action(StrEnum):
     RUN_COURSE = "run_course"
     VIEW_COURSE = "view_course"
     SUPERVISE = "supervise"
+    VIEW_ALERTS = "view_alerts"
     MANAGE_USERS = "manage_users"
     GRANT_QUALIFICATION = "grant_qualification"
     VIEW_AUDIT = "view_audit"
@@ -38,6 +39,8 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.RUN_COURSE: frozenset({Role.THERAPIST}),
     Action.VIEW_COURSE: frozenset({Role.THERAPIST, Role.SUPERVISOR}),
     Action.SUPERVISE: frozenset({Role.SUPERVISOR}),
+    # Risk alerts reach the therapist who must act and the supervisor who must see.
+    Action.VIEW_ALERTS: frozenset({Role.THERAPIST, Role.SUPERVISOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
     Action.GRANT_QUALIFICATION: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_AUDIT: frozenset({Role.ADMINISTRATOR}),

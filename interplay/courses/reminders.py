@@ -13,11 +13,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, AppointmentStatus
+from interplay.patients import access
 
 HOURS_BEFORE = 48
 
@@ -61,6 +63,18 @@ def ics_for(appointment: Appointment, service_name: str) -> bytes:
     return calendar.to_ical()
 
 
+def _portal_link(appointment: Appointment) -> str:
+    """A one-time sign-in link to the portal, good until the session starts, for the
+    questionnaires due before it. Empty when the person has not agreed to email."""
+    patient = appointment.course.patient
+    if not access.may_email(patient):
+        return ""
+    token = access.issue_link(
+        patient, expires_at=appointment.starts_at, next_path=reverse("portal:home")
+    )
+    return access.link_url(token)
+
+
 @task()
 def send_reminder(appointment_public_id: str) -> bool:
     """Send one session's reminder, once; nothing for a session no longer booked."""
@@ -76,7 +90,11 @@ def send_reminder(appointment_public_id: str) -> bool:
             public_id=appointment_public_id
         )
         service = ServiceSettings.load()
-        context = {"appointment": appointment, "service": service}
+        context = {
+            "appointment": appointment,
+            "service": service,
+            "portal_url": _portal_link(appointment),
+        }
         message = EmailMultiAlternatives(
             subject=f"Your appointment on {timezone.localtime(appointment.starts_at):%A %-d %B}",
             body=render_to_string("courses/email/reminder.txt", context),

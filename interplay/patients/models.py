@@ -221,3 +221,48 @@ class Consent(models.Model):
         if not self._state.adding:
             raise ValueError("Consent rows are never changed: record a new one.")
         super().save(*args, **kwargs)
+
+
+class SignInLinkQuerySet(QuerySet["SignInLink"]):
+    def usable(self, now: dt.datetime) -> "SignInLinkQuerySet":
+        return self.filter(used_at__isnull=True, expires_at__gt=now)
+
+
+class SignInLink(models.Model):
+    """A one-time link that signs a patient in to the portal, with their date of birth.
+
+    Only a hash of the secret is kept: the secret itself exists only in the email.
+    """
+
+    MAX_WRONG_DATES = 5
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    wrong_dates = models.PositiveSmallIntegerField(default=0)
+    next_path = models.CharField(max_length=200, blank=True)
+
+    objects = SignInLinkQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "created_at"], name="sign_in_link_patient")]
+
+    def __str__(self) -> str:
+        return f"Sign-in link of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PatientAuthenticator(models.Model):
+    """A patient's optional authenticator app (TOTP, RFC 6238, through django-otp's TOTP)."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="authenticator")
+    key = EncryptedTextField(help_text="The shared secret, hex.")
+    confirmed = models.BooleanField(default=False)
+    last_t = models.BigIntegerField(default=-1, help_text="The last time step used: no replays.")
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return "Authenticator app" + ("" if self.confirmed else " (not confirmed)")

@@ -73,6 +73,22 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "calendar_issue": ({}, (405, 405)),
     "calendar_revoke": ({}, (405, 405)),
     "calendar_feed": ({"token": "not-a-real-token"}, (404, 404)),
+    "monitoring:alerts": ({}, Action.VIEW_ALERTS),
+    "monitoring:alert": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_ALERTS)),
+    "monitoring:enter": (
+        {"public_id": SAMPLE_UNKNOWN, "code": "phq9"},
+        Scoped(Action.RUN_COURSE),
+    ),
+    # The portal is the patients': staff are strangers to it like anyone else.
+    "portal:home": ({}, (200, 200)),
+    "portal:request_link": ({}, (405, 405)),
+    "portal:link": ({"token": "forged"}, (410, 410)),
+    "portal:code": ({}, (302, 302)),
+    "portal:authenticator": ({}, (302, 302)),
+    "portal:remove_authenticator": ({}, (405, 405)),
+    "portal:questionnaire": ({"public_id": SAMPLE_UNKNOWN, "code": "phq9"}, (302, 302)),
+    "portal:answered": ({"public_id": SAMPLE_UNKNOWN}, (302, 302)),
+    "portal:sign_out": ({}, (405, 405)),
     # Nobody's caseload holds the sample: roles that may use the page meet 404.
     "courses:start": ({"public_id": SAMPLE_REFERRAL}, Scoped(Action.RUN_COURSE)),
     "courses:confirm": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from interplay.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.request_link, name="request_link"),
+    path("sign-in/<str:token>/", views.link, name="link"),
+    path("code/", views.code, name="code"),
+    path("authenticator/", views.authenticator, name="authenticator"),
+    path("authenticator/remove/", views.remove_authenticator, name="remove_authenticator"),
+    path(
+        "sessions/<uuid:public_id>/questionnaires/<slug:code>/",
+        views.questionnaire,
+        name="questionnaire",
+    ),
+    path("sessions/<uuid:public_id>/answered/", views.answered, name="answered"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+]

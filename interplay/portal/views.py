@@ -1,0 +1,258 @@
+"""The patient's own pages: sign in by emailed link and date of birth, the next
+sessions, the questionnaires due before them, and their own scores.
+
+Every query here is made from the signed-in patient: nothing is looked up by an id alone,
+so another person's session, answers or letters answer 404 whatever the URL.
+"""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from interplay.audit.actors import PatientActor
+from interplay.audit.services import record as audit
+from interplay.clinic.models import ServiceSettings
+from interplay.courses.models import Appointment, AppointmentStatus
+from interplay.forms import DateField
+from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.measures.instruments import BUILT_IN
+from interplay.measures.models import QuestionnaireResponse, ResponseSource
+from interplay.monitoring import services as monitoring
+from interplay.monitoring.forms import AnswersForm
+from interplay.patients import access
+from interplay.portal import session
+
+UPCOMING = 5
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="The address you gave us. We will email you a link to sign in.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the right format, like name@example.com",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+
+class BirthDateForm(forms.Form):
+    date_of_birth = DateField(
+        noun="date of birth",
+        past=True,
+        label="Your date of birth",
+        help_text="To check it is you. For example, 31 3 1980",
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="The 6 numbers your authenticator app shows",
+        max_length=8,
+        error_messages={"required": "Enter the 6 numbers from your authenticator app"},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    code.input_width = 10  # type: ignore[attr-defined]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if session.signed_in(request) is None and session.waiting_patient(request) is not None:
+        return redirect("portal:code")
+    if session.signed_in(request) is None:
+        return render(request, "portal/sign_in.html", {"form": EmailForm()})
+    return _dashboard(request)
+
+
+@session.patient_required
+def _dashboard(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    patient = actor.patient
+    now = timezone.now()
+    upcoming = list(
+        Appointment.objects.filter(
+            course__patient=patient, status=AppointmentStatus.BOOKED, starts_at__gt=now
+        )
+        .select_related("course", "room")
+        .order_by("starts_at")[:UPCOMING]
+    )
+    scores = list(
+        QuestionnaireResponse.objects.filter(course__patient=patient, complete=True)
+        .select_related("appointment")
+        .order_by("answered_at", "id")
+    )
+    audit(actor=actor, action="portal.home_viewed", obj=patient)
+    context = {
+        "patient": patient,
+        "due": monitoring.questionnaires_due(patient, now),
+        "upcoming": upcoming,
+        "scores": scores,
+        "instruments": BUILT_IN,
+    }
+    return render(request, "portal/home.html", context)
+
+
+@require_POST
+def request_link(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/sign_in.html", {"form": form}, status=400)
+    access.request_link(email=form.cleaned_data["email"])
+    return render(request, "portal/link_sent.html", {"email": form.cleaned_data["email"]})
+
+
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link changes nothing; posting the right date of birth signs in."""
+    if access.find_link(token) is None:
+        return render(request, "portal/link_expired.html", {"form": EmailForm()}, status=410)
+    form = BirthDateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signed = access.use_link(token=token, date_of_birth=form.cleaned_data["date_of_birth"])
+        except RuleViolation as error:
+            if access.find_link(token) is None:
+                return render(
+                    request, "portal/link_expired.html", {"form": EmailForm()}, status=410
+                )
+            form.add_error("date_of_birth", str(error))
+        else:
+            session.begin(request, signed.patient, needs_code=signed.needs_authenticator)
+            if signed.needs_authenticator:
+                request.session["portal_next"] = signed.next_path
+                return redirect("portal:code")
+            return redirect(signed.next_path or "portal:home")
+    return render(request, "portal/link.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    patient = session.waiting_patient(request)
+    if patient is None:
+        return redirect("portal:home")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access.check_code(patient=patient, code=form.cleaned_data["code"])
+        except RuleViolation as error:
+            form.add_error("code", str(error))
+        else:
+            next_path = request.session.pop("portal_next", "")
+            session.verified(request)
+            return redirect(next_path or "portal:home")
+    return render(request, "portal/code.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@session.patient_required
+def authenticator(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    """Add an authenticator app (optional): after this, signing in also asks for a code."""
+    import segno
+
+    patient = actor.patient
+    existing = getattr(patient, "authenticator", None)
+    if existing is not None and existing.confirmed:
+        return render(request, "portal/authenticator.html", {"confirmed": True})
+    device = access.pending_authenticator(patient)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access.check_code(patient=patient, code=form.cleaned_data["code"], confirming=True)
+        except RuleViolation as error:
+            form.add_error("code", str(error))
+        else:
+            messages.success(request, "Your authenticator app is set up.")
+            return redirect("portal:home")
+    url = access.config_url(device, ServiceSettings.load().name)
+    context = {
+        "form": form,
+        "qr": segno.make(url, error="m").svg_inline(scale=5, dark="#212b32", light="#ffffff"),
+        "secret": url.split("secret=")[1].split("&")[0],
+    }
+    return render(request, "portal/authenticator.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@session.patient_required
+def remove_authenticator(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    access.remove_authenticator(patient=actor.patient)
+    messages.success(request, "Your authenticator app has been removed.")
+    return redirect("portal:home")
+
+
+def _own_appointment(actor: PatientActor, public_id: uuid.UUID) -> Appointment:
+    appointment = (
+        Appointment.objects.filter(course__patient=actor.patient, public_id=public_id)
+        .select_related("course")
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@require_http_methods(["GET", "POST"])
+@session.patient_required
+def questionnaire(
+    request: HttpRequest, actor: PatientActor, public_id: uuid.UUID, code: str
+) -> HttpResponse:
+    appointment = _own_appointment(actor, public_id)
+    due = {
+        d.appointment.pk: d.instrument_codes for d in monitoring.questionnaires_due(actor.patient)
+    }
+    instrument = BUILT_IN.get(code)
+    if instrument is None or code not in due.get(appointment.pk, ()):
+        return render(request, "portal/not_open.html", {"appointment": appointment}, status=404)
+    form = AnswersForm(request.POST or None, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            monitoring.submit_response(
+                actor=actor,
+                appointment=appointment,
+                instrument_code=code,
+                answers=form.answers(),
+                difficulty=form.difficulty_answer(),
+                source=ResponseSource.PORTAL,
+            )
+        except (PermissionDenied, RuleViolation) as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("portal:answered", public_id=appointment.public_id)
+    context: dict[str, Any] = {"appointment": appointment, "instrument": instrument, "form": form}
+    return render(request, "portal/questionnaire.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@session.patient_required
+def answered(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -> HttpResponse:
+    """Thanks, the next questionnaire if one is due, and help at once after a risk answer."""
+    appointment = _own_appointment(actor, public_id)
+    responses = QuestionnaireResponse.objects.filter(appointment=appointment)
+    still_due = [
+        d
+        for d in monitoring.questionnaires_due(actor.patient)
+        if d.appointment.pk == appointment.pk
+    ]
+    context = {
+        "appointment": appointment,
+        "risk": responses.filter(risk_flagged=True).exists(),
+        "next_code": still_due[0].instrument_codes[0] if still_due else None,
+        "instruments": BUILT_IN,
+    }
+    return render(request, "portal/answered.html", context)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    patient = session.signed_in(request) or session.waiting_patient(request)
+    if patient is not None:
+        audit(actor=PatientActor(patient), action="portal.signed_out", obj=patient)
+    session.end(request)
+    messages.info(request, "You have signed out.")
+    return redirect("portal:home")
