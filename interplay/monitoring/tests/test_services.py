@@ -1,6 +1,7 @@
 """Answers during a course, and the alerts that must follow a risk answer."""
 
 import datetime as dt
+import io
 from typing import Any
 
 import time_machine
@@ -216,8 +217,8 @@ class AlertLifecycleTests(BaseTestCase):
             time_machine.travel("2026-09-07 10:00 +01:00", tick=False),
             self.captureOnCommitCallbacks(execute=True),
         ):
-            call_command("escalate_alerts", stdout=open("/dev/null", "w"))
-            call_command("escalate_alerts", stdout=open("/dev/null", "w"))
+            call_command("escalate_alerts", stdout=io.StringIO())
+            call_command("escalate_alerts", stdout=io.StringIO())
         alert = RiskAlert.objects.get()
         self.assertEqual(alert.escalated_to, self.supervisor)
         message = self.only_email()
