@@ -233,7 +233,11 @@ def questionnaire(
 def answered(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -> HttpResponse:
     """Thanks, the next questionnaire if one is due, and help at once after a risk answer."""
     appointment = _own_appointment(actor, public_id)
-    responses = QuestionnaireResponse.objects.filter(appointment=appointment)
+    latest = (
+        QuestionnaireResponse.objects.filter(appointment=appointment)
+        .order_by("-answered_at", "-id")
+        .first()
+    )
     still_due = [
         d
         for d in monitoring.questionnaires_due(actor.patient)
@@ -241,7 +245,9 @@ def answered(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) ->
     ]
     context = {
         "appointment": appointment,
-        "risk": responses.filter(risk_flagged=True).exists(),
+        # Help follows the answers just sent: a risk answer to the PHQ-9 is not
+        # repeated after the GAD-7 that came next (it stays with the therapist's alert).
+        "risk": bool(latest and latest.risk_flagged),
         "next_code": still_due[0].instrument_codes[0] if still_due else None,
         "instruments": BUILT_IN,
     }

@@ -46,6 +46,26 @@ class DemoSetupTests(TestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(self.client.get("/triage/").status_code, 200)
 
+    def test_the_demo_has_an_open_alert_and_a_patient_who_can_sign_in(self) -> None:
+        import re
+
+        from interplay.monitoring.models import RiskAlert
+        from interplay.monitoring.services import questionnaires_due
+
+        output = self.run_setup()
+        alert = RiskAlert.objects.get()
+        self.assertEqual((alert.kind, alert.therapist.username), ("risk_answer", "therapist"))
+        link = re.search(r"http://127.0.0.1:8000(/portal/sign-in/\S+/)", output)
+        born = re.search(r"date of birth (\d\d) (\d\d) (\d{4})", output)
+        assert link and born
+        response = self.client.post(
+            link.group(1),
+            {f"date_of_birth_{i}": v for i, v in enumerate(born.groups())},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(len(questionnaires_due(alert.course.patient)), 1)
+        self.assertContains(self.client.get("/portal/"), "Before your next session")
+
     def test_it_refuses_outside_demo_mode(self) -> None:
         from django.core.management.base import CommandError
 

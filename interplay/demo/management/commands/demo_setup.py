@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,9 +22,12 @@ from interplay.accounts.roles import Modality, Role
 from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance
 from interplay.courses import services as courses
+from interplay.courses.models import Course
 from interplay.demo.data import synthetic_referral
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
+from interplay.monitoring import services as monitoring
+from interplay.patients import access
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
@@ -55,7 +59,12 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
             "hours": 40,
             "capacity": 16,
             "modalities": [Modality.IPT, Modality.GROUP_IPT],
-            "working_hours": [(0, "09:00", "17:00"), (1, "09:00", "17:00"), (4, "09:00", "13:00")],
+            "working_hours": [
+                (0, "09:00", "17:00"),
+                (1, "09:00", "17:00"),
+                (3, "09:00", "17:00"),
+                (4, "09:00", "13:00"),
+            ],
         },
     ),
     "triage": ("Jordan", "Triage", [Role.TRIAGE], None),
@@ -80,6 +89,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
         )
+        self._print_portal_link()
         self.stdout.write("Sign in at /accounts/login/ as any of:")
         for name, (_, _, roles, _) in STAFF.items():
             labels = ", ".join(r.label for r in roles)
@@ -149,12 +159,12 @@ class Command(BaseCommand):
 
     def _triage(self, actor: User, users: dict[str, User]) -> str:
         """Take the longest-waiting referrals through triage, so every page has people on it:
-        offers on each waiting list, two allocations, a signpost and a decline."""
+        offers on each waiting list, three allocations, a signpost and a decline."""
         plan = [
             ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", None),
             ("offer_ipt", "ipt", "therapist"),
-            ("offer_ipt", "ipt", None),
+            ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", None),
             ("offer_group_ipt", "group_ipt", None),
             ("signpost", "", None),
@@ -188,7 +198,8 @@ class Command(BaseCommand):
             if therapist:
                 triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
         self._start_course(users["supervisor"], weeks_ago=6)
-        return f"{len(plan)} referrals taken through triage, 2 allocated, 1 course part-way"
+        self._start_measured_course(users["therapist"])
+        return f"{len(plan)} referrals taken through triage, 3 allocated, 2 courses part-way"
 
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
         """The supervisor's DIT patient started some weeks ago: the caseload shows where
@@ -221,3 +232,66 @@ class Command(BaseCommand):
                     risk_checked=True,
                 )
                 encounters.sign_record(actor=therapist, appointment=appointment)
+
+    def _start_measured_course(self, therapist: User) -> None:
+        """The therapist's IPT patient: two sessions done, answers typed in at each (the
+        second with question 9 at 1, so an alert is open), and the next session within
+        the portal's window, so their questionnaires are waiting for them."""
+        allocation = (
+            therapist.allocations.active().select_related("referral").order_by("pk").first()
+        )
+        if allocation is None:
+            return
+        now = timezone.localtime()
+        working_days = [h.weekday for h in therapist.clinician.working_hours.all()]
+        # The next working day after today: the third session falls there.
+        ahead = next(d for d in range(1, 8) if (now.weekday() + d) % 7 in working_days)
+        third = now.date() + dt.timedelta(days=ahead)
+        course = courses.start_course(
+            actor=therapist,
+            referral=allocation.referral,
+            protocol_code="ipt16",
+            weekday=third.weekday(),
+            at=dt.time(11),
+            first_date=third - dt.timedelta(weeks=2),
+        )
+        course.patient.email = course.patient.email or "demo.patient@example.org"
+        course.patient.save(update_fields=["email"])
+        answers = {
+            1: ([2, 2, 2, 1, 2, 2, 1, 1, 0], [2, 2, 1, 2, 1, 1, 1]),
+            2: ([2, 2, 2, 2, 2, 2, 1, 1, 1], [2, 2, 2, 2, 1, 1, 1]),
+        }
+        for appointment in course.appointments.filter(number__in=answers):
+            phq9, gad7 = answers[appointment.number]
+            for code, values in (("phq9", phq9), ("gad7", gad7)):
+                monitoring.submit_response(
+                    actor=therapist,
+                    appointment=appointment,
+                    instrument_code=code,
+                    answers=dict(enumerate(values, start=1)),
+                    source="in_session",
+                )
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
+
+    def _print_portal_link(self) -> None:
+        """A fresh sign-in link for the demo patient whose questionnaires are due."""
+        course = (
+            Course.objects.filter(therapist__username="therapist", protocol_code="ipt16")
+            .select_related("patient")
+            .first()
+        )
+        if course is None:
+            return
+        patient = course.patient
+        token = access.issue_link(
+            patient, expires_at=timezone.now() + dt.timedelta(hours=12), next_path="/portal/"
+        )
+        path = reverse("portal:link", args=[token])
+        self.stdout.write(
+            f"Patient portal, as {patient.full_name} (questionnaires due before their next "
+            f"session): http://127.0.0.1:8000{path}\n"
+            f"  date of birth {patient.date_of_birth:%d %m %Y}; the link works once, for 12 "
+            "hours (ask for another at /portal/: the email lands in demo-mail/)"
+        )

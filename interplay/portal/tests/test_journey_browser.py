@@ -1,0 +1,122 @@
+"""A patient answers before their session on a phone, and their therapist acts on the alert."""
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from interplay.accounts.roles import Role
+from interplay.browser import assert_accessible
+from interplay.courses.models import Appointment
+from interplay.courses.reminders import send_reminder
+from interplay.monitoring.models import RiskAlert
+from interplay.test import course_for, make_clinician
+from interplay.triage.tests.test_journey_browser import signed_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_risk_answer_before_a_session_reaches_the_therapist(
+    page: Any, live_server: Any, settings: Any
+) -> None:
+    settings.BASE_URL = live_server.url
+    supervisor = make_clinician("sasha", Role.SUPERVISOR, Role.THERAPIST, hours=400)
+    therapist = make_clinician("taylor", Role.THERAPIST, supervisor=supervisor)
+    course = course_for(therapist, email="robin@example.org", first_date=dt.date(2027, 1, 4))
+    # Session 1 is tomorrow: its questionnaires are open and its reminder is due.
+    first = course.appointments.get(number=1)
+    tomorrow = timezone.now().replace(microsecond=0) + dt.timedelta(hours=26)
+    Appointment.objects.filter(pk=first.pk).update(
+        starts_at=tomorrow, ends_at=tomorrow + dt.timedelta(minutes=50)
+    )
+    send_reminder.call(str(first.public_id))
+    reminder = mail.outbox[-1]
+    link = re.search(r"https?://\S+/portal/sign-in/\S+/", reminder.body)
+    assert link, reminder.body
+
+    # On the phone: the reminder's link, then the date of birth.
+    page.goto(link.group(0))
+    page.get_by_role("heading", name="Confirm your date of birth").wait_for()
+    assert_accessible(page, "portal: date of birth")
+    born = page.get_by_role("group", name="Your date of birth")
+    born.get_by_label("Day").fill("17")
+    born.get_by_label("Month").fill("5")
+    born.get_by_label("Year").fill("1990")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Hello Robin").wait_for()
+    assert_accessible(page, "portal: home")
+
+    page.get_by_role("link", name="Answer the PHQ-9").click()
+    page.get_by_role("heading", name="PHQ-9").wait_for()
+    assert_accessible(page, "portal: PHQ-9")
+    # Sent with a question left out: asked for beside it, and the answers stay.
+    for number in range(1, 9):
+        page.get_by_role("group", name=re.compile(rf"^{number}\. ")).get_by_label(
+            "Several days"
+        ).check()
+    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_text("Select an answer to question 9").first.wait_for()
+    assert_accessible(page, "portal: PHQ-9 with a question left out")
+    assert (
+        page.get_by_role("group", name=re.compile(r"^1\. "))
+        .get_by_label("Several days")
+        .is_checked()
+    )
+    page.get_by_role("group", name=re.compile(r"^9\. ")).get_by_label("Several days").check()
+    page.get_by_role("button", name="Send my answers").click()
+
+    # Help at once, before anything else.
+    page.get_by_role("heading", name="Thank you. Please read this now").wait_for()
+    assert page.get_by_role("heading", name="Get help now").is_visible()
+    assert_accessible(page, "portal: help after a risk answer")
+    page.get_by_role("link", name="Answer the GAD-7").click()
+    for number in range(1, 8):
+        page.get_by_role("group", name=re.compile(rf"^{number}\. ")).get_by_label(
+            "Not at all"
+        ).check()
+    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("heading", name="Thank you", exact=True).wait_for()
+    page.get_by_role("link", name="Back to your page").click()
+    assert page.get_by_test_id("due").count() == 0
+    assert "9, mild" in page.get_by_test_id("scores").inner_text()
+    page.get_by_role("link", name="Add an authenticator app (optional)").click()
+    page.get_by_role("heading", name="Add an authenticator app").wait_for()
+    assert_accessible(page, "portal: authenticator")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Sign in to your page").wait_for()
+    assert_accessible(page, "portal: sign in")
+    page.get_by_label("Your email address").fill("robin@example.org")
+    page.get_by_role("button", name="Email me a link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    assert_accessible(page, "portal: link sent")
+    page.goto(link.group(0))
+    page.get_by_role("heading", name="This link no longer works").wait_for()
+    assert_accessible(page, "portal: used link")
+
+    # The therapist: an alert waits, with an email that says nothing clinical.
+    alert = RiskAlert.objects.get()
+    assert alert.therapist == therapist
+    staff = page.context.browser.new_context(base_url=live_server.url)
+    desk = staff.new_page()
+    signed_in_as(desk, live_server, therapist)
+    desk.goto("/monitoring/alerts/")
+    assert "Robin Testwell" in desk.get_by_test_id("open-alerts").inner_text()
+    assert_accessible(desk, "alert inbox")
+    desk.get_by_role("link", name="Robin Testwell").click()
+    assert "Question 9 answered 1 of 3" in desk.get_by_test_id("alert-answers").inner_text()
+    desk.get_by_label("What have you done, or will you do?").fill(
+        "Phoned Robin the same afternoon; agreed a safety plan."
+    )
+    desk.get_by_role("button", name="Acknowledge the alert").click()
+    desk.get_by_text("Alert acknowledged.").wait_for()
+    assert_accessible(desk, "acknowledged alert")
+    desk.get_by_role("link", name="The course with").click()
+    assert desk.get_by_test_id("course-alerts").count() == 0
+    desk.get_by_test_id("sessions").locator("tbody tr").nth(0).get_by_role("link").click()
+    answers = desk.get_by_test_id("session-answers").inner_text()
+    assert "PHQ-9: 9 (Mild)" in answers or "PHQ-9: 9 (mild)" in answers, answers
+    staff.close()
+    assert not RiskAlert.objects.get().is_open
