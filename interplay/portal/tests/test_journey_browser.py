@@ -34,7 +34,7 @@ def test_a_risk_answer_before_a_session_reaches_the_therapist(
     )
     send_reminder.call(str(first.public_id))
     reminder = mail.outbox[-1]
-    link = re.search(r"https?://\S+/portal/sign-in/\S+/", reminder.body)
+    link = re.search(r"https?://\S+/portal/sign-in/\S+/", str(reminder.body))
     assert link, reminder.body
 
     # On the phone: the reminder's link, then the date of birth.
