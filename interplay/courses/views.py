@@ -29,6 +29,7 @@ from interplay.courses.forms import (
 from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.measures.models import QuestionnaireResponse
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.triage.models import Allocation
 
@@ -54,7 +55,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
         .active()
         .select_related("patient")
         .prefetch_related(
-            Prefetch("referral", queryset=Referral.objects.with_totals().only("id", "patient_id"))
+            Prefetch("referral", queryset=Referral.objects.with_totals().only("id", "patient_id")),
+            Prefetch(
+                "responses",
+                queryset=QuestionnaireResponse.objects.filter(complete=True).only(
+                    "course_id", "instrument_code", "total", "band", "complete", "answered_at"
+                ),
+            ),
+            "alerts",
         )
         .order_by("patient__last_name")
     )
@@ -89,9 +97,11 @@ def _count() -> Any:
 def _row(course: Course, next_session: Appointment | None, held: int) -> dict[str, Any]:
     protocol = course.protocol()
     number = next_session.number if next_session else course.planned_sessions
-    # The latest scores held: the referral's for now; per-session answers come with #6.
+    # The latest complete scores: the course's own, else the referral's at screening.
     latest = {r.instrument_code: r for r in course.referral.responses.all()}
+    latest |= {r.instrument_code: r for r in course.responses.all()}
     return {
+        "open_alerts": sum(1 for a in course.alerts.all() if a.acknowledged_at is None),
         "course": course,
         "next": next_session,
         "label": protocols.session_label(protocol, number, course.planned_sessions),

@@ -111,7 +111,7 @@ class CourseViewTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("caseload"))
-        with self.assertNumQueries(14):
+        with self.assertNumQueries(16):
             self.client.get(reverse("caseload"))
         second = allocated_to(self.therapist, "ipt", nhs_number="9434765919")
         services.start_course(
@@ -122,5 +122,5 @@ class CourseViewTests(BaseTestCase):
             at=dt.time(11),
             first_date=dt.date(2026, 12, 7),
         )
-        with self.assertNumQueries(14):
+        with self.assertNumQueries(16):
             self.client.get(reverse("caseload"))

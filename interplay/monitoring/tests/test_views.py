@@ -151,3 +151,15 @@ class EnterAnswersTests(BaseTestCase):
         self.client.post(self.url, data)
         saved = self.course.responses.get()
         self.assertEqual((saved.complete, saved.total), (False, None))
+
+
+class CaseloadTests(BaseTestCase):
+    def test_the_caseload_shows_the_latest_session_score_and_open_alerts(self) -> None:
+        course = course_for(self.therapist)
+        self.sign_in(self.therapist)
+        before = self.client.get(reverse("caseload")).text
+        self.assertNotIn("open alert", before)
+        raise_alert(course)  # PHQ-9 of 12 with question 9 at 1, typed in session 1
+        page = self.client.get(reverse("caseload"))
+        self.assertContains(page, "1 open alert")
+        self.assertContains(page, "12 (Moderate)")
