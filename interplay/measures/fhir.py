@@ -185,7 +185,7 @@ def _instrument(q: dict[str, Any]) -> Instrument:
         if _options(question) != options:
             raise ValueError("Every question must offer the same answers with the same scores.")
     stem = next((i.get("text", "") for i in items if i.get("linkId") == STEM), "")
-    total = next((i for i in items if i.get("linkId") == TOTAL), {})
+    total: dict[str, Any] = next((i for i in items if i.get("linkId") == TOTAL), {})
     parsed = tuple(_item(question) for question in questions)
     return Instrument(
         code=str(_one(q, EXT_CODE, "valueCode")),

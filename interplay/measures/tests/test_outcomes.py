@@ -52,8 +52,8 @@ def test_pairing_takes_the_first_and_last_scores(scores: list[int], expected: Pa
 
 
 # (phq scores, gad scores, attended) -> the flags a reader of the course page would see.
-FLAGS = ("at_caseness", "recovered", "reliable_improvement", "reliable_deterioration")
-FLAGS += ("reliable_recovery", "no_reliable_change", "finished")
+FLAGS: tuple[str, ...] = ("at_caseness", "recovered", "reliable_improvement")
+FLAGS += ("reliable_deterioration", "reliable_recovery", "no_reliable_change", "finished")
 CASES = [
     # name, phq, gad, attended, at_case, recov, rel_imp, rel_det, rel_rec, no_change, fin
     ("recovers reliably", [16, 4], [12, 5], 8, 1, 1, 1, 0, 1, 0, 1),
