@@ -86,7 +86,13 @@ def _svg(
             (GAD7, gad, GAD_COLOUR, "s"),
         ):
             axes.axhline(
-                instrument.caseness_threshold, color=colour, ls="--", lw=1, alpha=0.8, zorder=1
+                instrument.caseness_threshold,
+                color=colour,
+                ls="--",
+                lw=1,
+                alpha=0.8,
+                zorder=1,
+                label=f"{instrument.name} caseness ({instrument.caseness_threshold})",
             )
             if points:
                 xs, ys = zip(*points, strict=True)
@@ -98,8 +104,7 @@ def _svg(
         axes.set_xticks(range(first, last + 1, 1 if last - first <= 16 else 2))
         axes.set_xlabel("Session")
         axes.set_ylabel("Score")
-        if phq or gad:
-            axes.legend(loc="upper right", bbox_to_anchor=(1, 0.9), frameon=False)
+        axes.legend(loc="upper right", bbox_to_anchor=(1, 0.92), fontsize=8, framealpha=0.9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
