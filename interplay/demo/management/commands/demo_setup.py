@@ -18,12 +18,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
+from interplay.audit.actors import PatientActor
+from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance
 from interplay.courses import services as courses
-from interplay.demo.data import synthetic_referral
+from interplay.courses.models import Course
+from interplay.demo.data import (
+    DETERIORATING_SCORES,
+    IMPROVING_SCORES,
+    answers_for,
+    synthetic_referral,
+)
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
+from interplay.measures.services import store_response
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
@@ -149,12 +158,13 @@ class Command(BaseCommand):
 
     def _triage(self, actor: User, users: dict[str, User]) -> str:
         """Take the longest-waiting referrals through triage, so every page has people on it:
-        offers on each waiting list, two allocations, a signpost and a decline."""
+        offers on each waiting list, three allocations (two of them now courses part-way), a
+        signpost and a decline."""
         plan = [
             ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", None),
             ("offer_ipt", "ipt", "therapist"),
-            ("offer_ipt", "ipt", None),
+            ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", None),
             ("offer_group_ipt", "group_ipt", None),
             ("signpost", "", None),
@@ -188,7 +198,8 @@ class Command(BaseCommand):
             if therapist:
                 triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
         self._start_course(users["supervisor"], weeks_ago=6)
-        return f"{len(plan)} referrals taken through triage, 2 allocated, 1 course part-way"
+        self._start_ipt_course(users["therapist"], weeks_ago=5)
+        return f"{len(plan)} referrals taken through triage, 3 allocated, 2 courses part-way"
 
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
         """The supervisor's DIT patient started some weeks ago: the caseload shows where
@@ -221,3 +232,57 @@ class Command(BaseCommand):
                     risk_checked=True,
                 )
                 encounters.sign_record(actor=therapist, appointment=appointment)
+        # Answered in the portal before each session: improving to recovery.
+        self._scores(course, IMPROVING_SCORES, source="portal")
+
+    def _start_ipt_course(self, therapist: User, weeks_ago: int) -> None:
+        """The therapist's IPT patient, all sessions attended, answers typed in session:
+        reliably worse, so the course page shows deterioration."""
+        allocation = therapist.allocations.active().select_related("referral").first()
+        if allocation is None:
+            return
+        course = courses.start_course(
+            actor=therapist,
+            referral=allocation.referral,
+            protocol_code="ipt16",
+            weekday=1,
+            at=dt.time(11),
+            first_date=timezone.localdate() - dt.timedelta(weeks=weeks_ago),
+        )
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
+        self._scores(course, DETERIORATING_SCORES, source="in_session", entered_by=therapist)
+
+    def _scores(
+        self,
+        course: Course,
+        scores: dict[int, tuple[int, int]],
+        *,
+        source: str,
+        entered_by: User | None = None,
+    ) -> None:
+        """PHQ-9 and GAD-7 for each past session that has scores, tied to the session."""
+        actor: Any = entered_by or PatientActor(course.patient)
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            if appointment.number not in scores:
+                continue
+            for code, total, items in zip(
+                ("phq9", "gad7"), scores[appointment.number], (9, 7), strict=True
+            ):
+                response = store_response(
+                    instrument_code=code,
+                    answers=answers_for(total, items),
+                    source=source,
+                    answered_at=appointment.starts_at - dt.timedelta(hours=3),
+                    course=course,
+                    appointment=appointment,
+                    entered_by=entered_by,
+                )
+                record(
+                    actor=actor,
+                    action="measures.response_stored",
+                    obj=response,
+                    detail={"instrument": code, "session": appointment.number, "source": source},
+                )
