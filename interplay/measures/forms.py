@@ -32,3 +32,13 @@ class ImportQuestionnaireForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
         parsed: dict[str, Any] = json.loads(content)
         return parsed
+
+
+class ActiveForm(forms.Form):
+    """Put a version in use or retire it: each button's form carries its own value."""
+
+    active = forms.TypedChoiceField(
+        choices=[("1", "In use"), ("0", "Retired")],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )

@@ -29,7 +29,8 @@ def instrument(code: str, version: str | None = None) -> Instrument:
     Reads the stored definitions (seeded with the built-ins by a migration; imports add
     more). A named version resolves even when retired, so an old response is always
     shown on the version it was answered on. The built-ins answer when no row matches
-    (a database emptied between tests, say). Raises ``UnknownInstrument`` otherwise.
+    for a code with no stored rows at all (a database emptied between tests, say).
+    Raises ``UnknownInstrument`` otherwise.
     """
     rows = InstrumentDefinition.objects.of(code)
     row = rows.filter(version=version).first() if version else rows.active().last()
@@ -37,7 +38,7 @@ def instrument(code: str, version: str | None = None) -> Instrument:
         built: Instrument = row.instrument()
         return built
     fallback = BUILT_IN.get(code)
-    if fallback is not None and version in (None, fallback.version):
+    if fallback is not None and version in (None, fallback.version) and not rows.exists():
         return fallback
     raise UnknownInstrument(f"{code} version {version or '(latest)'}")
 
@@ -129,4 +130,33 @@ def import_questionnaire(*, actor: Any, questionnaire: Any) -> InstrumentDefinit
             f"{parsed.name} version {parsed.version} is already held. "
             "Give a changed instrument a new version."
         ) from None
+    return row
+
+
+def set_instrument_active(
+    *, actor: Any, code: str, version: str, active: bool
+) -> InstrumentDefinition:
+    """Put a version in use for new responses, or retire it. Answers already given keep
+    their version either way. The last version of an instrument in use cannot be retired,
+    so ``instrument(code)`` always has an answer."""
+    _configure(actor)
+    with transaction.atomic():
+        rows = InstrumentDefinition.objects.of(code).select_for_update()
+        row = rows.filter(version=version).first()
+        if row is None:
+            raise UnknownInstrument(f"{code} version {version}")
+        if not active and not rows.active().exclude(pk=row.pk).exists():
+            raise RuleViolation(
+                f"{row.name} version {version} is the only version in use: "
+                "import or bring back another before retiring it."
+            )
+        if row.active != active:
+            row.active = active
+            row.save(update_fields=["active"])
+            record(
+                actor=actor,
+                action="measures.instrument_activated" if active else "measures.instrument_retired",
+                obj=row,
+                detail={"code": code, "version": version},
+            )
     return row

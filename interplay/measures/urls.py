@@ -7,6 +7,7 @@ app_name = "measures"
 urlpatterns = [
     path("instruments/", views.instruments, name="instruments"),
     path("instruments/import/", views.import_view, name="import"),
+    path("instruments/<slug:code>/<str:version>/active/", views.set_active, name="active"),
     path(
         "instruments/<slug:code>/<str:version>/questionnaire.json",
         views.export,

@@ -5,13 +5,13 @@ import json
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action
 from interplay.lib.errors import RuleViolation
 from interplay.measures import services
-from interplay.measures.forms import ImportQuestionnaireForm
+from interplay.measures.forms import ActiveForm, ImportQuestionnaireForm
 from interplay.measures.models import InstrumentDefinition
 
 
@@ -68,3 +68,25 @@ def import_view(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "measures/import.html", {"form": form}, status=status)
+
+
+@require_POST
+@require(Action.CONFIGURE_SERVICE)
+def set_active(request: HttpRequest, code: str, version: str) -> HttpResponse:
+    """Retire a version or bring it back into use."""
+    form = ActiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether the version is in use.")
+        return redirect("measures:instruments")
+    try:
+        row = services.set_instrument_active(
+            actor=request.user, code=code, version=version, active=form.cleaned_data["active"]
+        )
+    except services.UnknownInstrument:
+        raise Http404 from None
+    except RuleViolation as error:
+        messages.error(request, str(error))
+    else:
+        state = "in use" if row.active else "retired"
+        messages.success(request, f"{row.name} version {row.version} is {state}.")
+    return redirect("measures:instruments")

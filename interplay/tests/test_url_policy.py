@@ -86,6 +86,7 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "encounters:record": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
     "measures:instruments": ({}, Action.CONFIGURE_SERVICE),
     "measures:import": ({}, Action.CONFIGURE_SERVICE),
+    "measures:active": ({"code": "phq9", "version": "1"}, (405, 405)),
     "measures:export": ({"code": "phq9", "version": "1"}, Action.CONFIGURE_SERVICE),
     "encounters:save": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "encounters:sign": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),

@@ -107,3 +107,32 @@ class StoreResponseTests(BaseTestCase):
             [(1, "gad7", 10), (1, "phq9", 14), (2, "gad7", 6), (2, "phq9", 9)],
         )
         self.assertEqual(responses[0].answered_at.date(), dt.date(2026, 12, 7))
+
+
+class RetireTests(BaseTestCase):
+    def test_retiring_a_version_makes_the_previous_one_latest_audited(self) -> None:
+        from interplay.audit.models import AuditEvent
+        from interplay.measures.services import set_instrument_active
+
+        phq9_v2()
+        row = set_instrument_active(actor=self.admin, code="phq9", version="2", active=False)
+        self.assertFalse(row.active)
+        self.assertEqual(instrument("phq9").version, "1")
+        event = AuditEvent.objects.get(action="measures.instrument_retired")
+        self.assertEqual(event.detail, {"code": "phq9", "version": "2"})
+        set_instrument_active(actor=self.admin, code="phq9", version="2", active=True)
+        self.assertEqual(instrument("phq9").version, "2")
+        self.assertTrue(AuditEvent.objects.filter(action="measures.instrument_activated").exists())
+
+    def test_the_last_version_in_use_cannot_be_retired(self) -> None:
+        from interplay.lib.errors import PermissionDenied, RuleViolation
+        from interplay.measures.services import set_instrument_active
+
+        with self.assertRaisesRegex(RuleViolation, "only version in use"):
+            set_instrument_active(actor=self.admin, code="gad7", version="1", active=False)
+        with self.assertRaises(PermissionDenied):
+            set_instrument_active(actor=self.supervisor, code="gad7", version="1", active=True)
+        # With every stored version retired by hand, nothing answers: no silent built-in.
+        InstrumentDefinition.objects.filter(code="gad7").update(active=False)
+        with self.assertRaises(UnknownInstrument):
+            instrument("gad7")

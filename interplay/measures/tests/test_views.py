@@ -91,3 +91,27 @@ class InstrumentPageTests(BaseTestCase):
         content = json.dumps(fhir.to_questionnaire(GAD7)).encode()
         response = self.client.post(IMPORT, {"questionnaire": upload(content)})
         self.assertContains(response, "GAD-7 version 1 is already held", status_code=409)
+
+
+class RetirePageTests(BaseTestCase):
+    def test_an_administrator_retires_a_version_from_the_list(self) -> None:
+        InstrumentDefinition.objects.create(
+            code="gad7",
+            version="2",
+            definition=to_dict(GAD7) | {"version": "2"},
+            source="fhir_import",
+        )
+        url = reverse("measures:active", args=["gad7", "2"])
+        self.sign_in(self.manager)
+        self.assertEqual(self.client.post(url, {"active": "0"}).status_code, 403)
+        self.sign_in(self.admin)
+        page = self.client.post(url, {"active": "0"}, follow=True)
+        self.assertContains(page, "GAD-7 version 2 is retired.")
+        self.assertContains(page, "Bring back into use")
+        self.assertFalse(InstrumentDefinition.objects.get(code="gad7", version="2").active)
+        last = self.client.post(
+            reverse("measures:active", args=["gad7", "1"]), {"active": "0"}, follow=True
+        )
+        self.assertContains(last, "only version in use")
+        missing = reverse("measures:active", args=["gad7", "9"])
+        self.assertEqual(self.client.post(missing, {"active": "1"}).status_code, 404)
