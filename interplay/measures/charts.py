@@ -124,5 +124,5 @@ def describe(phq: Sequence[tuple[int, int]], gad: Sequence[tuple[int, int]]) -> 
     return (
         f"Chart of scores by session: {one(PHQ9.name, phq)}; {one(GAD7.name, gad)}. "
         f"Dashed lines mark the caseness cut-offs, {PHQ9.name} {PHQ9.caseness_threshold} "
-        f"and {GAD7.name} {GAD7.caseness_threshold}. The table beside it lists every score."
+        f"and {GAD7.name} {GAD7.caseness_threshold}."
     )
