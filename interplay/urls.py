@@ -42,6 +42,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("audit/", include("interplay.audit.urls")),
     path("letters/", include("interplay.letters.urls")),
+    path("measures/", include("interplay.measures.urls")),
     path("patients/", include("interplay.patients.urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),

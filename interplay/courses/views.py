@@ -30,6 +30,7 @@ from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
+from interplay.measures.panel import outcome_panel
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.triage.models import Allocation
 
@@ -220,6 +221,7 @@ def _detail_page(
         "mine": course.therapist_id == request.user.pk,
         "end_form": bound.get("end_form") or EndCourseForm(),
         "shift_form": bound.get("shift_form") or ShiftForm(),
+        "outcomes": outcome_panel(course),
     }
     return render(request, "courses/detail.html", context, status=status)
 

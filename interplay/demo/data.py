@@ -116,3 +116,16 @@ def synthetic_referral(rng: random.Random, index: int, today: dt.date) -> dict[s
         "gad7": gad7,
         "days_ago": rng.randint(0, 70),
     }
+
+
+# Per-session PHQ-9 and GAD-7 totals for the demo's courses part-way (session number:
+# (PHQ-9, GAD-7)); a missed session has none. One course improves to recovery, the other
+# reliably deteriorates (PHQ-9 +7, GAD-7 +6), so the course page shows both.
+IMPROVING_SCORES = {1: (17, 13), 2: (15, 12), 4: (12, 9), 5: (9, 7), 6: (7, 5), 7: (6, 5)}
+DETERIORATING_SCORES = {1: (8, 6), 2: (10, 7), 3: (13, 10), 4: (15, 12), 5: (15, 12)}
+
+
+def answers_for(total: int, items: int) -> dict[int, int | None]:
+    """Invented answers adding up to ``total``, the last item (PHQ-9's risk item) at 0."""
+    values = [*([3] * (total // 3) + [total % 3] + [0] * items)[: items - 1], 0]
+    return dict(enumerate(values, start=1))

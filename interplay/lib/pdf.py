@@ -1,7 +1,8 @@
 """HTML to PDF with WeasyPrint, reading no file but those beside the HTML's stylesheet.
 
 WeasyPrint fetches stylesheets and images through a URL fetcher; the one here opens only
-files under ``base_dir`` and fails the whole rendering on anything else, so a document
+files under ``base_dir`` and ``data:`` URIs (their content is in the document itself, as
+for server-drawn charts) and fails the whole rendering on anything else, so a document
 never reaches the network or another file, and never comes out silently unstyled.
 
 WeasyPrint is imported on first use: it loads Pango through cffi (Debian:
@@ -50,8 +51,8 @@ def _local_fetcher(root: Path) -> Any:
 
     class LocalFilesOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if not is_inside(url, root):
+            if not (url.startswith("data:") or is_inside(url, root)):
                 raise PermissionError(f"Only files under {root} may be read, not {url}")
             return super().fetch(url, headers)
 
-    return LocalFilesOnly(fail_on_errors=True, allowed_protocols=("file",))
+    return LocalFilesOnly(fail_on_errors=True, allowed_protocols=("file", "data"))

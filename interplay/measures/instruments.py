@@ -2,12 +2,14 @@
 
 Wording, options, bands and codes from DOMAIN.md section 4 (sources S60-S84). The item
 wording is reproduced word for word because an instrument is only valid as published;
-the attribution line must be shown wherever the items are. A later issue stores these
-as versioned rows and imports/exports them as FHIR Questionnaires; this module is the
-seed of that data. No Django here.
+the attribution line must be shown wherever the items are. These are the seed of the
+stored, versioned definitions (``models.InstrumentDefinition``, ``services.instrument``);
+``to_dict`` and ``from_dict`` are the stored shape. No Django here.
 """
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 ATTRIBUTION = (
     "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, "
@@ -152,3 +154,77 @@ DIFFICULTY_OPTIONS: tuple[tuple[int, str], ...] = (
 )
 
 BUILT_IN: dict[str, Instrument] = {PHQ9.code: PHQ9, GAD7.code: GAD7}
+
+
+def to_dict(instrument: Instrument) -> dict[str, Any]:
+    """The instrument as plain JSON-able data: the stored definition's shape."""
+    data = asdict(instrument)
+    data["options"] = [list(option) for option in instrument.options]
+    data["risk_items"] = list(instrument.risk_items)
+    return data
+
+
+def from_dict(data: dict[str, Any]) -> Instrument:
+    """Build and check an instrument from ``to_dict``'s shape; ValueError if it is wrong."""
+    try:
+        instrument = Instrument(
+            code=str(data["code"]),
+            version=str(data["version"]),
+            name=str(data["name"]),
+            stem=str(data.get("stem", "")),
+            items=tuple(
+                Item(int(i["number"]), str(i["text"]), str(i["loinc"]), bool(i.get("risk")))
+                for i in data["items"]
+            ),
+            bands=tuple(
+                Band(int(b["low"]), int(b["high"]), str(b["label"])) for b in data["bands"]
+            ),
+            caseness_threshold=int(data["caseness_threshold"]),
+            reliable_change=int(data["reliable_change"]),
+            loinc_panel=str(data.get("loinc_panel", "")),
+            loinc_total=str(data.get("loinc_total", "")),
+            options=tuple((int(v), str(label), str(code)) for v, label, code in data["options"]),
+            attribution=str(data.get("attribution", "")),
+            risk_items=tuple(int(n) for n in data.get("risk_items", ())),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"The instrument definition is incomplete or malformed: {error}"
+        ) from error
+    check(instrument)
+    return instrument
+
+
+def check(instrument: Instrument) -> None:
+    """Refuse a definition that would score wrongly: items 1..n, bands tiling 0..max, the
+    cut-offs inside the range, risk items that exist. ValueError names the first fault."""
+    name = instrument.name or instrument.code
+    if not re.fullmatch(r"[a-z0-9_-]{1,32}", instrument.code):
+        raise ValueError("An instrument code is 1 to 32 lower-case letters, digits, - or _.")
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,16}", instrument.version):
+        raise ValueError("An instrument version is 1 to 16 letters, digits, dots, - or _.")
+    if not instrument.name:
+        raise ValueError("An instrument needs a name (the Questionnaire's title).")
+    numbers = [item.number for item in instrument.items]
+    if not numbers or numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"{name}: items must be numbered 1, 2, 3 ... in order.")
+    values = [value for value, _, _ in instrument.options]
+    if len(values) < 2 or len(set(values)) != len(values) or min(values) != 0:
+        raise ValueError(f"{name}: needs two or more answer options with distinct values from 0.")
+    expected_low = 0
+    for band in instrument.bands:
+        if band.low != expected_low or band.high < band.low:
+            raise ValueError(f"{name}: the bands must run from 0 without gaps or overlaps.")
+        expected_low = band.high + 1
+    if expected_low != instrument.max_total + 1:
+        raise ValueError(
+            f"{name}: the bands must end at the highest total, {instrument.max_total}."
+        )
+    if not 0 < instrument.caseness_threshold <= instrument.max_total:
+        raise ValueError(f"{name}: the caseness cut-off must be between 1 and the highest total.")
+    if not 0 < instrument.reliable_change <= instrument.max_total:
+        raise ValueError(f"{name}: the reliable change must be between 1 and the highest total.")
+    if not set(instrument.risk_items) <= set(numbers):
+        raise ValueError(f"{name}: a risk item names an item that does not exist.")
+    if {i.number for i in instrument.items if i.risk} != set(instrument.risk_items):
+        raise ValueError(f"{name}: the risk items and the items marked as risk disagree.")

@@ -1,9 +1,70 @@
-"""Questionnaire responses: the answers as given, and the score computed from them."""
+"""Instrument definitions as versioned data, and questionnaire responses with their scores."""
 
 import uuid
+from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
+
+
+class DefinitionSource(models.TextChoices):
+    BUILT_IN = "built_in", "Built in"
+    FHIR_IMPORT = "fhir_import", "Imported FHIR Questionnaire"
+
+
+class InstrumentDefinitionQuerySet(QuerySet["InstrumentDefinition"]):
+    def active(self) -> "InstrumentDefinitionQuerySet":
+        return self.filter(active=True)
+
+    def of(self, code: str) -> "InstrumentDefinitionQuerySet":
+        return self.filter(code=code)
+
+
+class InstrumentDefinition(models.Model):
+    """One version of a questionnaire: items, options, scoring, bands and cut-offs as JSON.
+
+    A new version is a new row (code and version are unique together); a response keeps
+    the code and version it was answered on, so retiring or adding a version rewrites no
+    score. Built-ins are seeded by a data migration; a service adds an instrument it holds
+    a licence for by importing a FHIR Questionnaire (``services.import_questionnaire``).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(max_length=32)
+    version = models.CharField(max_length=16)
+    definition = models.JSONField(help_text="The instrument in instruments.to_dict's shape.")
+    active = models.BooleanField(default=True, help_text="Offered for new responses.")
+    source = models.CharField(max_length=16, choices=DefinitionSource.choices)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstrumentDefinitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code", "imported_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="one_instrument_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+    @property
+    def name(self) -> str:
+        return str(self.definition.get("name", self.code))
+
+    def instrument(self) -> Any:
+        """The definition as the ``Instrument`` dataclass that scoring reads."""
+        from interplay.measures.instruments import from_dict
+
+        return from_dict(self.definition)
 
 
 class ResponseSource(models.TextChoices):

@@ -1,12 +1,46 @@
-"""Storing questionnaire responses. Callers hold the transaction and write the audit."""
+"""Instruments as stored, versioned definitions; storing responses; FHIR import and export."""
 
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from interplay.measures.instruments import BUILT_IN
-from interplay.measures.models import QuestionnaireResponse
+from django.db import IntegrityError, transaction
+
+from interplay.accounts.permissions import Action, can
+from interplay.audit.services import record
+from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.measures import fhir
+from interplay.measures.instruments import BUILT_IN, Instrument, to_dict
+from interplay.measures.models import (
+    DefinitionSource,
+    InstrumentDefinition,
+    QuestionnaireResponse,
+)
 from interplay.measures.scoring import score
+
+
+class UnknownInstrument(LookupError):
+    """No stored or built-in definition has this code (and version)."""
+
+
+def instrument(code: str, version: str | None = None) -> Instrument:
+    """The instrument ``code`` at ``version``, or its latest active version when None.
+
+    Reads the stored definitions (seeded with the built-ins by a migration; imports add
+    more). A named version resolves even when retired, so an old response is always
+    shown on the version it was answered on. The built-ins answer when no row matches
+    for a code with no stored rows at all (a database emptied between tests, say).
+    Raises ``UnknownInstrument`` otherwise.
+    """
+    rows = InstrumentDefinition.objects.of(code)
+    row = rows.filter(version=version).first() if version else rows.active().last()
+    if row is not None:
+        built: Instrument = row.instrument()
+        return built
+    fallback = BUILT_IN.get(code)
+    if fallback is not None and version in (None, fallback.version) and not rows.exists():
+        return fallback
+    raise UnknownInstrument(f"{code} version {version or '(latest)'}")
 
 
 def store_response(
@@ -16,14 +50,21 @@ def store_response(
     source: str,
     answered_at: dt.datetime,
     difficulty: int | None = None,
+    instrument_version: str | None = None,
     **owner: Any,
 ) -> QuestionnaireResponse:
-    """Score ``answers`` and save them with the result; ``owner`` names the referral."""
-    instrument = BUILT_IN[instrument_code]
-    result = score(instrument, answers)
+    """Score ``answers`` and save them with the result and the version answered on.
+
+    ``owner`` names what the response belongs to: ``referral=``, or ``course=`` with
+    ``appointment=`` and, for answers typed by staff, ``entered_by=``. A total is stored
+    only when every item is answered; otherwise the response is kept as incomplete
+    (DOMAIN.md 4.5). Callers hold the transaction and write the audit.
+    """
+    definition = instrument(instrument_code, instrument_version)
+    result = score(definition, answers)
     return QuestionnaireResponse.objects.create(
-        instrument_code=instrument.code,
-        instrument_version=instrument.version,
+        instrument_code=definition.code,
+        instrument_version=definition.version,
         answers={str(k): v for k, v in answers.items() if v is not None},
         difficulty=difficulty,
         total=result.total,
@@ -35,3 +76,87 @@ def store_response(
         answered_at=answered_at,
         **owner,
     )
+
+
+def _configure(actor: Any) -> None:
+    if not can(actor, Action.CONFIGURE_SERVICE):
+        raise PermissionDenied("Only an administrator manages instruments.")
+
+
+def export_questionnaire(*, actor: Any, code: str, version: str) -> dict[str, Any]:
+    """The stored instrument as a FHIR R4B Questionnaire (a dict), audited as exported."""
+    _configure(actor)
+    with transaction.atomic():
+        row = InstrumentDefinition.objects.filter(code=code, version=version).first()
+        if row is None:
+            raise UnknownInstrument(f"{code} version {version}")
+        questionnaire = fhir.to_questionnaire(row.instrument())
+        record(
+            actor=actor,
+            action="measures.instrument_exported",
+            obj=row,
+            detail={"code": code, "version": version},
+        )
+    return questionnaire
+
+
+def import_questionnaire(*, actor: Any, questionnaire: Any) -> InstrumentDefinition:
+    """Add the instrument a FHIR Questionnaire defines (JSON text, bytes or a dict).
+
+    Refuses (``fhir.QuestionnaireError``, a ValueError) a file that is not a valid
+    Questionnaire or lacks what scoring needs, and (``RuleViolation``) a code and version
+    already held: a changed instrument is a new version. The new row is active, so it is
+    the latest version of its code from now on.
+    """
+    _configure(actor)
+    parsed = fhir.from_questionnaire(questionnaire)
+    try:
+        with transaction.atomic():
+            row = InstrumentDefinition.objects.create(
+                code=parsed.code,
+                version=parsed.version,
+                definition=to_dict(parsed),
+                source=DefinitionSource.FHIR_IMPORT,
+                imported_by=actor,
+            )
+            record(
+                actor=actor,
+                action="measures.instrument_imported",
+                obj=row,
+                detail={"code": parsed.code, "version": parsed.version, "items": len(parsed.items)},
+            )
+    except IntegrityError:
+        raise RuleViolation(
+            f"{parsed.name} version {parsed.version} is already held. "
+            "Give a changed instrument a new version."
+        ) from None
+    return row
+
+
+def set_instrument_active(
+    *, actor: Any, code: str, version: str, active: bool
+) -> InstrumentDefinition:
+    """Put a version in use for new responses, or retire it. Answers already given keep
+    their version either way. The last version of an instrument in use cannot be retired,
+    so ``instrument(code)`` always has an answer."""
+    _configure(actor)
+    with transaction.atomic():
+        rows = InstrumentDefinition.objects.of(code).select_for_update()
+        row = rows.filter(version=version).first()
+        if row is None:
+            raise UnknownInstrument(f"{code} version {version}")
+        if not active and not rows.active().exclude(pk=row.pk).exists():
+            raise RuleViolation(
+                f"{row.name} version {version} is the only version in use: "
+                "import or bring back another before retiring it."
+            )
+        if row.active != active:
+            row.active = active
+            row.save(update_fields=["active"])
+            record(
+                actor=actor,
+                action="measures.instrument_activated" if active else "measures.instrument_retired",
+                obj=row,
+                detail={"code": code, "version": version},
+            )
+    return row

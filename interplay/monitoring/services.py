@@ -32,9 +32,10 @@ from interplay.clinic.models import Closure, ServiceSettings
 from interplay.courses.models import Appointment, AppointmentStatus, CourseStatus
 from interplay.courses.rules import bank_holidays
 from interplay.lib.errors import PermissionDenied, RuleViolation
-from interplay.measures.instruments import BUILT_IN
+from interplay.measures import outcomes
+from interplay.measures.instruments import Instrument
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
-from interplay.measures.services import store_response
+from interplay.measures.services import UnknownInstrument, instrument, store_response
 from interplay.monitoring.models import AlertKind, RiskAlert
 from interplay.monitoring.rules import add_working_days
 from interplay.patients.models import Patient
@@ -52,6 +53,14 @@ class Due:
 
 def _window() -> dt.timedelta:
     return dt.timedelta(hours=ServiceSettings.load().questionnaire_window_hours)
+
+
+def current_instrument(code: str) -> Instrument | None:
+    """The version of ``code`` answered now (the latest in use), or None if unknown."""
+    try:
+        return instrument(code)
+    except UnknownInstrument:
+        return None
 
 
 def questionnaires_due(patient: Patient, now: dt.datetime | None = None) -> list[Due]:
@@ -79,7 +88,7 @@ def questionnaires_due(patient: Patient, now: dt.datetime | None = None) -> list
         codes = tuple(
             code
             for code in appointment.course.protocol().measures_due
-            if (appointment.pk, code) not in answered and code in BUILT_IN
+            if (appointment.pk, code) not in answered and current_instrument(code) is not None
         )
         if codes:
             due.append(Due(appointment, codes))
@@ -178,10 +187,11 @@ def _first_complete(response: QuestionnaireResponse) -> QuestionnaireResponse | 
     )
 
 
-def reliably_worse(instrument_code: str, first: int, latest: int) -> bool:
+def reliably_worse(response: QuestionnaireResponse, first: int, latest: int) -> bool:
     """A rise of at least the instrument's reliable-change value (PHQ-9 6, GAD-7 4:
-    NHS Talking Therapies, DOMAIN.md 5.4)."""
-    return latest - first >= BUILT_IN[instrument_code].reliable_change
+    NHS Talking Therapies, DOMAIN.md 5.4), on the version the latest was answered on."""
+    answered_on = instrument(response.instrument_code, response.instrument_version)
+    return outcomes.reliable_change(answered_on, first, latest) > 0
 
 
 def _raise_alerts(response: QuestionnaireResponse) -> list[RiskAlert]:
@@ -194,7 +204,7 @@ def _raise_alerts(response: QuestionnaireResponse) -> list[RiskAlert]:
             first is not None
             and first.pk != response.pk
             and first.total is not None
-            and reliably_worse(response.instrument_code, first.total, response.total)
+            and reliably_worse(response, first.total, response.total)
             and not RiskAlert.objects.open().filter(
                 course=response.course,
                 instrument_code=response.instrument_code,

@@ -18,7 +18,6 @@ from interplay.courses import protocols
 from interplay.courses.models import Appointment
 from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
-from interplay.measures.instruments import BUILT_IN
 from interplay.monitoring import services
 from interplay.monitoring.forms import AnswersForm, SourceForm
 from interplay.monitoring.permissions import visible_alerts
@@ -80,7 +79,7 @@ def alert(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "form": form,
         "may_act": services.may_act_on(request.user, item),
         "response": item.response,
-        "instrument": BUILT_IN.get(item.instrument_code),
+        "instrument": services.current_instrument(item.instrument_code),
     }
     return render(request, "monitoring/alert.html", context, status=400 if form.errors else 200)
 
@@ -96,7 +95,7 @@ def enter(request: HttpRequest, public_id: uuid.UUID, code: str) -> HttpResponse
         public_id=public_id,
     )
     course = appointment.course
-    instrument = BUILT_IN.get(code)
+    instrument = services.current_instrument(code)
     if instrument is None or code not in course.protocol().measures_due:
         return render(request, "404.html", status=404)
     data = request.POST if request.method == "POST" else None

@@ -21,7 +21,7 @@ from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, AppointmentStatus
 from interplay.forms import DateField
 from interplay.lib.errors import PermissionDenied, RuleViolation
-from interplay.measures.instruments import BUILT_IN
+from interplay.measures import charts
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
 from interplay.monitoring import services as monitoring
 from interplay.monitoring.forms import AnswersForm
@@ -84,7 +84,7 @@ def _dashboard(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     )
     scores = list(
         QuestionnaireResponse.objects.filter(course__patient=patient, complete=True)
-        .select_related("appointment")
+        .select_related("appointment", "course")
         .order_by("answered_at", "id")
     )
     audit(actor=actor, action="portal.home_viewed", obj=patient)
@@ -93,9 +93,29 @@ def _dashboard(request: HttpRequest, actor: PatientActor) -> HttpResponse:
         "due": monitoring.questionnaires_due(patient, now),
         "upcoming": upcoming,
         "scores": scores,
-        "instruments": BUILT_IN,
+        **_chart(scores),
     }
     return render(request, "portal/home.html", context)
+
+
+def _chart(scores: list[QuestionnaireResponse]) -> dict[str, str]:
+    """The patient's own chart: their latest course's scores by session."""
+    if not scores:
+        return {}
+    course = scores[-1].course
+    assert course is not None
+    points: dict[str, list[tuple[int, int]]] = {"phq9": [], "gad7": []}
+    for response in scores:
+        if response.course_id == course.pk and response.appointment and response.total is not None:
+            points.get(response.instrument_code, []).append(
+                (response.appointment.number, response.total)
+            )
+    return {
+        "chart": charts.scores_chart(
+            points["phq9"], points["gad7"], sessions=course.planned_sessions
+        ),
+        "chart_alt": charts.describe(points["phq9"], points["gad7"]),
+    }
 
 
 @require_POST
@@ -206,7 +226,7 @@ def questionnaire(
     due = {
         d.appointment.pk: d.instrument_codes for d in monitoring.questionnaires_due(actor.patient)
     }
-    instrument = BUILT_IN.get(code)
+    instrument = monitoring.current_instrument(code)
     if instrument is None or code not in due.get(appointment.pk, ()):
         return render(request, "portal/not_open.html", {"appointment": appointment}, status=404)
     form = AnswersForm(request.POST or None, instrument=instrument)
@@ -243,13 +263,14 @@ def answered(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) ->
         for d in monitoring.questionnaires_due(actor.patient)
         if d.appointment.pk == appointment.pk
     ]
+    next_code = still_due[0].instrument_codes[0] if still_due else None
     context = {
         "appointment": appointment,
         # Help follows the answers just sent: a risk answer to the PHQ-9 is not
         # repeated after the GAD-7 that came next (it stays with the therapist's alert).
         "risk": bool(latest and latest.risk_flagged),
-        "next_code": still_due[0].instrument_codes[0] if still_due else None,
-        "instruments": BUILT_IN,
+        "next_code": next_code,
+        "next_name": getattr(monitoring.current_instrument(next_code or ""), "name", ""),
     }
     return render(request, "portal/answered.html", context)
 

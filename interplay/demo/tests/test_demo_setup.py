@@ -1,3 +1,4 @@
+import datetime as dt
 from io import StringIO
 
 from django.core.management import call_command
@@ -33,6 +34,21 @@ class DemoSetupTests(TestCase):
         statuses = set(Referral.objects.values_list("status", flat=True))
         self.assertTrue({"received", "waiting", "allocated", "signposted", "declined"} <= statuses)
 
+    def test_courses_part_way_show_improvement_and_deterioration(self) -> None:
+        from interplay.courses.models import Course
+        from interplay.measures.panel import outcome_panel
+
+        self.run_setup()
+        dit = Course.objects.get(therapist__username="supervisor")
+        ipt = Course.objects.get(therapist__username="therapist", time=dt.time(11))
+        sources = set(dit.responses.values_list("source", flat=True))
+        self.assertEqual(sources, {"portal"})
+        self.assertEqual(set(ipt.responses.values_list("source", flat=True)), {"in_session"})
+        self.assertFalse(dit.responses.filter(appointment__isnull=True).exists())
+        improving, worsening = outcome_panel(dit).outcome, outcome_panel(ipt).outcome
+        self.assertTrue(improving.reliable_improvement and improving.recovered)
+        self.assertTrue(worsening.reliable_deterioration and not worsening.reliable_improvement)
+
     def test_every_start_takes_the_password_again_and_adds_no_duplicates(self) -> None:
         self.run_setup("first-password-1")
         self.run_setup("second-password-2")
@@ -53,8 +69,9 @@ class DemoSetupTests(TestCase):
         from interplay.monitoring.services import questionnaires_due
 
         output = self.run_setup()
-        alert = RiskAlert.objects.get()
-        self.assertEqual((alert.kind, alert.therapist.username), ("risk_answer", "therapist"))
+        alert = RiskAlert.objects.get(kind="risk_answer")
+        self.assertEqual(alert.therapist.username, "therapist")
+        self.assertTrue(RiskAlert.objects.filter(kind="deterioration").exists())
         link = re.search(r"http://127.0.0.1:8000(/portal/sign-in/\S+/)", output)
         born = re.search(r"date of birth (\d\d) (\d\d) (\d{4})", output)
         assert link and born

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from interplay.measures.instruments import BUILT_IN
 from interplay.monitoring.models import RiskAlert
+from interplay.monitoring.services import current_instrument
 
 register = template.Library()
 
@@ -24,10 +24,9 @@ def session_answers(appointment: Any, mine: bool) -> dict[str, Any]:
     """The answers given for this session, and (for its therapist) links to type more."""
     responses = list(appointment.responses.order_by("answered_at", "id"))
     answered = {r.instrument_code for r in responses if r.complete}
-    codes = [c for c in appointment.course.protocol().measures_due if c in BUILT_IN]
+    codes = [c for c in appointment.course.protocol().measures_due if current_instrument(c)]
     return {
         "appointment": appointment,
         "responses": responses,
-        "names": {code: BUILT_IN[code].name for code in codes},
         "to_enter": [c for c in codes if c not in answered] if mine else [],
     }

@@ -82,6 +82,8 @@ def test_a_risk_answer_before_a_session_reaches_the_therapist(
     page.get_by_role("link", name="Back to your page").click()
     assert page.get_by_test_id("due").count() == 0
     assert "9, mild" in page.get_by_test_id("scores").inner_text()
+    own = page.get_by_test_id("own-chart").get_attribute("alt") or ""
+    assert "PHQ-9 9 at session 1" in own, own
     page.get_by_role("link", name="Add an authenticator app (optional)").click()
     page.get_by_role("heading", name="Add an authenticator app").wait_for()
     assert_accessible(page, "portal: authenticator")
@@ -115,6 +117,9 @@ def test_a_risk_answer_before_a_session_reaches_the_therapist(
     assert_accessible(desk, "acknowledged alert")
     desk.get_by_role("link", name="The course with").click()
     assert desk.get_by_test_id("course-alerts").count() == 0
+    # The course's chart has the new point.
+    chart = desk.get_by_test_id("scores-chart").get_attribute("alt") or ""
+    assert "PHQ-9 9 at session 1" in chart, chart
     desk.get_by_test_id("sessions").locator("tbody tr").nth(0).get_by_role("link").click()
     answers = desk.get_by_test_id("session-answers").inner_text()
     assert "PHQ-9: 9 (Mild)" in answers or "PHQ-9: 9 (mild)" in answers, answers

@@ -19,16 +19,24 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from interplay.accounts import services as accounts
 from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
+from interplay.audit.actors import PatientActor
+from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance
 from interplay.courses import services as courses
 from interplay.courses.models import Course
-from interplay.demo.data import synthetic_referral
+from interplay.demo.data import (
+    DETERIORATING_SCORES,
+    IMPROVING_SCORES,
+    answers_for,
+    synthetic_referral,
+)
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
+from interplay.measures.services import store_response
 from interplay.monitoring import services as monitoring
 from interplay.patients import access
-from interplay.referrals.models import Referral
+from interplay.referrals.models import Referral, ReferralStatus
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
 
@@ -159,13 +167,14 @@ class Command(BaseCommand):
 
     def _triage(self, actor: User, users: dict[str, User]) -> str:
         """Take the longest-waiting referrals through triage, so every page has people on it:
-        offers on each waiting list, three allocations, a signpost and a decline."""
+        offers on each waiting list, four allocations (three of them now courses part-way),
+        a signpost and a decline."""
         plan = [
             ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", None),
             ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", "therapist"),
-            ("offer_ipt", "ipt", None),
+            ("offer_ipt", "ipt", "therapist"),
             ("offer_group_ipt", "group_ipt", None),
             ("signpost", "", None),
             ("decline", "", None),
@@ -198,8 +207,9 @@ class Command(BaseCommand):
             if therapist:
                 triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
         self._start_course(users["supervisor"], weeks_ago=6)
+        self._start_ipt_course(users["therapist"], weeks_ago=5)
         self._start_measured_course(users["therapist"])
-        return f"{len(plan)} referrals taken through triage, 3 allocated, 2 courses part-way"
+        return f"{len(plan)} referrals taken through triage, 4 allocated, 3 courses part-way"
 
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
         """The supervisor's DIT patient started some weeks ago: the caseload shows where
@@ -232,13 +242,88 @@ class Command(BaseCommand):
                     risk_checked=True,
                 )
                 encounters.sign_record(actor=therapist, appointment=appointment)
+        # Answered in the portal before each session: improving to recovery.
+        self._scores(course, IMPROVING_SCORES, source="portal")
+
+    def _start_ipt_course(self, therapist: User, weeks_ago: int) -> None:
+        """The therapist's first IPT patient, all sessions attended, answers typed in
+        session: reliably worse, so the course page shows deterioration and a
+        deterioration alert is open."""
+        allocation = (
+            therapist.allocations.active()
+            .filter(referral__status=ReferralStatus.ALLOCATED)
+            .select_related("referral")
+            .order_by("pk")
+            .first()
+        )
+        if allocation is None:
+            return
+        course = courses.start_course(
+            actor=therapist,
+            referral=allocation.referral,
+            protocol_code="ipt16",
+            weekday=1,
+            at=dt.time(11),
+            first_date=timezone.localdate() - dt.timedelta(weeks=weeks_ago),
+        )
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
+            if appointment.number in DETERIORATING_SCORES:
+                for code, total, items in zip(
+                    ("phq9", "gad7"), DETERIORATING_SCORES[appointment.number], (9, 7), strict=True
+                ):
+                    monitoring.submit_response(
+                        actor=therapist,
+                        appointment=appointment,
+                        instrument_code=code,
+                        answers=answers_for(total, items),
+                        source="in_session",
+                    )
+
+    def _scores(self, course: Course, scores: dict[int, tuple[int, int]], *, source: str) -> None:
+        """PHQ-9 and GAD-7 answered in the portal before past sessions, tied to them. The
+        portal only takes answers while they are due, so the demo's history is stored
+        directly, audited as the service would."""
+        actor = PatientActor(course.patient)
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            if appointment.number not in scores:
+                continue
+            for code, total, items in zip(
+                ("phq9", "gad7"), scores[appointment.number], (9, 7), strict=True
+            ):
+                response = store_response(
+                    instrument_code=code,
+                    answers=answers_for(total, items),
+                    source=source,
+                    answered_at=appointment.starts_at - dt.timedelta(hours=3),
+                    course=course,
+                    appointment=appointment,
+                )
+                record(
+                    actor=actor,
+                    action="response.submitted",
+                    obj=response,
+                    detail={
+                        "instrument": code,
+                        "version": response.instrument_version,
+                        "source": source,
+                        "complete": response.complete,
+                        "session": appointment.number,
+                    },
+                )
 
     def _start_measured_course(self, therapist: User) -> None:
-        """The therapist's IPT patient: two sessions done, answers typed in at each (the
-        second with question 9 at 1, so an alert is open), and the next session within
-        the portal's window, so their questionnaires are waiting for them."""
+        """The therapist's second IPT patient: two sessions done, answers typed in at each
+        (the second with question 9 at 1, so a risk alert is open), and the next session
+        within the portal's window, so their questionnaires are waiting for them."""
         allocation = (
-            therapist.allocations.active().select_related("referral").order_by("pk").first()
+            therapist.allocations.active()
+            .filter(referral__status=ReferralStatus.ALLOCATED)
+            .select_related("referral")
+            .order_by("pk")
+            .first()
         )
         if allocation is None:
             return
@@ -252,7 +337,7 @@ class Command(BaseCommand):
             referral=allocation.referral,
             protocol_code="ipt16",
             weekday=third.weekday(),
-            at=dt.time(11),
+            at=dt.time(12),
             first_date=third - dt.timedelta(weeks=2),
         )
         course.patient.email = course.patient.email or "demo.patient@example.org"
@@ -278,7 +363,7 @@ class Command(BaseCommand):
     def _print_portal_link(self) -> None:
         """A fresh sign-in link for the demo patient whose questionnaires are due."""
         course = (
-            Course.objects.filter(therapist__username="therapist", protocol_code="ipt16")
+            Course.objects.filter(therapist__username="therapist", time=dt.time(12))
             .select_related("patient")
             .first()
         )
