@@ -25,7 +25,8 @@ class Dot:
 
     @property
     def label_y(self) -> float:
-        return round(self.y + 20, 1)
+        """Below a dot in the lower half, above one in the upper half: off the ring lines."""
+        return round(self.y + 22 if self.y >= CY else self.y - 16, 1)
 
 
 def short(label: str) -> str:

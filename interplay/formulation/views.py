@@ -31,7 +31,10 @@ from interplay.formulation.models import (
 from interplay.formulation.permissions import visible_entries
 from interplay.lib.errors import PermissionDenied, RuleViolation
 
-FOCUS_LABELS = {name: field.label for name, field in FocusForm.base_fields.items()}
+FOCUS_LABELS = {
+    name: str(field.label).removesuffix(" (optional)")
+    for name, field in FocusForm.base_fields.items()
+}
 FOCUS_LABELS.update(problem_area="Problem area", second_area="Second problem area")
 CODED: dict[str, dict[Any, str]] = {
     "relationship": dict(Relationship.choices),
