@@ -21,9 +21,16 @@ from interplay.accounts.roles import Modality, Role
 from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance
 from interplay.courses import services as courses
-from interplay.demo.data import synthetic_referral
+from interplay.courses.models import Course
+from interplay.demo.data import (
+    FORMULATION_EVENTS,
+    FORMULATION_IPAF,
+    FORMULATION_PEOPLE,
+    synthetic_referral,
+)
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
+from interplay.formulation import services as formulation
 from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
@@ -221,3 +228,44 @@ class Command(BaseCommand):
                     risk_checked=True,
                 )
                 encounters.sign_record(actor=therapist, appointment=appointment)
+        self._formulation(therapist, course)
+
+    def _formulation(self, therapist: User, course: Course) -> None:
+        """The course's inventory, closeness circle, timeline and agreed, shared IPAF."""
+        people = {}
+        for name, relationship, ring, unsatisfying, confide in FORMULATION_PEOPLE:
+            entry = formulation.add_person(
+                actor=therapist,
+                course=course,
+                name=name,
+                relationship=relationship,
+                unsatisfying=unsatisfying,
+                can_confide=confide,
+            )
+            formulation.place_person(actor=therapist, entry=entry, ring=ring)
+            people[name] = entry
+        formulation.edit_person(
+            actor=therapist, entry=people["Jo"], feelings="Lonely in the same room."
+        )
+        this_year = timezone.localdate().year
+        for years_ago, month, what, mood, names in FORMULATION_EVENTS:
+            formulation.add_life_event(
+                actor=therapist,
+                course=course,
+                year=this_year - years_ago,
+                month=month,
+                description=what,
+                mood_change=mood,
+                people=[people[n] for n in names],
+            )
+        focus = {**FORMULATION_IPAF, "people": [people["Jo"], people["New manager"]]}
+        if not ServiceSettings.load().ipaf_defensive_function:
+            del focus["defensive_function"]
+        formulation.record_focus(actor=therapist, course=course, **focus)
+        formulation.record_focus(
+            actor=therapist,
+            course=course,
+            **focus,
+            agreed_on=course.start_date + dt.timedelta(weeks=3),
+            shared_with_patient=True,
+        )
