@@ -211,7 +211,9 @@ def _blank(name: str) -> Any:
 
 def _focus_snapshot(focus: Focus, people: list[InventoryEntry]) -> str:
     data: dict[str, Any] = {
-        name: getattr(focus, name) for name in rules.DIT_FIELDS + rules.IPT_FIELDS
+        name: getattr(focus, name)
+        for name in rules.DIT_FIELDS + rules.IPT_FIELDS
+        if name != "people"
     }
     data["agreed_on"] = focus.agreed_on.isoformat() if focus.agreed_on else None
     data["people"] = [{"id": str(p.public_id), "name": p.name} for p in people]
@@ -240,18 +242,18 @@ def record_focus(*, actor: Any, course: Course, **fields: Any) -> Focus:
         raise RuleViolation(message, field=field)
     people = _people(course, fields.pop("people", []))
     focus = Focus.objects.select_for_update().filter(course=course).first() or Focus(course=course)
+    before = _focus_snapshot(focus, list(focus.people.all())) if focus.pk else None
     for name in allowed:
         if name != "people":
             setattr(focus, name, fields.get(name, _blank(name)))
+    after = _focus_snapshot(focus, people)
+    if after == before:
+        return focus  # saved without a change: no new version
     focus.save()
     focus.people.set(people)
     number = focus.revisions.count() + 1
     FocusRevision.objects.create(
-        focus=focus,
-        number=number,
-        data=_focus_snapshot(focus, people),
-        changed_by=actor,
-        changed_at=timezone.now(),
+        focus=focus, number=number, data=after, changed_by=actor, changed_at=timezone.now()
     )
     audit(
         actor=actor,

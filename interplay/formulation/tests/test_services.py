@@ -229,6 +229,14 @@ class IPTFocusTests(BaseTestCase):
         )
         self.assertNotIn("arguments", json.dumps([e.detail for e in events]))
 
+    def test_saving_the_focus_unchanged_makes_no_new_version(self) -> None:
+        sam = services.add_person(actor=self.therapist, course=self.course, **person())
+        self.record(**dispute(people=[sam]))
+        focus = self.record(**dispute(people=[sam]))
+        self.assertEqual(focus.revisions.count(), 1)
+        focus = self.record(**dispute(people=[]))
+        self.assertEqual(focus.revisions.count(), 2)
+
     def test_agreeing_or_sharing_needs_the_formulation_written(self) -> None:
         with self.assertRaisesMessage(RuleViolation, "before marking it agreed"):
             self.record(**dispute(formulation="", agreed_on=AGREED))
