@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "interplay.encounters",
     "interplay.monitoring",
     "interplay.portal",
+    "interplay.formulation",
     "interplay.pages",
     "interplay.demo",
 ]

@@ -35,6 +35,7 @@ urlpatterns = [
     path("encounters/", include("interplay.encounters.urls")),
     path("monitoring/", include("interplay.monitoring.urls")),
     path("portal/", include("interplay.portal.urls")),
+    path("formulation/", include("interplay.formulation.urls")),
     path("caseload/", courses.caseload, name="caseload"),
     path("calendar/", calendar.week, name="calendar"),
     path("calendar/feed/", calendar.issue_feed, name="calendar_issue"),

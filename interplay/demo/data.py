@@ -129,3 +129,27 @@ def answers_for(total: int, items: int) -> dict[int, int | None]:
     """Invented answers adding up to ``total``, the last item (PHQ-9's risk item) at 0."""
     values = [*([3] * (total // 3) + [total % 3] + [0] * items)[: items - 1], 0]
     return dict(enumerate(values, start=1))
+
+
+# The part-way DIT course's formulation (invented): name, relationship, ring, what is
+# unsatisfying, and whether the patient can confide in them.
+FORMULATION_PEOPLE = [
+    ("Jo", "partner", 1, "Jo works late and they rarely talk in the week.", "partly"),
+    ("Mum", "parent", 2, "Phone calls turn into advice about the move.", "no"),
+    ("Kai (old flatmate)", "friend", 1, "Lives in the old city now; they text less.", "yes"),
+    ("New manager", "colleague", 3, "Feedback feels like criticism.", "no"),
+]
+FORMULATION_EVENTS = [
+    # (years ago, month, what happened, mood change, people by name)
+    (1, 6, "Moved city for a new job.", "worse", ["Kai (old flatmate)"]),
+    (0, None, "Started sleeping badly after a difficult review at work.", "worse", ["New manager"]),
+]
+FORMULATION_IPAF = {
+    "self_representation": "Not good enough; a nuisance to others.",
+    "other_representation": "Busy, critical, about to lose patience.",
+    "linking_affect": "Shame",
+    "defensive_function": "Withdrawing first means never being turned away.",
+    "patient_version": "When you feel you are a nuisance, you pull back from people before "
+    "they can pull back from you, and then you feel alone.",
+    "rationale": "The same pattern shows with Jo, Mum and the new manager.",
+}

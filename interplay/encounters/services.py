@@ -10,6 +10,7 @@ from interplay.audit.services import record as audit
 from interplay.courses import protocols
 from interplay.courses.models import Appointment, AppointmentStatus
 from interplay.encounters.models import Addendum, SessionRecord
+from interplay.formulation import services as formulation
 from interplay.lib.errors import PermissionDenied, RuleViolation
 
 EDITABLE = (
@@ -49,6 +50,7 @@ def save_record(*, actor: Any, appointment: Appointment, **fields: Any) -> Sessi
     allowed = {task.key for task in phase.tasks}
     if set(fields.get("tasks_done", [])) - allowed:
         raise RuleViolation("Tick only the tasks of this session's phase.")
+    formulation.check_agree_focus_task(course, fields.get("tasks_done", []))
     record, _ = SessionRecord.objects.select_for_update().get_or_create(
         appointment=appointment, defaults={"phase": phase.key}
     )

@@ -104,7 +104,12 @@ def save(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return _page(request, appointment, status=400, form=form)
     try:
         services.save_record(actor=request.user, appointment=appointment, **form.cleaned_data)
-    except (RuleViolation, PermissionDenied) as error:
+    except RuleViolation as error:
+        if error.field in form.fields:  # beside the field it is about, e.g. a task ticked
+            form.add_error(error.field, str(error))
+            return _page(request, appointment, status=409, form=form)
+        return _refused(request, appointment, error, form=form)
+    except PermissionDenied as error:
         return _refused(request, appointment, error, form=form)
     messages.success(request, "Record saved as a draft. Sign it when it is complete.")
     return redirect("encounters:record", public_id=appointment.public_id)

@@ -107,6 +107,14 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "encounters:save": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "encounters:sign": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "encounters:addendum": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "formulation:page": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "formulation:person": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "formulation:focus_history": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "formulation:add_person": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
+    "formulation:edit_person": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
+    "formulation:place": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
+    "formulation:add_event": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
+    "formulation:focus": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
 }
 ADMIN_NAMESPACE = "admin"
 

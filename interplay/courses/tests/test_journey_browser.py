@@ -10,6 +10,7 @@ from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
 from interplay.clinic.models import Closure
 from interplay.courses.models import Course
+from interplay.formulation import services as formulation
 from interplay.test import allocated_to, give_hours, make_clinician, qualify
 from interplay.triage.tests.test_journey_browser import signed_in_as
 
@@ -54,6 +55,17 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     course = Course.objects.get()
     dates = {a.starts_at.date() for a in course.appointments.all()}
     assert dt.date(2026, 9, 22) not in dates
+    # Session 3 ticks "agree the focus", which needs the IPAF recorded and agreed first.
+    formulation.record_focus(
+        actor=dara,
+        course=course,
+        self_representation="Not good enough.",
+        other_representation="Critical.",
+        linking_affect="Shame",
+        defensive_function="Keeps others at a distance.",
+        patient_version="When you expect criticism you pull away.",
+        agreed_on=dt.date(2026, 9, 15),
+    )
 
     # Sessions 1-4 (the initial phase) happened and are recorded with the phase's tasks;
     # session 5 was missed; session 16 moves a day later.

@@ -49,6 +49,18 @@ class DemoSetupTests(TestCase):
         self.assertTrue(improving.reliable_improvement and improving.recovered)
         self.assertTrue(worsening.reliable_deterioration and not worsening.reliable_improvement)
 
+    def test_the_part_way_course_has_a_formulation(self) -> None:
+        from interplay.courses.models import Course
+        from interplay.formulation.services import shared_formulation
+
+        self.run_setup()
+        course = Course.objects.get(therapist__username="supervisor")
+        self.assertEqual(course.inventory.count(), 4)
+        self.assertEqual(course.inventory.filter(ring__isnull=False).count(), 4)
+        self.assertEqual(course.timeline.count(), 2)
+        self.assertTrue(course.focus.agreed)
+        self.assertIn("you pull back from people", shared_formulation(course) or "")
+
     def test_every_start_takes_the_password_again_and_adds_no_duplicates(self) -> None:
         self.run_setup("first-password-1")
         self.run_setup("second-password-2")

@@ -27,12 +27,16 @@ from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo.data import (
     DETERIORATING_SCORES,
+    FORMULATION_EVENTS,
+    FORMULATION_IPAF,
+    FORMULATION_PEOPLE,
     IMPROVING_SCORES,
     answers_for,
     synthetic_referral,
 )
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
+from interplay.formulation import services as formulation
 from interplay.measures.services import store_response
 from interplay.monitoring import services as monitoring
 from interplay.patients import access
@@ -244,6 +248,7 @@ class Command(BaseCommand):
                 encounters.sign_record(actor=therapist, appointment=appointment)
         # Answered in the portal before each session: improving to recovery.
         self._scores(course, IMPROVING_SCORES, source="portal")
+        self._formulation(therapist, course)
 
     def _start_ipt_course(self, therapist: User, weeks_ago: int) -> None:
         """The therapist's first IPT patient, all sessions attended, answers typed in
@@ -379,4 +384,44 @@ class Command(BaseCommand):
             f"session): http://127.0.0.1:8000{path}\n"
             f"  date of birth {patient.date_of_birth:%d %m %Y}; the link works once, for 12 "
             "hours (ask for another at /portal/: the email lands in demo-mail/)"
+        )
+
+    def _formulation(self, therapist: User, course: Course) -> None:
+        """The course's inventory, closeness circle, timeline and agreed, shared IPAF."""
+        people = {}
+        for name, relationship, ring, unsatisfying, confide in FORMULATION_PEOPLE:
+            entry = formulation.add_person(
+                actor=therapist,
+                course=course,
+                name=name,
+                relationship=relationship,
+                unsatisfying=unsatisfying,
+                can_confide=confide,
+            )
+            formulation.place_person(actor=therapist, entry=entry, ring=ring)
+            people[name] = entry
+        formulation.edit_person(
+            actor=therapist, entry=people["Jo"], feelings="Lonely in the same room."
+        )
+        this_year = timezone.localdate().year
+        for years_ago, month, what, mood, names in FORMULATION_EVENTS:
+            formulation.add_life_event(
+                actor=therapist,
+                course=course,
+                year=this_year - years_ago,
+                month=month,
+                description=what,
+                mood_change=mood,
+                people=[people[n] for n in names],
+            )
+        focus = {**FORMULATION_IPAF, "people": [people["Jo"], people["New manager"]]}
+        if not ServiceSettings.load().ipaf_defensive_function:
+            del focus["defensive_function"]
+        formulation.record_focus(actor=therapist, course=course, **focus)
+        formulation.record_focus(
+            actor=therapist,
+            course=course,
+            **focus,
+            agreed_on=course.start_date + dt.timedelta(weeks=3),
+            shared_with_patient=True,
         )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FormulationConfig(AppConfig):
+    name = "interplay.formulation"
+    label = "formulation"
+    verbose_name = "Formulation"
