@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "interplay.letters",
     "interplay.courses",
     "interplay.encounters",
+    "interplay.progress",
     "interplay.pages",
     "interplay.demo",
 ]

@@ -33,6 +33,7 @@ urlpatterns = [
     path("waiting-list/", include("interplay.triage.waiting_urls")),
     path("courses/", include("interplay.courses.urls")),
     path("encounters/", include("interplay.encounters.urls")),
+    path("progress/", include("interplay.progress.urls")),
     path("caseload/", courses.caseload, name="caseload"),
     path("calendar/", calendar.week, name="calendar"),
     path("calendar/feed/", calendar.issue_feed, name="calendar_issue"),
