@@ -2,12 +2,14 @@
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import time_machine
 
 from interplay.audit.actors import PatientActor
 from interplay.audit.models import AuditEvent
 from interplay.courses import attendance, protocols
+from interplay.courses.models import Appointment
 from interplay.encounters import services as encounters
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.progress import services, sharing, stage
@@ -24,17 +26,17 @@ class ProgressTestCase(BaseTestCase):
         self.course = make_course(self.therapist, "ipt")
         self.patient = PatientActor(self.course.patient)
 
-    def session(self, number: int) -> object:
+    def session(self, number: int) -> Appointment:
         return self.course.appointments.get(number=number)
 
-    def problem(self, description: str = "Arguments with my sister", **kw: object) -> Problem:
-        values = {"kind": "problem", "baseline": 8, "session": self.session(2)}
+    def problem(self, description: str = "Arguments with my sister", **kw: Any) -> Problem:
+        values: dict[str, Any] = {"kind": "problem", "baseline": 8, "session": self.session(2)}
         values.update(kw)
         return services.add_problem(
             actor=self.therapist,
             course=self.course,
             description=description,
-            **values,  # type: ignore[arg-type]
+            **values,
         )
 
 
@@ -44,7 +46,7 @@ class ProblemTests(ProgressTestCase):
         rating = problem.ratings.get()
         self.assertEqual((rating.score, rating.rater, rating.baseline), (8, "therapist", True))
         self.assertEqual(rating.rated_by, self.therapist)
-        self.assertEqual(rating.session.number, 2)
+        self.assertEqual(rating.session, self.session(2))
         self.assertEqual(rating.rated_at, AFTER_THE_END)
         event = AuditEvent.objects.get(action="progress.problem_added")
         self.assertEqual(event.detail, {"kind": "problem", "baseline": 8, "session": 2})
@@ -90,19 +92,21 @@ class RatingTests(ProgressTestCase):
             services.rate_problem(
                 actor=self.therapist, problem=problem, score=4, session=self.session(8)
             )
-        scores = [(r.session.number, r.score) for r in problem.ratings.all()]
-        self.assertEqual(scores, [(2, 8), (8, 5), (16, 2)])
+        scores = [(r.session_id, r.score) for r in problem.ratings.all()]
+        ids = [self.session(n).pk for n in (2, 8, 16)]
+        self.assertEqual(scores, list(zip(ids, [8, 5, 2], strict=True)))
         first, latest = problem.first_and_latest()
         self.assertEqual((first.score, latest.score), (8, 2))  # type: ignore[union-attr]
 
     def test_not_before_the_session_has_happened(self) -> None:
         problem = self.problem()
         sixteen = self.session(16)
-        with time_machine.travel(sixteen.starts_at - dt.timedelta(days=1), tick=False):  # type: ignore[attr-defined]
-            with self.assertRaisesMessage(RuleViolation, "has not happened yet"):
-                services.rate_problem(
-                    actor=self.therapist, problem=problem, score=3, session=sixteen
-                )
+        day_before = sixteen.starts_at - dt.timedelta(days=1)
+        with (
+            time_machine.travel(day_before, tick=False),
+            self.assertRaisesMessage(RuleViolation, "has not happened yet"),
+        ):
+            services.rate_problem(actor=self.therapist, problem=problem, score=3, session=sixteen)
 
     def test_the_patient_rates_a_shared_problem_at_any_time(self) -> None:
         problem = self.problem()
@@ -111,7 +115,7 @@ class RatingTests(ProgressTestCase):
         services.set_shared(actor=self.therapist, item=problem, shared=True)
         rating = services.rate_problem(actor=self.patient, problem=problem, score=6)
         self.assertEqual((rating.rater, rating.rated_by, rating.score), ("patient", None, 6))
-        self.assertEqual(rating.session.number, 16)  # the latest session that has begun
+        self.assertEqual(rating.session, self.session(16))  # the latest session that has begun
         event = AuditEvent.objects.get(action="progress.problem_rated")
         self.assertEqual(event.actor_label, f"patient:{self.course.patient.public_id}")
         self.assertEqual(event.detail["rater"], "patient")
@@ -163,12 +167,12 @@ class ProtocolDataTests(BaseTestCase):
 
 
 class TaskTests(ProgressTestCase):
-    def save(self, number: int, **fields: object) -> None:
-        values = {"notes": "SECRET SESSION NOTE", "risk_notes": "SECRET RISK NOTE"}
+    def save(self, number: int, **fields: Any) -> None:
+        values: dict[str, Any] = {"notes": "SECRET SESSION NOTE", "risk_notes": "SECRET RISK NOTE"}
         values.update(fields)
         encounters.save_record(
             actor=self.therapist,
-            appointment=self.session(number),  # type: ignore[arg-type]
+            appointment=self.session(number),
             **values,
         )
 
@@ -212,7 +216,7 @@ class TaskTests(ProgressTestCase):
         task.refresh_from_db()
         self.assertEqual(task.patient_note, "I called her on Sunday.")
         self.assertEqual(task.patient_noted_at, AFTER_THE_END)
-        self.assertEqual(services.previous_task(self.session(4)), task)  # type: ignore[arg-type]
+        self.assertEqual(services.previous_task(self.session(4)), task)
 
 
 class SharingTests(ProgressTestCase):
@@ -222,7 +226,7 @@ class SharingTests(ProgressTestCase):
         for number, text in ((3, "Shown task"), (4, "Hidden task")):
             encounters.save_record(
                 actor=self.therapist,
-                appointment=self.session(number),  # type: ignore[arg-type]
+                appointment=self.session(number),
                 notes="SECRET SESSION NOTE",
                 risk_notes="SECRET RISK NOTE",
                 between_session_task=text,
@@ -270,11 +274,14 @@ class SharingTests(ProgressTestCase):
 class EndingReviewTests(ProgressTestCase):
     def test_it_opens_with_the_ending_phase_and_closes_with_the_course(self) -> None:
         twelve = self.session(12)
-        with time_machine.travel(twelve.starts_at + dt.timedelta(days=1), tick=False):  # type: ignore[attr-defined]
-            with self.assertRaisesMessage(RuleViolation, "ending phase begins"):
-                services.save_ending_review(
-                    actor=self.therapist, course=self.course, warning_signs="Not sleeping."
-                )
+        day_after = twelve.starts_at + dt.timedelta(days=1)
+        with (
+            time_machine.travel(day_after, tick=False),
+            self.assertRaisesMessage(RuleViolation, "ending phase begins"),
+        ):
+            services.save_ending_review(
+                actor=self.therapist, course=self.course, warning_signs="Not sleeping."
+            )
         review = services.save_ending_review(
             actor=self.therapist, course=self.course, warning_signs="Not sleeping."
         )
