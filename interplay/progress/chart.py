@@ -21,10 +21,10 @@ COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
-def ratings_svg(problems: Sequence[Problem], label: str = "Problem") -> bytes:
+def ratings_svg(problems: Sequence[Problem]) -> bytes:
     """A line per problem: the therapist's ratings (0-10) against the session number,
     and the patient's own ratings as unfilled markers. ``problems`` have their ratings
-    prefetched, oldest first; ``label`` names them in the legend ("Problem 1")."""
+    prefetched, oldest first; the legend names them as the table does ("Goal 3")."""
     with rc_context({"svg.hashsalt": "interplay-progress", "svg.fonttype": "path"}):
         figure = Figure(figsize=(6.4, 3.2), dpi=100)
         axes = figure.add_subplot()
@@ -38,7 +38,7 @@ def ratings_svg(problems: Sequence[Problem], label: str = "Problem") -> bytes:
                 [r.score for r in mine],
                 color=colour,
                 marker=marker,
-                label=f"{label} {index + 1}",
+                label=f"{problem.get_kind_display()} {index + 1}",
             )
             if theirs:
                 axes.plot(

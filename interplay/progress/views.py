@@ -239,6 +239,13 @@ def save_ending(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 # Ending letters
 
 
+NOUNS: dict[str, str] = {
+    EndingLetterKind.GOODBYE: "goodbye letter",
+    EndingLetterKind.ENDING_SUMMARY: "ending summary",
+    EndingLetterKind.DISCHARGE: "discharge letter",
+}
+
+
 def _letters_page(
     request: HttpRequest, course: Course, status: int = 200, **bound: Any
 ) -> HttpResponse:
@@ -250,7 +257,9 @@ def _letters_page(
         letter = kept.get(kind)
         text = letter.draft if letter and letter.draft else draft(course, kind, shared, review)
         form = bound.get(kind) or LetterForm(prefix=kind, initial={"draft": text})
-        rows.append({"kind": EndingLetterKind(kind), "letter": letter, "form": form})
+        rows.append(
+            {"kind": EndingLetterKind(kind), "noun": NOUNS[kind], "letter": letter, "form": form}
+        )
     context = {
         "course": course,
         "rows": rows,

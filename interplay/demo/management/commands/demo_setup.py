@@ -21,6 +21,7 @@ from interplay.accounts.roles import Modality, Role
 from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance
 from interplay.courses import services as courses
+from interplay.demo import progress as demo_progress
 from interplay.demo.data import synthetic_referral
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
@@ -154,7 +155,7 @@ class Command(BaseCommand):
             ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", None),
             ("offer_ipt", "ipt", "therapist"),
-            ("offer_ipt", "ipt", None),
+            ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", None),
             ("offer_group_ipt", "group_ipt", None),
             ("signpost", "", None),
@@ -188,7 +189,11 @@ class Command(BaseCommand):
             if therapist:
                 triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
         self._start_course(users["supervisor"], weeks_ago=6)
-        return f"{len(plan)} referrals taken through triage, 2 allocated, 1 course part-way"
+        self._ending_course(users["therapist"], weeks_ago=15)
+        return (
+            f"{len(plan)} referrals taken through triage, 3 allocated, 1 course part-way, "
+            "1 in its ending phase"
+        )
 
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
         """The supervisor's DIT patient started some weeks ago: the caseload shows where
@@ -221,3 +226,24 @@ class Command(BaseCommand):
                     risk_checked=True,
                 )
                 encounters.sign_record(actor=therapist, appointment=appointment)
+        demo_progress.problems_and_task(course, therapist)
+
+    def _ending_course(self, therapist: User, weeks_ago: int) -> None:
+        """The therapist's IPT patient is in the ending phase: every session so far was
+        attended, problems were re-rated at session 8 and the ending review is written."""
+        allocation = therapist.allocations.active().select_related("referral").first()
+        if allocation is None:
+            return
+        course = courses.start_course(
+            actor=therapist,
+            referral=allocation.referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=timezone.localdate() - dt.timedelta(weeks=weeks_ago),
+        )
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
+        demo_progress.ending_review(course, therapist)
