@@ -166,6 +166,8 @@ def rerate(
     *, actor: Any, course: Course, session: Appointment, scores: Mapping[Problem, int]
 ) -> list[ProblemRating]:
     """Re-rate several problems of ``course`` at one named session, all or none."""
+    if not scores:
+        raise RuleViolation("There are no problems or goals to rate yet.")
     if any(problem.course_id != course.pk for problem in scores):
         raise RuleViolation("Rate only this course's problems.")
     return [

@@ -144,6 +144,45 @@ class RatingTests(ProgressTestCase):
         self.assertEqual(list(two.ratings.all())[-1], two_rated)
 
 
+class GroupCourseTests(BaseTestCase):
+    def test_a_group_member_lists_problems_before_the_middle_phase(self) -> None:
+        from interplay.courses import services as courses
+        from interplay.test import allocated_to, give_hours, qualify
+
+        qualify(self.therapist, "group_ipt")
+        give_hours(self.therapist, (0, "09:00", "17:00"))
+        with time_machine.travel(AFTER_THE_END, tick=False):
+            course = courses.start_course(
+                actor=self.therapist,
+                referral=allocated_to(self.therapist, "group_ipt"),
+                protocol_code="who-group-ipt",
+                weekday=0,
+                at=dt.time(10),
+                first_date=dt.date(2026, 9, 7),
+            )
+            self.assertEqual(list(stage.initial_numbers(course)), [0, 1])
+            self.assertEqual(stage.rerate_numbers(course), (4, 8))
+            self.assertEqual(services.letter_kinds(course), ["ending_summary", "discharge"])
+            services.add_problem(
+                actor=self.therapist,
+                course=course,
+                kind="problem",
+                description="Lonely since retiring",
+                baseline=7,
+                # Courses book group sessions from 1 today (no pre-group session 0 yet).
+                session=course.appointments.get(number=1),
+            )
+            with self.assertRaisesMessage(RuleViolation, "initial phase"):
+                services.add_problem(
+                    actor=self.therapist,
+                    course=course,
+                    kind="problem",
+                    description="Too late",
+                    baseline=7,
+                    session=course.appointments.get(number=2),
+                )
+
+
 class ProtocolDataTests(BaseTestCase):
     def test_re_rating_sessions_follow_the_protocol_and_the_planned_length(self) -> None:
         self.assertEqual(protocols.rerate_sessions(protocols.IPT_16), (8, 16))
