@@ -111,8 +111,11 @@ def test_problems_ratings_ending_review_and_goodbye_letter(page: Any, live_serve
     # A task set at session 3, noted by the patient, shows on session 4's page.
     third, fourth = (course.appointments.get(number=n) for n in (3, 4))
     encounters.save_record(actor=dara, appointment=third, between_session_task="Say no once.")
+    page.goto(f"/courses/sessions/{third.public_id}/")
+    page.get_by_role("button", name="Show the task to the patient").click()
+    page.get_by_text("Now shown to the patient.").wait_for()
+    assert page.get_by_test_id("task-shared").inner_text() == "Shown to the patient."
     task = BetweenSessionTask.objects.get(set_at=third)
-    services.set_shared(actor=dara, item=task, shared=True)
     services.note_task(actor=PatientActor(course.patient), task=task, note="I said no to Sam.")
     page.goto(f"/courses/sessions/{fourth.public_id}/")
     assert page.get_by_test_id("patient-note").inner_text() == "I said no to Sam."
