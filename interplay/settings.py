@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "interplay.monitoring",
     "interplay.portal",
     "interplay.formulation",
+    "interplay.progress",
     "interplay.pages",
     "interplay.demo",
 ]

@@ -97,6 +97,13 @@ class Protocol:
     phases: tuple[Phase, ...]
     measures_due: tuple[str, ...] = EVERY_SESSION_MEASURES
     attendance: AttendancePolicy = field(default_factory=AttendancePolicy)
+    # The sessions at which the problems and goals first identified are re-rated by the
+    # therapist (None: halfway and the last session). Numbers in the final phase move with
+    # it when a course is planned shorter or longer, as ``phases_for`` moves the phase.
+    rerate_problems_at: tuple[int, ...] | None = None
+    # The session a DIT goodbye letter is due (None: the penultimate session, the usual
+    # telling; UNVERIFIED, DOMAIN 2.3). An optional ending-phase document.
+    goodbye_letter_at: int | None = None
 
     def __post_init__(self) -> None:
         _check(self)
@@ -140,6 +147,33 @@ def _check(protocol: Protocol) -> None:
         raise ValueError(f"{protocol.code}: task keys must be unique")
     if len({phase.key for phase in phases}) != len(phases):
         raise ValueError(f"{protocol.code}: phase keys must be unique")
+
+
+def _moved(protocol: Protocol, n: int, planned_total: int) -> int:
+    """Session ``n`` of the default plan in a course of ``planned_total`` sessions: the
+    final phase's sessions move with it (``phases_for``); earlier ones stay."""
+    final = protocol.phases[-1]
+    return n + (planned_total - protocol.default_sessions) if n in final else n
+
+
+def rerate_sessions(protocol: Protocol, planned_total: int | None = None) -> tuple[int, ...]:
+    """The sessions at which the therapist re-rates the problems and goals: the
+    protocol's ``rerate_problems_at``, or halfway and the last session. A number past
+    the end of the course means its last session."""
+    total = protocol.default_sessions if planned_total is None else planned_total
+    named = protocol.rerate_problems_at
+    if named is None:
+        named = (protocol.default_sessions // 2, protocol.default_sessions)
+    moved = {min(_moved(protocol, n, total), total) for n in named}
+    return tuple(sorted(n for n in moved if n >= protocol.first_session))
+
+
+def goodbye_letter_session(protocol: Protocol, planned_total: int | None = None) -> int:
+    """The session the goodbye letter is due: the protocol's, else the penultimate."""
+    total = protocol.default_sessions if planned_total is None else planned_total
+    if protocol.goodbye_letter_at is None:
+        return total - 1
+    return min(_moved(protocol, protocol.goodbye_letter_at, total), total)
 
 
 def phases_for(protocol: Protocol, planned_total: int | None = None) -> tuple[Phase, ...]:
@@ -238,6 +272,9 @@ def _ipt(
             Phase("middle", "Middle", initial_last + 1, termination_first - 1, IPT_MIDDLE_TASKS),
             Phase("termination", "Termination", termination_first, sessions, IPT_TERMINATION_TASKS),
         ),
+        # Re-rate halfway and at the last session, as symptoms are re-rated through the
+        # course (DOMAIN 1.3 #1) and gains reviewed at the end (1.9). A clinic choice.
+        rerate_problems_at=(sessions // 2, sessions),
     )
 
 
@@ -315,6 +352,9 @@ DIT_16 = Protocol(
             ),
         ),
     ),
+    rerate_problems_at=(8, 16),
+    # UNVERIFIED (DOMAIN 2.3): the penultimate session, as it is often described.
+    goodbye_letter_at=15,
 )
 
 
@@ -388,6 +428,8 @@ WHO_GROUP_IPT = Protocol(
             ),
         ),
     ),
+    # Halfway, and the termination session's re-rating (DOMAIN 3.1 [S50]).
+    rerate_problems_at=(4, 8),
 )
 
 
@@ -425,4 +467,15 @@ def from_dict(data: dict[str, Any]) -> Protocol:
         phases=phases,
         measures_due=tuple(data.get("measures_due", EVERY_SESSION_MEASURES)),
         attendance=AttendancePolicy(**data.get("attendance", {})),
+        # Snapshots taken before these fields existed have neither: the defaults apply.
+        rerate_problems_at=_numbers(data.get("rerate_problems_at")),
+        goodbye_letter_at=_number(data.get("goodbye_letter_at")),
     )
+
+
+def _numbers(value: Any) -> tuple[int, ...] | None:
+    return None if value is None else tuple(int(n) for n in value)
+
+
+def _number(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -59,6 +59,9 @@ def save_record(*, actor: Any, appointment: Appointment, **fields: Any) -> Sessi
     for name, value in fields.items():
         setattr(record, name, value)
     record.save()
+    from interplay.progress.services import sync_record_tasks  # the task rows follow the record
+
+    sync_record_tasks(actor=actor, session_record=record)
     audit(
         actor=actor,
         action="session_record.saved",

@@ -26,6 +26,9 @@ class LetterKind(models.TextChoices):
     NOT_CONTACTABLE = "not_contactable", "Could not make contact"
     OPT_IN = "opt_in", "Waiting list: do you still want therapy?"
     ALLOCATION = "allocation", "Allocated to a therapist"
+    GOODBYE = "goodbye", "Ending: goodbye letter (DIT)"
+    ENDING_SUMMARY = "ending_summary", "Ending: summary of the course"
+    DISCHARGE = "discharge", "Ending: discharge letter"
 
 
 class RecipientRole(models.TextChoices):

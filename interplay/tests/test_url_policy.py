@@ -115,6 +115,18 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "formulation:place": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
     "formulation:add_event": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
     "formulation:focus": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.RUN_COURSE)),
+    "progress:problems": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "progress:add_problem": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "progress:rerate": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "progress:share_problem": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "progress:share_task": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "progress:ending": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "progress:save_ending": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "progress:letters": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "progress:save_letter": ({"public_id": SAMPLE_UNKNOWN, "kind": "goodbye"}, (405, 405)),
+    "progress:produce": ({"public_id": SAMPLE_UNKNOWN, "kind": "goodbye"}, (405, 405)),
+    "progress:share_letter": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "progress:letter_pdf": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
 }
 ADMIN_NAMESPACE = "admin"
 

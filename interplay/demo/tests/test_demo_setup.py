@@ -100,3 +100,15 @@ class DemoSetupTests(TestCase):
 
         with self.settings(DEMO=False, DEBUG=False), self.assertRaises(CommandError):
             call_command("demo_setup", stdout=StringIO())
+
+    def test_it_shows_problems_a_noted_task_and_an_ending_review(self) -> None:
+        from interplay.progress.models import BetweenSessionTask, EndingReview, ProblemRating
+
+        self.run_setup()
+        self.assertTrue(ProblemRating.objects.filter(rater="patient").exists())
+        self.assertTrue(ProblemRating.objects.filter(rater="therapist", baseline=False).exists())
+        noted = BetweenSessionTask.objects.exclude(patient_noted_at=None)
+        self.assertEqual(noted.count(), 1)
+        review = EndingReview.objects.get()
+        self.assertEqual(review.course.therapist.username, "therapist")
+        self.assertIn("allocated", set(Referral.objects.values_list("status", flat=True)))

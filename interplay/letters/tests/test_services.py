@@ -30,6 +30,9 @@ STANDARD_WORDS = {
     LetterKind.NOT_CONTACTABLE: ("have not been able to reach you", "not been able to contact"),
     LetterKind.OPT_IN: ("check that you would still like it", "whether they would still like"),
     LetterKind.ALLOCATION: ("will be your therapist", "has been allocated to"),
+    LetterKind.GOODBYE: ("As we agreed, this letter", "a goodbye letter"),
+    LetterKind.ENDING_SUMMARY: ("a summary of our work", "a summary of the course"),
+    LetterKind.DISCHARGE: ("come to an end", "has now been discharged"),
 }
 
 

@@ -25,6 +25,7 @@ from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance
 from interplay.courses import services as courses
 from interplay.courses.models import Course
+from interplay.demo import progress as demo_progress
 from interplay.demo.data import (
     DETERIORATING_SCORES,
     FORMULATION_EVENTS,
@@ -171,11 +172,12 @@ class Command(BaseCommand):
 
     def _triage(self, actor: User, users: dict[str, User]) -> str:
         """Take the longest-waiting referrals through triage, so every page has people on it:
-        offers on each waiting list, four allocations (three of them now courses part-way),
-        a signpost and a decline."""
+        offers on each waiting list, five allocations (four of them now courses: three
+        part-way and one in its ending phase), a signpost and a decline."""
         plan = [
             ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", None),
+            ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", "therapist"),
             ("offer_ipt", "ipt", "therapist"),
@@ -213,7 +215,11 @@ class Command(BaseCommand):
         self._start_course(users["supervisor"], weeks_ago=6)
         self._start_ipt_course(users["therapist"], weeks_ago=5)
         self._start_measured_course(users["therapist"])
-        return f"{len(plan)} referrals taken through triage, 4 allocated, 3 courses part-way"
+        self._ending_course(users["therapist"], weeks_ago=15)
+        return (
+            f"{len(plan)} referrals taken through triage, 5 allocated, 3 courses part-way, "
+            "1 in its ending phase"
+        )
 
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
         """The supervisor's DIT patient started some weeks ago: the caseload shows where
@@ -249,6 +255,33 @@ class Command(BaseCommand):
         # Answered in the portal before each session: improving to recovery.
         self._scores(course, IMPROVING_SCORES, source="portal")
         self._formulation(therapist, course)
+        demo_progress.problems_and_task(course, therapist)
+
+    def _ending_course(self, therapist: User, weeks_ago: int) -> None:
+        """The therapist's IPT patient in the ending phase: every session so far was
+        attended, problems were re-rated at session 8 and the ending review is written."""
+        allocation = (
+            therapist.allocations.active()
+            .filter(referral__status=ReferralStatus.ALLOCATED)
+            .select_related("referral")
+            .order_by("pk")
+            .first()
+        )
+        if allocation is None:
+            return
+        course = courses.start_course(
+            actor=therapist,
+            referral=allocation.referral,
+            protocol_code="ipt16",
+            weekday=0,
+            at=dt.time(10),
+            first_date=timezone.localdate() - dt.timedelta(weeks=weeks_ago),
+        )
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
+        demo_progress.ending_review(course, therapist)
 
     def _start_ipt_course(self, therapist: User, weeks_ago: int) -> None:
         """The therapist's first IPT patient, all sessions attended, answers typed in
