@@ -17,5 +17,8 @@ urlpatterns = [
         name="questionnaire",
     ),
     path("sessions/<uuid:public_id>/answered/", views.answered, name="answered"),
+    path("problems/<uuid:public_id>/rate/", views.rate_problem, name="rate_problem"),
+    path("tasks/<uuid:public_id>/note/", views.note_task, name="note_task"),
+    path("letters/<uuid:public_id>/pdf", views.letter_pdf, name="letter_pdf"),
     path("sign-out/", views.sign_out, name="sign_out"),
 ]

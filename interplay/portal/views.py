@@ -6,20 +6,25 @@ so another person's session, answers or letters answer 404 whatever the URL.
 """
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record as audit
 from interplay.clinic.models import ServiceSettings
-from interplay.courses.models import Appointment, AppointmentStatus
+from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
 from interplay.forms import DateField
+from interplay.formulation.services import shared_formulation
+from interplay.letters import services as letters
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures import charts
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
@@ -27,6 +32,9 @@ from interplay.monitoring import services as monitoring
 from interplay.monitoring.forms import AnswersForm
 from interplay.patients import access
 from interplay.portal import session
+from interplay.progress import services as progress
+from interplay.progress.models import BetweenSessionTask, CourseLetter, Problem
+from interplay.progress.sharing import patient_tasks, shared_letters, shared_problems
 
 UPCOMING = 5
 
@@ -72,7 +80,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @session.patient_required
-def _dashboard(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+def _dashboard(
+    request: HttpRequest, actor: PatientActor, bound: Mapping[str, forms.Form] | None = None
+) -> HttpResponse:
+    bound = bound or {}
     patient = actor.patient
     now = timezone.now()
     upcoming = list(
@@ -94,8 +105,129 @@ def _dashboard(request: HttpRequest, actor: PatientActor) -> HttpResponse:
         "upcoming": upcoming,
         "scores": scores,
         **_chart(scores),
+        **_shared_work(patient, bound),
     }
-    return render(request, "portal/home.html", context)
+    return render(request, "portal/home.html", context, status=400 if bound else 200)
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="How is it now?",
+        help_text="0 means not a problem at all (for a goal: not started); 10 means as bad as "
+        "it could be (for a goal: fully achieved).",
+        choices=[(str(n), str(n)) for n in range(11)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a number from 0 to 10"},
+    )
+    score.inline = True  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="What did you do, and how did it go?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": "Write what you did and how it went"},
+    )
+
+
+def _current_course(patient: Any) -> Course | None:
+    """The course the patient is in now, else their most recent one."""
+    courses = Course.objects.filter(patient=patient).order_by("-started_at")
+    return courses.filter(status=CourseStatus.ACTIVE).first() or courses.first()
+
+
+def _shared_work(patient: Any, bound: Mapping[str, forms.Form]) -> dict[str, Any]:
+    """What the therapist has shared of the current course: the focus, problems (with a
+    rating form each), tasks (with a note form each) and letters."""
+    course = _current_course(patient)
+    if course is None:
+        return {}
+    problems = shared_problems(course)
+    tasks = patient_tasks(course)
+    return {
+        "course": course,
+        "formulation": shared_formulation(course),
+        "problems": [
+            (p, bound.get(f"problem-{p.public_id}") or RatingForm(prefix=f"problem-{p.public_id}"))
+            for p in problems
+        ],
+        "tasks": [
+            (
+                t,
+                bound.get(f"task-{t.public_id}")
+                or NoteForm(prefix=f"task-{t.public_id}", initial={"note": t.patient_note}),
+            )
+            for t in tasks
+        ],
+        "letters": shared_letters(course),
+        "course_open": course.status == CourseStatus.ACTIVE,
+    }
+
+
+@require_POST
+@session.patient_required
+def rate_problem(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -> HttpResponse:
+    problem = Problem.objects.filter(
+        public_id=public_id, course__patient=actor.patient, shared=True
+    ).first()
+    if problem is None:
+        raise Http404
+    form = RatingForm(request.POST, prefix=f"problem-{problem.public_id}")
+    if form.is_valid():
+        try:
+            progress.rate_problem(actor=actor, problem=problem, score=form.cleaned_data["score"])
+        except (PermissionDenied, RuleViolation) as error:
+            form.add_error("score", str(error))
+        else:
+            messages.success(request, "Thank you: your rating is saved.")
+            return redirect(reverse("portal:home") + "#problems")
+    return _dashboard(request, bound={form.prefix or "": form})
+
+
+@require_POST
+@session.patient_required
+def note_task(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -> HttpResponse:
+    task = (
+        BetweenSessionTask.objects.shared()
+        .filter(public_id=public_id, course__patient=actor.patient)
+        .select_related("course", "set_at")
+        .first()
+    )
+    if task is None:
+        raise Http404
+    form = NoteForm(request.POST, prefix=f"task-{task.public_id}")
+    if form.is_valid():
+        try:
+            progress.note_task(actor=actor, task=task, note=form.cleaned_data["note"])
+        except (PermissionDenied, RuleViolation) as error:
+            form.add_error("note", str(error))
+        else:
+            messages.success(request, "Thank you: your note is saved for your therapist.")
+            return redirect(reverse("portal:home") + "#tasks")
+    return _dashboard(request, bound={form.prefix or "": form})
+
+
+@require_GET
+@session.patient_required
+def letter_pdf(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -> HttpResponse:
+    """A letter the therapist shared, exactly as produced."""
+    course_letter = (
+        CourseLetter.objects.shared()
+        .filter(public_id=public_id, course__patient=actor.patient)
+        .select_related("letter")
+        .first()
+    )
+    if course_letter is None or course_letter.letter is None:
+        raise Http404
+    letter = letters.view_letter(actor=actor, letter=course_letter.letter)
+    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=letter.filename
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _chart(scores: list[QuestionnaireResponse]) -> dict[str, str]:

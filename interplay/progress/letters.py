@@ -1,7 +1,7 @@
 """The words of the ending letters as first drafted, for the therapist to change.
 
-The focus comes from the formulation app (part A of issue 5) through ``focus_text``, the
-one place that knows about it. Drafts use only what is shared with the patient: the
+The focus comes from the formulation app through ``focus_text``, the one place that
+knows about it. Drafts use only what is shared with the patient: the
 problems marked shared and the ending review; never session notes or risk records.
 """
 
@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from interplay.courses.models import AppointmentStatus, Course
+from interplay.formulation.services import focus_for_letter
 from interplay.progress.models import EndingLetterKind, EndingReview, Problem, ProblemKind
 
 if TYPE_CHECKING:
@@ -16,12 +17,8 @@ if TYPE_CHECKING:
 
 
 def focus_text(course: Course) -> str:
-    """The agreed focus in plain language ("" if none yet, or no formulation app)."""
-    try:
-        from interplay.formulation.services import focus_for_letter  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return ""
-    return str(focus_for_letter(course) or "")
+    """The agreed focus in plain language, as written for the patient ("" if none yet)."""
+    return focus_for_letter(course)
 
 
 def progress_lines(problems: Iterable[Problem]) -> list[str]:

@@ -89,6 +89,9 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "portal:questionnaire": ({"public_id": SAMPLE_UNKNOWN, "code": "phq9"}, (302, 302)),
     "portal:answered": ({"public_id": SAMPLE_UNKNOWN}, (302, 302)),
     "portal:sign_out": ({}, (405, 405)),
+    "portal:rate_problem": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "portal:note_task": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "portal:letter_pdf": ({"public_id": SAMPLE_UNKNOWN}, (302, 302)),
     # Nobody's caseload holds the sample: roles that may use the page meet 404.
     "courses:start": ({"public_id": SAMPLE_REFERRAL}, Scoped(Action.RUN_COURSE)),
     "courses:confirm": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),
