@@ -6,7 +6,7 @@ so another person's session, answers or letters answer 404 whatever the URL.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -166,6 +166,26 @@ def _shared_work(patient: Any, bound: Mapping[str, forms.Form]) -> dict[str, Any
     }
 
 
+def _save_shared(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    thanks: str,
+    anchor: str,
+) -> HttpResponse:
+    """Run ``save`` with a valid form: thanks and back to the page's section; otherwise the
+    page again with the message beside the field and what was typed kept."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except (PermissionDenied, RuleViolation) as error:
+            form.add_error(next(iter(form.fields)), str(error))
+        else:
+            messages.success(request, thanks)
+            return redirect(reverse("portal:home") + anchor)
+    return _dashboard(request, bound={form.prefix or "": form})
+
+
 @require_POST
 @session.patient_required
 def rate_problem(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -> HttpResponse:
@@ -174,16 +194,13 @@ def rate_problem(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID
     ).first()
     if problem is None:
         raise Http404
-    form = RatingForm(request.POST, prefix=f"problem-{problem.public_id}")
-    if form.is_valid():
-        try:
-            progress.rate_problem(actor=actor, problem=problem, score=form.cleaned_data["score"])
-        except (PermissionDenied, RuleViolation) as error:
-            form.add_error("score", str(error))
-        else:
-            messages.success(request, "Thank you: your rating is saved.")
-            return redirect(reverse("portal:home") + "#problems")
-    return _dashboard(request, bound={form.prefix or "": form})
+    return _save_shared(
+        request,
+        RatingForm(request.POST, prefix=f"problem-{problem.public_id}"),
+        lambda data: progress.rate_problem(actor=actor, problem=problem, score=data["score"]),
+        "Thank you: your rating is saved.",
+        "#problems",
+    )
 
 
 @require_POST
@@ -197,16 +214,13 @@ def note_task(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -
     )
     if task is None:
         raise Http404
-    form = NoteForm(request.POST, prefix=f"task-{task.public_id}")
-    if form.is_valid():
-        try:
-            progress.note_task(actor=actor, task=task, note=form.cleaned_data["note"])
-        except (PermissionDenied, RuleViolation) as error:
-            form.add_error("note", str(error))
-        else:
-            messages.success(request, "Thank you: your note is saved for your therapist.")
-            return redirect(reverse("portal:home") + "#tasks")
-    return _dashboard(request, bound={form.prefix or "": form})
+    return _save_shared(
+        request,
+        NoteForm(request.POST, prefix=f"task-{task.public_id}"),
+        lambda data: progress.note_task(actor=actor, task=task, note=data["note"]),
+        "Thank you: your note is saved for your therapist.",
+        "#tasks",
+    )
 
 
 @require_GET

@@ -224,13 +224,13 @@ class Command(BaseCommand):
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
         """The supervisor's DIT patient started some weeks ago: the caseload shows where
         they are ("Session 7 of 16, middle phase")."""
-        allocation = therapist.allocations.active().select_related("referral").first()
-        if allocation is None:
+        referral = self._waiting_for(therapist)
+        if referral is None:
             return
         started = timezone.localdate() - dt.timedelta(weeks=weeks_ago)
         course = courses.start_course(
             actor=therapist,
-            referral=allocation.referral,
+            referral=referral,
             protocol_code="dit16",
             weekday=2,
             at=dt.time(10),
@@ -257,9 +257,9 @@ class Command(BaseCommand):
         self._formulation(therapist, course)
         demo_progress.problems_and_task(course, therapist)
 
-    def _ending_course(self, therapist: User, weeks_ago: int) -> None:
-        """The therapist's IPT patient in the ending phase: every session so far was
-        attended, problems were re-rated at session 8 and the ending review is written."""
+    @staticmethod
+    def _waiting_for(therapist: User) -> Referral | None:
+        """The longest-allocated person still waiting to start with ``therapist``."""
         allocation = (
             therapist.allocations.active()
             .filter(referral__status=ReferralStatus.ALLOCATED)
@@ -267,11 +267,17 @@ class Command(BaseCommand):
             .order_by("pk")
             .first()
         )
-        if allocation is None:
+        return allocation.referral if allocation else None
+
+    def _ending_course(self, therapist: User, weeks_ago: int) -> None:
+        """The therapist's IPT patient in the ending phase: every session so far was
+        attended, problems were re-rated at session 8 and the ending review is written."""
+        referral = self._waiting_for(therapist)
+        if referral is None:
             return
         course = courses.start_course(
             actor=therapist,
-            referral=allocation.referral,
+            referral=referral,
             protocol_code="ipt16",
             weekday=0,
             at=dt.time(10),
@@ -287,18 +293,12 @@ class Command(BaseCommand):
         """The therapist's first IPT patient, all sessions attended, answers typed in
         session: reliably worse, so the course page shows deterioration and a
         deterioration alert is open."""
-        allocation = (
-            therapist.allocations.active()
-            .filter(referral__status=ReferralStatus.ALLOCATED)
-            .select_related("referral")
-            .order_by("pk")
-            .first()
-        )
-        if allocation is None:
+        referral = self._waiting_for(therapist)
+        if referral is None:
             return
         course = courses.start_course(
             actor=therapist,
-            referral=allocation.referral,
+            referral=referral,
             protocol_code="ipt16",
             weekday=1,
             at=dt.time(11),
@@ -356,14 +356,8 @@ class Command(BaseCommand):
         """The therapist's second IPT patient: two sessions done, answers typed in at each
         (the second with question 9 at 1, so a risk alert is open), and the next session
         within the portal's window, so their questionnaires are waiting for them."""
-        allocation = (
-            therapist.allocations.active()
-            .filter(referral__status=ReferralStatus.ALLOCATED)
-            .select_related("referral")
-            .order_by("pk")
-            .first()
-        )
-        if allocation is None:
+        referral = self._waiting_for(therapist)
+        if referral is None:
             return
         now = timezone.localtime()
         working_days = [h.weekday for h in therapist.clinician.working_hours.all()]
@@ -372,7 +366,7 @@ class Command(BaseCommand):
         third = now.date() + dt.timedelta(days=ahead)
         course = courses.start_course(
             actor=therapist,
-            referral=allocation.referral,
+            referral=referral,
             protocol_code="ipt16",
             weekday=third.weekday(),
             at=dt.time(12),
