@@ -175,7 +175,13 @@ class MoodChange(models.TextChoices):
 class LifeEventQuerySet(QuerySet["LifeEvent"]):
     def in_order(self) -> "LifeEventQuerySet":
         # An approximate date sorts at the start of its month or year.
-        return self.order_by("year", models.F("month").asc(nulls_first=True), "day", "id")
+        # NULLS FIRST said outright for both: PostgreSQL sorts nulls last by default.
+        return self.order_by(
+            "year",
+            models.F("month").asc(nulls_first=True),
+            models.F("day").asc(nulls_first=True),
+            "id",
+        )
 
 
 class LifeEvent(models.Model):

@@ -337,8 +337,10 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
     count = 0
     for pk in RiskAlert.objects.overdue(now).values_list("pk", flat=True):
         with transaction.atomic():
+            # Lock only the alert row: PostgreSQL cannot lock the nullable side of the
+            # outer joins that reach the supervisor.
             alert = (
-                RiskAlert.objects.select_for_update()
+                RiskAlert.objects.select_for_update(of=("self",))
                 .select_related("therapist__clinician__supervisor")
                 .filter(pk=pk)
                 .filter(Q(acknowledged_at__isnull=True) & Q(escalated_at__isnull=True))
