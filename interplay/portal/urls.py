@@ -20,5 +20,6 @@ urlpatterns = [
     path("problems/<uuid:public_id>/rate/", views.rate_problem, name="rate_problem"),
     path("tasks/<uuid:public_id>/note/", views.note_task, name="note_task"),
     path("letters/<uuid:public_id>/pdf", views.letter_pdf, name="letter_pdf"),
+    path("closeness-circle/", views.closeness_circle, name="circle"),
     path("sign-out/", views.sign_out, name="sign_out"),
 ]

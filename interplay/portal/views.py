@@ -23,6 +23,9 @@ from interplay.audit.services import record as audit
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
 from interplay.forms import DateField
+from interplay.formulation import circle
+from interplay.formulation import services as formulation
+from interplay.formulation.forms import PlaceForm
 from interplay.formulation.services import shared_formulation
 from interplay.letters import services as letters
 from interplay.lib.errors import PermissionDenied, RuleViolation
@@ -221,6 +224,37 @@ def note_task(request: HttpRequest, actor: PatientActor, public_id: uuid.UUID) -
         "Thank you: your note is saved for your therapist.",
         "#tasks",
     )
+
+
+@require_http_methods(["GET", "POST"])
+@session.patient_required
+def closeness_circle(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    """The patient's own closeness circle, once the therapist has shared the formulation:
+    they see it, and may move people to the ring that feels right."""
+    course = _current_course(actor.patient)
+    if course is None or shared_formulation(course) is None:
+        raise Http404
+    entries = list(course.inventory.select_related("placed_by"))
+    form = PlaceForm(request.POST or None, entries=entries)
+    if request.method == "POST" and form.is_valid():
+        try:
+            for entry, ring in form.placements():
+                if entry.ring != ring:
+                    formulation.place_person(actor=actor, entry=entry, ring=ring)
+        except (PermissionDenied, RuleViolation) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thank you: your circle is saved.")
+            return redirect("portal:circle")
+    context = {
+        "course": course,
+        "entries": entries,
+        "dots": circle.layout([(str(e.name), e.ring) for e in entries if e.ring]),
+        "circle": circle,
+        "form": form,
+        "course_open": course.status == CourseStatus.ACTIVE,
+    }
+    return render(request, "portal/circle.html", context, status=400 if form.errors else 200)
 
 
 @require_GET

@@ -92,6 +92,7 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "portal:rate_problem": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "portal:note_task": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "portal:letter_pdf": ({"public_id": SAMPLE_UNKNOWN}, (302, 302)),
+    "portal:circle": ({}, (302, 302)),
     # Nobody's caseload holds the sample: roles that may use the page meet 404.
     "courses:start": ({"public_id": SAMPLE_REFERRAL}, Scoped(Action.RUN_COURSE)),
     "courses:confirm": ({"public_id": SAMPLE_REFERRAL}, (405, 405)),

@@ -125,3 +125,71 @@ def test_a_risk_answer_before_a_session_reaches_the_therapist(
     assert "PHQ-9: 9 (Mild)" in answers or "PHQ-9: 9 (mild)" in answers, answers
     staff.close()
     assert not RiskAlert.objects.get().is_open
+
+
+def test_a_patient_reads_what_was_shared_and_moves_someone_on_their_circle(
+    page: Any, live_server: Any
+) -> None:
+    from interplay.encounters import services as encounters
+    from interplay.formulation import services as formulation
+    from interplay.patients import access
+    from interplay.progress import services as progress
+
+    therapist = make_clinician("taylor", Role.THERAPIST)
+    course = course_for(therapist, email="robin@example.org", first_date=dt.date(2026, 9, 7))
+    jo = formulation.add_person(actor=therapist, course=course, name="Jo", relationship="partner")
+    formulation.place_person(actor=therapist, entry=jo, ring=3)
+    formulation.record_focus(
+        actor=therapist,
+        course=course,
+        problem_area="role_dispute",
+        dispute_stage="impasse",
+        rationale="Why.",
+        formulation="Arguments with Jo began when you both changed jobs.",
+        shared_with_patient=True,
+    )
+    problem = progress.add_problem(
+        actor=therapist,
+        course=course,
+        kind="problem",
+        description="Arguing with Jo",
+        baseline=8,
+        session=course.appointments.get(number=2),
+    )
+    progress.set_shared(actor=therapist, item=problem, shared=True)
+    encounters.save_record(
+        actor=therapist,
+        appointment=course.appointments.get(number=3),
+        between_session_task="Ask Jo for ten minutes to talk on Sunday.",
+    )
+    task = course.between_session_tasks.get()
+    progress.set_shared(actor=therapist, item=task, shared=True)
+    token = access.issue_link(course.patient, expires_at=timezone.now() + dt.timedelta(hours=1))
+
+    page.goto(f"/portal/sign-in/{token}/")
+    born = page.get_by_role("group", name="Your date of birth")
+    born.get_by_label("Day").fill("17")
+    born.get_by_label("Month").fill("5")
+    born.get_by_label("Year").fill("1990")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="What we are working on").wait_for()
+    assert "changed jobs" in page.get_by_test_id("shared-formulation").inner_text()
+    assert_accessible(page, "portal: home with shared work")
+    page.get_by_test_id("problem").get_by_label("3", exact=True).check()
+    page.get_by_role("button", name="Save my rating").click()
+    page.get_by_text("Thank you: your rating is saved.").wait_for()
+    assert "Last rated 3 out of 10" in page.get_by_test_id("problem").inner_text()
+    page.get_by_label("What did you do, and how did it go?").fill("We talked on Sunday.")
+    page.get_by_role("button", name="Save my note").click()
+    page.get_by_text("Thank you: your note is saved for your therapist.").wait_for()
+    page.get_by_role("link", name=re.compile("Your closeness circle")).click()
+    page.get_by_role("heading", name="Your closeness circle").wait_for()
+    assert_accessible(page, "portal: closeness circle")
+    page.get_by_role("group", name="Jo").get_by_label(re.compile("Inner ring")).check()
+    page.get_by_role("button", name="Save my circle").click()
+    page.get_by_text("Thank you: your circle is saved.").wait_for()
+    assert "Inner ring" in page.get_by_test_id("circle-table").inner_text()
+    jo.refresh_from_db()
+    task.refresh_from_db()
+    assert (jo.ring, jo.placed_by_patient) == (1, True)
+    assert task.patient_note == "We talked on Sunday."

@@ -179,3 +179,27 @@ class SharedWorkTests(BaseTestCase):
         with self.assertNumQueries(len(before)):
             page = self.client.get(reverse("portal:home"))
         self.assertEqual(page.text.count('data-testid="problem"'), 4)
+
+    def test_the_patient_sees_and_moves_people_on_a_shared_circle(self) -> None:
+        url = reverse("portal:circle")
+        jo = formulation.add_person(
+            actor=self.therapist, course=self.course, name="Jo", relationship="partner"
+        )
+        formulation.place_person(actor=self.therapist, entry=jo, ring=3)
+        self.assertEqual(self.client.get(url).status_code, 404)  # not shared yet
+        formulation.record_focus(
+            actor=self.therapist,
+            course=self.course,
+            problem_area="role_dispute",
+            dispute_stage="impasse",
+            rationale="Why.",
+            formulation="Arguments with Jo.",
+            shared_with_patient=True,
+        )
+        page = self.client.get(url)
+        self.assertContains(page, 'data-person="Jo"')
+        self.assertContains(page, "Outer ring")
+        response = self.client.post(url, {f"place-ring_{jo.public_id}": "1"})
+        self.assertRedirects(response, url)
+        jo.refresh_from_db()
+        self.assertEqual((jo.ring, jo.placed_by_patient, jo.placed_by), (1, True, None))
