@@ -203,3 +203,65 @@ class SharedWorkTests(BaseTestCase):
         self.assertRedirects(response, url)
         jo.refresh_from_db()
         self.assertEqual((jo.ring, jo.placed_by_patient, jo.placed_by), (1, True, None))
+
+
+@time_machine.travel(AFTER_THE_END, tick=False)
+class EveryPortalURLTests(BaseTestCase):
+    """Signed in as one patient, every portal route given any of another patient's ids
+    answers without their data: walked from the resolver, so a new route is covered."""
+
+    def test_no_portal_route_reaches_another_patients_record(self) -> None:
+        from django.urls import URLPattern, get_resolver
+
+        mine = make_course(self.therapist, "ipt")
+        theirs = make_course(self.outsider, "ipt", first_name="Kim", nhs_number="")
+        problem = progress.add_problem(
+            actor=self.outsider,
+            course=theirs,
+            kind="problem",
+            description="KIMS PROBLEM",
+            baseline=5,
+            session=theirs.appointments.get(number=2),
+        )
+        progress.set_shared(actor=self.outsider, item=problem, shared=True)
+        encounters.save_record(
+            actor=self.outsider,
+            appointment=theirs.appointments.get(number=3),
+            between_session_task="KIMS TASK",
+        )
+        task = BetweenSessionTask.objects.get(course=theirs)
+        progress.set_shared(actor=self.outsider, item=task, shared=True)
+        letter = progress.save_letter_draft(
+            actor=self.outsider, course=theirs, kind="ending_summary", draft="KIMS LETTER"
+        )
+        letter = progress.produce_course_letter(actor=self.outsider, course_letter=letter)
+        progress.set_shared(actor=self.outsider, item=letter, shared=True)
+        their_ids = [
+            theirs.appointments.get(number=16).public_id,
+            problem.public_id,
+            task.public_id,
+            letter.public_id,
+            theirs.public_id,
+            theirs.patient.public_id,
+        ]
+        portal_sign_in(self.client, mine.patient)
+        resolver = get_resolver().url_patterns
+        portal = next(p for p in resolver if getattr(p, "namespace", None) == "portal")
+        checked = 0
+        for pattern in portal.url_patterns:  # type: ignore[attr-defined]
+            assert isinstance(pattern, URLPattern)
+            if "public_id" not in pattern.pattern.regex.groupindex:
+                continue
+            for public_id in their_ids:
+                kwargs: dict[str, Any] = {"public_id": public_id}
+                if "code" in pattern.pattern.regex.groupindex:
+                    kwargs["code"] = "phq9"
+                url = reverse(f"portal:{pattern.name}", kwargs=kwargs)
+                for method in (self.client.get, self.client.post):
+                    response = method(url)
+                    with self.subTest(url=url, method=method.__name__):
+                        self.assertIn(response.status_code, (404, 405))
+                        for secret in (b"KIMS", b"Kim"):
+                            self.assertNotIn(secret, response.content)
+                    checked += 1
+        self.assertGreaterEqual(checked, 6 * 2 * 5)
