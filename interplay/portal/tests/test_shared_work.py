@@ -211,7 +211,7 @@ class EveryPortalURLTests(BaseTestCase):
     answers without their data: walked from the resolver, so a new route is covered."""
 
     def test_no_portal_route_reaches_another_patients_record(self) -> None:
-        from django.urls import URLPattern, get_resolver
+        from django.urls import URLPattern, URLResolver, get_resolver
 
         mine = make_course(self.therapist, "ipt")
         theirs = make_course(self.outsider, "ipt", first_name="Kim", nhs_number="")
@@ -247,8 +247,9 @@ class EveryPortalURLTests(BaseTestCase):
         portal_sign_in(self.client, mine.patient)
         resolver = get_resolver().url_patterns
         portal = next(p for p in resolver if getattr(p, "namespace", None) == "portal")
+        assert isinstance(portal, URLResolver)
         checked = 0
-        for pattern in portal.url_patterns:  # type: ignore[attr-defined]
+        for pattern in portal.url_patterns:
             assert isinstance(pattern, URLPattern)
             if "public_id" not in pattern.pattern.regex.groupindex:
                 continue
