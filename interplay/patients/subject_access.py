@@ -124,7 +124,24 @@ LOOKS = {
     "patient.viewed": "Opened the patient record",
     "patient_search.viewed": "Saw the patient record in search results",
     "patient.exported": "Exported the whole record (subject access)",
+    "course.viewed": "Opened the course",
+    "session_record.viewed": "Opened a session record",
+    "formulation.viewed": "Opened the formulation",
+    "formulation.person_viewed": "Opened a person in the formulation",
+    "formulation.focus_history_viewed": "Opened the earlier versions of the focus",
+    "progress.problems_viewed": "Opened the problems and goals",
+    "progress.ending_viewed": "Opened the ending review",
+    "progress.letters_viewed": "Opened the ending letters",
+    "alert.viewed": "Opened a risk alert",
 }
+# Looks at a course's pages whose action does not end ".viewed" (each names the course).
+COURSE_PAGES = (
+    "formulation.person_viewed",
+    "formulation.focus_history_viewed",
+    "progress.problems_viewed",
+    "progress.ending_viewed",
+    "progress.letters_viewed",
+)
 AUDIT_FIELDS = ("sequence", "at", "action", "actor_label", "object_id", "detail")
 ACTOR_FIELDS = ("actor__username", "actor__first_name", "actor__last_name")
 
@@ -145,7 +162,7 @@ def document(patient: Patient) -> dict[str, Any]:
         "referrals": [_referral(r, instruments) for r in referrals],
         "courses": [_course(c, instruments) for c in courses],
         "portal": _portal(patient),
-        "access": _access(patient, referrals),
+        "access": _access(patient, referrals, courses),
     }
 
 
@@ -798,11 +815,15 @@ def _portal(patient: Patient) -> dict[str, Any]:
     }
 
 
-def _access(patient: Patient, referrals: list[Referral]) -> list[dict[str, Any]]:
+def _access(
+    patient: Patient, referrals: list[Referral], courses: list[Course]
+) -> list[dict[str, Any]]:
     """Every look at the person's records by anyone, oldest first (one query).
 
     The looks the audit viewer lists for each referral (``AuditEvent.views_of``), and for
-    the patient record, its letters, the search results that listed it and the exports.
+    the patient record, its letters, the search results that listed it and the exports;
+    for each course, every page of it opened (the course, session records, formulation,
+    problems, ending: their ``*viewed`` events name the course) and its risk alerts.
     Staff's network addresses are left out: they are not the person's data.
     """
     records: dict[str, str] = {str(patient.public_id): "Patient record"}
@@ -818,6 +839,17 @@ def _access(patient: Patient, referrals: list[Referral]) -> list[dict[str, Any]]
         for letter in referral.letters.all():
             records[str(letter.public_id)] = f"Letter about referral {referral.reference}"
             looks |= AuditEvent.objects.views_of(letter)
+    for course in courses:
+        name = f"Course of {course.get_modality_display()} from {course.start_date:%-d %B %Y}"
+        records[str(course.public_id)] = name
+        looks |= AuditEvent.objects.filter(
+            Q(action__endswith=".viewed") | Q(action__in=COURSE_PAGES),
+            object_type="courses.course",
+            object_id=str(course.public_id),
+        ).exclude(action__startswith="audit.")
+        for alert in course.alerts.all():
+            records[str(alert.public_id)] = f"Risk alert ({name})"
+            looks |= AuditEvent.objects.views_of(alert)
     events = looks.select_related("actor").only(*AUDIT_FIELDS, *ACTOR_FIELDS)
     references = {r.reference for r in referrals}
     return [
@@ -867,7 +899,7 @@ _PATIENT_LABELS = {
 
 
 _ENTRY_LABELS = {
-    name: str(InventoryEntry._meta.get_field(name).verbose_name).capitalize()
+    name: str(getattr(InventoryEntry._meta.get_field(name), "verbose_name", name)).capitalize()
     for name in (*ENTRY_FIELDS, "ring")
 } | {"ring": "Closeness circle"}
 _FOCUS_LABELS = {

@@ -372,6 +372,31 @@ class CourseExportTests(BaseTestCase):
         self.assertNotIn("CANARY", data.decode())
         self.assertEqual(json.loads(data)["portal"]["sign_in_links_issued"], 1)
 
+    def test_looks_at_the_course_are_listed_and_not_another_persons(self) -> None:
+        self.sign_in(self.therapist)
+        for url in (
+            reverse("courses:detail", args=[self.course.public_id]),
+            reverse("formulation:page", args=[self.course.public_id]),
+            reverse("progress:problems", args=[self.course.public_id]),
+        ):
+            self.assertEqual(self.client.get(url).status_code, 200)
+        self.sign_in(self.outsider)
+        self.client.get(reverse("courses:detail", args=[self.other.public_id]))
+        looks = [
+            (look["by"], look["what"], look["record"])
+            for look in self.document()["access"]
+            if look["action"] != "patient.exported"
+        ]
+        course = "Course of Interpersonal Psychotherapy (IPT) from 7 September 2026"
+        self.assertEqual(
+            looks,
+            [
+                (str(self.therapist), "Opened the course", course),
+                (str(self.therapist), "Opened the formulation", course),
+                (str(self.therapist), "Opened the problems and goals", course),
+            ],
+        )
+
     def test_a_response_on_an_imported_instrument_is_shown_with_its_own_questions(self) -> None:
         local = dataclasses.replace(BUILT_IN["gad7"], code="worry-local", name="Local worry scale")
         InstrumentDefinition.objects.create(
