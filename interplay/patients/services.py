@@ -337,6 +337,7 @@ class RetentionRun:
     referrals: int
     letters: int
     dry_run: bool
+    courses: int = 0
 
 
 def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) -> RetentionRun:
@@ -362,6 +363,7 @@ def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) ->
         patients=len(found),
         referrals=sum(c["referrals"] for c in found),
         letters=sum(c["letters"] for c in found),
+        courses=sum(c.get("courses", 0) for c in found),
         dry_run=dry_run,
     )
 

@@ -189,13 +189,17 @@ class RetentionTests(BaseTestCase):
         self.assertIn(
             "Retention: 8 years after the last contact (before 2018-11-25).", out.getvalue()
         )
-        self.assertIn("Would anonymise 1 person: 1 referral, 3 letters.", out.getvalue())
+        self.assertIn(
+            "Would anonymise 1 person: 1 referral, 3 letters, 0 courses of therapy.", out.getvalue()
+        )
         self.assertIn("Dry run: nothing was changed.", out.getvalue())
         self.assertFalse(Patient.objects.filter(anonymised_at__isnull=False).exists())
         out = StringIO()
         with time_machine.travel(NOW, tick=False):
             call_command("apply_retention", stdout=out)
-        self.assertIn("Anonymised 1 person: 1 referral, 3 letters.", out.getvalue())
+        self.assertIn(
+            "Anonymised 1 person: 1 referral, 3 letters, 0 courses of therapy.", out.getvalue()
+        )
 
 
 NINE_YEARS_ON = dt.datetime(2036, 3, 1, 12, tzinfo=UTC)
@@ -239,6 +243,7 @@ class CourseRetentionTests(BaseTestCase):
         patient = Patient.objects.get(pk=self.course.patient_id)
         self.assertIsNotNone(patient.anonymised_at)
         self.assertIsNone(Patient.objects.get(pk=self.kept.patient_id).anonymised_at)
+        self.assertEqual(run.courses, 1)
         event = AuditEvent.objects.by_action("patient.anonymised").get()
         self.assertEqual(event.detail["courses"], 1)
 
