@@ -493,3 +493,30 @@ class ExportViewTests(BaseTestCase):
     def test_only_get_is_answered(self) -> None:
         self.sign_in(self.admin)
         self.assertEqual(self.client.post(self.url("export_json")).status_code, 405)
+
+
+class FocusRowsTests(BaseTestCase):
+    """The PDF prints the focus's fields the course's modality has, in plain words."""
+
+    def focus(self, **values: Any) -> dict[str, Any]:
+        blank: dict[str, Any] = dict.fromkeys(subject_access.FOCUS_FIELDS, "")
+        return {**blank, "agreed_on": None, "shared_with_patient": False, "people": [], **values}
+
+    def rows(self, modality: str, **values: Any) -> dict[str, str]:
+        course = {"modality": modality, "formulation": {"focus": self.focus(**values)}}
+        return dict(subject_access._focus_rows(course))
+
+    def test_dit_shows_its_own_fields_and_the_defensive_function_only_when_recorded(self) -> None:
+        rows = self.rows("dit", linking_affect="Shame", people=["Jo"])
+        self.assertEqual(rows["The feeling that links them"], "Shame")
+        self.assertEqual(rows["People it involves"], "Jo")
+        self.assertNotIn("Problem area", rows)
+        self.assertNotIn("What the pattern protects against", rows)
+        rows = self.rows("dit", defensive_function="Pulls back first")
+        self.assertEqual(rows["What the pattern protects against"], "Pulls back first")
+
+    def test_ipt_shows_the_problem_area_by_its_label(self) -> None:
+        rows = self.rows("ipt", problem_area="role_dispute", problem_area_label="Role dispute")
+        self.assertEqual(rows["Problem area"], "Role dispute")
+        self.assertNotIn("The focus in your words", rows)
+        self.assertEqual(rows["People it involves"], "None")
