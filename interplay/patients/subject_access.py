@@ -302,8 +302,8 @@ class Instruments:
 
     Resolves as ``measures.services.instrument(code, version)`` does (a stored definition,
     else the built-in of that version when the code has no stored rows), without a query
-    a response; an instrument that cannot be found gives None and the response is shown
-    with its code and answers as stored."""
+    per response. One that cannot be found gives None: the response is then shown with
+    its code and each answer's stored value."""
 
     def __init__(self, rows: Iterable[InstrumentDefinition]) -> None:
         self.stored: dict[tuple[str, str], InstrumentDefinition] = {}
@@ -362,8 +362,24 @@ def _response(response: QuestionnaireResponse, instruments: Instruments) -> dict
                 "answer_label": options.get(response.answer(item.number), "Not answered"),
             }
             for item in items
-        ],
+        ]
+        if instrument
+        else _stored_answers(response),
     }
+
+
+def _stored_answers(response: QuestionnaireResponse) -> list[dict[str, Any]]:
+    """The answers as stored, for an instrument whose definition cannot be found."""
+    numbers = sorted(int(n) for n in response.answers if str(n).isdigit())
+    return [
+        {
+            "number": n,
+            "question": f"Question {n}",
+            "answer": response.answer(n),
+            "answer_label": str(response.answer(n)),
+        }
+        for n in numbers
+    ]
 
 
 def _assessment(assessment: TriageAssessment | None) -> dict[str, Any] | None:

@@ -422,6 +422,23 @@ class CourseExportTests(BaseTestCase):
         self.assertEqual(imported["items"][0]["answer_label"], "Nearly every day")
         self.assertEqual(len(imported["items"]), 7)
 
+    def test_a_response_on_an_unknown_instrument_still_shows_its_answers(self) -> None:
+        QuestionnaireResponse.objects.create(
+            instrument_code="gone-local",
+            instrument_version="3",
+            answers={"1": 2, "2": 0},
+            total=2,
+            band="",
+            complete=True,
+            source="paper",
+            answered_at=AFTER_THE_COURSE,
+            course=self.course,
+        )
+        (course,) = self.document()["courses"]
+        unknown = course["questionnaires"][-1]
+        self.assertEqual((unknown["instrument_name"], unknown["max_total"]), ("gone-local", None))
+        self.assertEqual([(i["number"], i["answer"]) for i in unknown["items"]], [(1, 2), (2, 0)])
+
 
 class ExportViewTests(BaseTestCase):
     patient_id: ClassVar[uuid.UUID]
