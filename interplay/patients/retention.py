@@ -3,18 +3,37 @@
 What goes: everything that names or locates the person (on the patient record and on each
 referral, which keeps its own copy of the identity fields), and every free-text field,
 since staff and people write names and circumstances into them; letters lose their words
-and their PDFs. What stays, for the service's statistics: statuses, dates, coded answers
-and choices, questionnaire answers and scores, the GP practice, the town, the birth year
-and the postcode's outward code (``LS6``).
+and their PDFs. A course loses the same: its end reason and video link, session notes and
+addenda, follow-up and alert notes, the names and words of the formulation (every earlier
+version too), problems' and tasks' words, the ending review and letter drafts. The portal's
+sign-in links and authenticator go. What stays, for the service's statistics: statuses,
+dates, coded answers and choices, questionnaire answers and scores, problem ratings,
+attendance, the GP practice, the town, the birth year and the postcode's outward code
+(``LS6``).
 
 Writes with queryset updates, so the append-only models (consents) are changed only here.
 ``services.apply_retention`` chooses the people, holds the transaction and audits.
 """
 
 import datetime as dt
+import json
+from typing import Any
 
+from django.db import models
+
+from interplay.courses.models import Course, CourseTask
+from interplay.encounters.models import Addendum, SessionRecord
+from interplay.formulation.models import (
+    EntryRevision,
+    Focus,
+    FocusRevision,
+    InventoryEntry,
+    LifeEvent,
+)
 from interplay.letters.models import Letter
-from interplay.patients.models import Consent, Patient
+from interplay.monitoring.models import RiskAlert
+from interplay.patients.models import Consent, Patient, PatientAuthenticator, SignInLink
+from interplay.progress.models import BetweenSessionTask, CourseLetter, EndingReview, Problem
 from interplay.referrals.models import Referral
 from interplay.triage.models import ContactAttempt, TriageAssessment, TriageDecision
 
@@ -45,6 +64,30 @@ BLANK_ON_ASSESSMENT = (
 )
 BLANK_ON_DECISION = ("signposted_to", "reason")
 BLANK_ON_LETTER = ("recipient_address", "recipient_email", "subject", "body")
+# A course: every field someone wrote in words; the coded rest stays.
+BLANK_ON_COURSE = ("end_reason", "video_link")
+BLANK_ON_SESSION_RECORD = ("notes", "previous_task_review", "between_session_task", "risk_notes")
+BLANK_ON_ENTRY = (
+    "contact",
+    "satisfying",
+    "unsatisfying",
+    "expectations",
+    "feelings",
+    "desired_change",
+    "episode_link",
+    "style_markers",
+)
+BLANK_ON_FOCUS = (
+    "rationale",
+    "formulation",
+    "self_representation",
+    "other_representation",
+    "linking_affect",
+    "defensive_function",
+    "patient_version",
+)
+BLANK_ON_TASK = ("text", "patient_note", "review")
+BLANK_ON_REVIEW = ("patient_reflections", "therapist_reflections", "warning_signs", "relapse_plan")
 
 
 def years_before(moment: dt.datetime, years: int) -> dt.datetime:
@@ -67,11 +110,12 @@ def first_of_year(day: dt.date) -> dt.date:
 
 
 def counts(patient: Patient) -> dict[str, int]:
-    """What anonymising ``patient`` touches: their referrals and letters."""
+    """What anonymising ``patient`` touches: their referrals, letters and courses."""
     referrals = Referral.objects.filter(patient=patient)
     return {
         "referrals": referrals.count(),
         "letters": Letter.objects.filter(referral__in=referrals).count(),
+        "courses": Course.objects.filter(patient=patient).count(),
     }
 
 
@@ -109,4 +153,44 @@ def anonymise(patient: Patient, *, now: dt.datetime) -> dict[str, int]:
         recipient_name=ANONYMISED, pdf=b"", **dict.fromkeys(BLANK_ON_LETTER, "")
     )
     Consent.objects.filter(patient=patient).update(note="")
+    _anonymise_courses(Course.objects.filter(patient=patient))
+    SignInLink.objects.filter(patient=patient).delete()
+    PatientAuthenticator.objects.filter(patient=patient).delete()
     return touched
+
+
+def _anonymise_courses(courses: models.QuerySet[Course]) -> None:
+    """Blank the words of every course; keep sessions, attendance, scores and ratings."""
+    courses.update(**dict.fromkeys(BLANK_ON_COURSE, ""))
+    CourseTask.objects.filter(course__in=courses).update(outcome="")
+    records = SessionRecord.objects.filter(appointment__course__in=courses)
+    records.update(**dict.fromkeys(BLANK_ON_SESSION_RECORD, ""))
+    Addendum.objects.filter(record__in=records).update(text="")
+    RiskAlert.objects.filter(course__in=courses).update(action_note="")
+    entries = InventoryEntry.objects.filter(course__in=courses)
+    entries.update(name=ANONYMISED, **dict.fromkeys(BLANK_ON_ENTRY, ""))
+    _blank_revisions(EntryRevision.objects.filter(entry__in=entries), BLANK_ON_ENTRY)
+    LifeEvent.objects.filter(course__in=courses).update(description="")
+    focuses = Focus.objects.filter(course__in=courses)
+    focuses.update(**dict.fromkeys(BLANK_ON_FOCUS, ""))
+    _blank_revisions(FocusRevision.objects.filter(focus__in=focuses), BLANK_ON_FOCUS)
+    Problem.objects.filter(course__in=courses).update(description="")
+    BetweenSessionTask.objects.filter(course__in=courses).update(**dict.fromkeys(BLANK_ON_TASK, ""))
+    EndingReview.objects.filter(course__in=courses).update(**dict.fromkeys(BLANK_ON_REVIEW, ""))
+    CourseLetter.objects.filter(course__in=courses).update(draft="")
+
+
+def _blank_revisions(revisions: models.QuerySet[Any], blank: tuple[str, ...]) -> None:
+    """Each earlier version as the record now is: names ``Anonymised``, words blank, the
+    coded choices kept (so "changed N times" still counts)."""
+    for pk, data in list(revisions.values_list("pk", "data")):
+        values = json.loads(data)
+        values.update({name: "" for name in blank if name in values})
+        if "name" in values:
+            values["name"] = ANONYMISED
+        if isinstance(values.get("people"), list):
+            values["people"] = [
+                {**person, "name": ANONYMISED} if isinstance(person, dict) else person
+                for person in values["people"]
+            ]
+        revisions.model.objects.filter(pk=pk).update(data=json.dumps(values))

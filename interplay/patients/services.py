@@ -18,6 +18,7 @@ from django.utils import timezone
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
+from interplay.courses.models import Course
 from interplay.letters.models import Letter
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.patients import retention, subject_access
@@ -152,9 +153,10 @@ def referrals_of(patient: Patient) -> ReferralQuerySet:
     """The person's referrals, newest first, each knowing whether a therapist holds it
     (so the page can say which may be erased without a query per referral)."""
     live = Allocation.objects.active().filter(referral=OuterRef("pk"))
+    course = Course.objects.filter(referral=OuterRef("pk"))
     return (
         Referral.objects.filter(patient=patient)
-        .annotate(has_live_allocation=Exists(live))
+        .annotate(has_live_allocation=Exists(live), has_course=Exists(course))
         .order_by("-received_at", "-id")
     )
 
@@ -214,9 +216,9 @@ def erasure_refusal(referral: Referral) -> str | None:
 
     Only a referral that never became a course of treatment may be: one still being
     triaged or closed at triage, with no therapist holding it. Each stop below is one such
-    reason; a course of treatment adds its own when courses exist.
+    reason; a course of treatment is one, whatever the referral's status says.
     """
-    for stop in (_still_open, _allocated):
+    for stop in (_still_open, _allocated, _treated):
         reason = stop(referral)
         if reason:
             return reason
@@ -238,6 +240,18 @@ def _allocated(referral: Referral) -> str | None:
         live = referral.allocations.active().exists()
     if live:
         return "A therapist is allocated to this referral: end the allocation first."
+    return None
+
+
+def _treated(referral: Referral) -> str | None:
+    treated = getattr(referral, "has_course", None)  # annotated by referrals_of
+    if treated is None:
+        treated = Course.objects.filter(referral=referral).exists()
+    if treated:
+        return (
+            "This referral became a course of therapy: its record is kept for the "
+            "retention period, then anonymised."
+        )
     return None
 
 
@@ -323,6 +337,7 @@ class RetentionRun:
     referrals: int
     letters: int
     dry_run: bool
+    courses: int = 0
 
 
 def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) -> RetentionRun:
@@ -348,6 +363,7 @@ def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) ->
         patients=len(found),
         referrals=sum(c["referrals"] for c in found),
         letters=sum(c["letters"] for c in found),
+        courses=sum(c.get("courses", 0) for c in found),
         dry_run=dry_run,
     )
 

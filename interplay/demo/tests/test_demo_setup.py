@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from io import StringIO
 
 from django.core.management import call_command
@@ -33,6 +34,18 @@ class DemoSetupTests(TestCase):
         self.assertTrue(Referral.objects.filter(urgent=True).exists())
         statuses = set(Referral.objects.values_list("status", flat=True))
         self.assertTrue({"received", "waiting", "allocated", "signposted", "declined"} <= statuses)
+
+    def test_it_points_to_a_subject_access_export_with_a_course(self) -> None:
+        from interplay.patients import subject_access
+        from interplay.patients.models import Patient
+
+        output = self.run_setup()
+        found = re.search(r"subject access export: /patients/([0-9a-f-]{36})/export\.pdf", output)
+        assert found is not None, output
+        patient = Patient.objects.get(public_id=found.group(1))
+        (course,) = subject_access.document(patient)["courses"]
+        self.assertTrue(course["formulation"]["inventory"])
+        self.assertTrue(any(s["record"] for s in course["sessions"]))
 
     def test_courses_part_way_show_improvement_and_deterioration(self) -> None:
         from interplay.courses.models import Course

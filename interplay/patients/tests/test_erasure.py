@@ -8,12 +8,14 @@ from django.test import TestCase
 from django.urls import reverse
 
 from interplay.audit.models import AuditEvent
+from interplay.courses.models import Course
+from interplay.encounters.models import SessionRecord
 from interplay.letters.models import Letter
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
 from interplay.patients.models import Consent, Patient
 from interplay.patients.services import erase_referral, erasure_refusal
-from interplay.patients.tests import full_history
+from interplay.patients.tests import course_history, full_history
 from interplay.referrals.models import Referral
 from interplay.test import BaseTestCase, make_letter, make_referral
 from interplay.triage import services as triaging
@@ -128,6 +130,51 @@ class RefusedErasureTests(BaseTestCase):
         self.assertTrue(Allocation.objects.filter(referral=history.allocated).active().exists())
         with self.assertRaises(RuleViolation):
             erase_referral(actor=self.admin, referral=history.allocated)
+
+
+class CourseErasureTests(BaseTestCase):
+    """Erasure is for a referral that never reached treatment: once a course exists it is
+    refused, finished or not, whatever the referral's status says."""
+
+    def setUp(self) -> None:
+        self.course = course_history(self.therapist)
+        self.referral = self.course.referral
+
+    def refused(self) -> None:
+        with self.assertRaises(RuleViolation):
+            erase_referral(actor=self.admin, referral=self.referral)
+        self.assertTrue(Referral.objects.filter(pk=self.referral.pk).exists())
+        self.assertTrue(Course.objects.filter(pk=self.course.pk).exists())
+        self.assertTrue(SessionRecord.objects.filter(appointment__course=self.course).exists())
+        self.assertFalse(AuditEvent.objects.by_action("referral.erased").exists())
+
+    def test_a_discharged_referral_with_its_course_is_refused(self) -> None:
+        self.assertEqual(self.referral.status, "discharged")
+        self.assertIn("discharged", erasure_refusal(self.referral) or "")
+        self.refused()
+
+    def test_the_course_refuses_even_if_the_status_looks_erasable(self) -> None:
+        Referral.objects.filter(pk=self.referral.pk).update(status="withdrawn")
+        self.referral.refresh_from_db()
+        self.assertIn("course of therapy", erasure_refusal(self.referral) or "")
+        self.refused()
+
+    def test_the_record_page_offers_no_erasure_for_it(self) -> None:
+        Referral.objects.filter(pk=self.referral.pk).update(status="withdrawn")
+        self.sign_in(self.admin)
+        response = self.client.get(
+            reverse("patients:detail", kwargs={"public_id": self.course.patient.public_id})
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, erase_url(self.referral))
+        response = self.client.get(erase_url(self.referral))
+        self.assertContains(response, "This referral cannot be erased")
+        self.assertNotContains(response, 'data-testid="erase-form"')
+        response = self.client.post(
+            erase_url(self.referral), {"reference": self.referral.reference}
+        )
+        self.assertContains(response, "became a course of therapy", status_code=409)
+        self.refused()
 
 
 class ErasePageTests(DeclinedReferral):

@@ -103,6 +103,7 @@ class Command(BaseCommand):
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
         )
         self._print_portal_link()
+        self._print_subject_access()
         self.stdout.write("Sign in at /accounts/login/ as any of:")
         for name, (_, _, roles, _) in STAFF.items():
             labels = ", ".join(r.label for r in roles)
@@ -411,6 +412,28 @@ class Command(BaseCommand):
             f"session): http://127.0.0.1:8000{path}\n"
             f"  date of birth {patient.date_of_birth:%d %m %Y}; the link works once, for 12 "
             "hours (ask for another at /portal/: the email lands in demo-mail/)"
+        )
+
+    def _print_subject_access(self) -> None:
+        """Where the administrator downloads everything held about a person in a course
+        with a formulation (their subject access export)."""
+        course = (
+            Course.objects.filter(inventory__isnull=False)
+            .select_related("patient")
+            .order_by("started_at", "id")
+            .first()
+        )
+        if course is None:
+            return
+        patient = course.patient
+        paths = [
+            reverse(f"patients:{name}", args=[patient.public_id])
+            for name in ("detail", "export_pdf", "export_json")
+        ]
+        self.stdout.write(
+            f"Everything held about {patient.full_name}, their course included (as admin): "
+            f"http://127.0.0.1:8000{paths[0]}\n"
+            f"  subject access export: {paths[1]} and {paths[2]}"
         )
 
     def _formulation(self, therapist: User, course: Course) -> None:

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {run.patients} {'person' if run.patients == 1 else 'people'}: "
             f"{run.referrals} referral{'s' if run.referrals != 1 else ''}, "
-            f"{run.letters} letter{'s' if run.letters != 1 else ''}."
+            f"{run.letters} letter{'s' if run.letters != 1 else ''}, "
+            f"{run.courses} course{'s' if run.courses != 1 else ''} of therapy."
         )
         if run.dry_run:
             self.stdout.write("Dry run: nothing was changed.")
