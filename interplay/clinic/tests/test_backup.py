@@ -20,6 +20,7 @@ from django.db import DatabaseError, connection
 from django.test import TransactionTestCase, override_settings
 
 from interplay.accounts.roles import Role
+from interplay.audit.models import AuditEvent
 from interplay.audit.services import record
 from interplay.lib.crypto import EncryptedStreamReader, decrypt_text
 from interplay.referrals.models import Referral
@@ -212,6 +213,9 @@ class BackupTests(TransactionTestCase):
         with self.assertRaisesMessage(CommandError, "already exists. Nothing was written"):
             self.back_up()
         self.assertIn("Backed up", self.back_up("--force"))
+        # Every attempt is in the audit trail, by the system, the refused one too.
+        started = AuditEvent.objects.filter(action="backup.started")
+        self.assertEqual([e.actor_label for e in started], ["system:backup"] * 3)
 
     # Restoring over data --------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
+from interplay.audit.models import AuditEvent
 from interplay.lib.crypto import DecryptionError
 from interplay.lib.encrypted import encrypted_fields, reencrypt_all
 from interplay.referrals.models import Referral
@@ -48,6 +49,8 @@ class RotateEncryptionKeyTests(BaseTestCase):
             output = self.rotate()
         self.assertIn("referrals.Referral: 3 rows re-encrypted.", output)
         self.assertIn("The 1 older key(s) can be removed.", output)
+        event = AuditEvent.objects.get(action="encryption.rotated")
+        self.assertEqual(event.actor_label, "system:rotate_encryption_key")
 
         with override_settings(ENCRYPTION_KEYS=[KEY_B]):
             self.assertEqual(notes(), self.written)

@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from interplay.audit.actors import SystemActor
+from interplay.audit.services import record
 from interplay.lib.crypto import DecryptionError
 from interplay.lib.encrypted import reencrypt_all
 
@@ -24,6 +26,11 @@ class Command(BaseCommand):
                 f"{error} Rows already rewritten stay readable with the newest key; add the "
                 "missing key and run this again."
             ) from None
+        record(
+            actor=SystemActor("rotate_encryption_key"),
+            action="encryption.rotated",
+            detail={"rows": sum(counts.values()), "keys": len(settings.ENCRYPTION_KEYS)},
+        )
         for label, rows in counts.items():
             self.stdout.write(f"{label}: {rows} rows re-encrypted.")
         older = len(settings.ENCRYPTION_KEYS) - 1
