@@ -137,6 +137,19 @@ def place_person(*, actor: Any, entry: InventoryEntry, ring: int | None) -> Inve
     return entry
 
 
+@transaction.atomic
+def place_people(
+    *, actor: Any, placements: Iterable[tuple[InventoryEntry, int | None]]
+) -> list[InventoryEntry]:
+    """Place several people at once (the circle's form): all of them or, if one is
+    refused, none. People already on the ring chosen are left as they are."""
+    return [
+        place_person(actor=actor, entry=entry, ring=ring)
+        for entry, ring in placements
+        if entry.ring != ring
+    ]
+
+
 def _people(course: Course, people: Iterable[InventoryEntry]) -> list[InventoryEntry]:
     chosen = list(people)
     if any(person.course_id != course.pk for person in chosen):

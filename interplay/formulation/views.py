@@ -243,18 +243,13 @@ def place(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     entries = list(course.inventory.all())
     form = PlaceForm(_posted(request), entries=entries)
 
-    def save(data: dict[str, Any]) -> None:
-        for entry, ring in form.placements():
-            if entry.ring != ring:
-                services.place_person(actor=request.user, entry=entry, ring=ring)
-
     return _write(
         request,
         course,
         form,
         "formulation/place.html",
         {"entries": entries},
-        save,
+        lambda data: services.place_people(actor=request.user, placements=form.placements()),
         "Closeness circle saved.",
     )
 

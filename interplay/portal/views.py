@@ -238,9 +238,7 @@ def closeness_circle(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     form = PlaceForm(request.POST or None, entries=entries)
     if request.method == "POST" and form.is_valid():
         try:
-            for entry, ring in form.placements():
-                if entry.ring != ring:
-                    formulation.place_person(actor=actor, entry=entry, ring=ring)
+            formulation.place_people(actor=actor, placements=form.placements())
         except (PermissionDenied, RuleViolation) as error:
             form.add_error(None, str(error))
         else:

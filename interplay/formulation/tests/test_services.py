@@ -104,6 +104,17 @@ class CircleTests(BaseTestCase):
         self.assertEqual((self.entry.ring, self.entry.placed_by), (1, self.therapist))
         self.assertEqual(self.entry.placed_by_label, str(self.therapist))
 
+    def test_placing_several_is_all_or_nothing(self) -> None:
+        other = services.add_person(actor=self.therapist, course=self.course, **person(name="Sam"))
+        with self.assertRaises(RuleViolation):
+            services.place_people(actor=self.therapist, placements=[(self.entry, 1), (other, 7)])
+        self.entry.refresh_from_db()
+        self.assertIsNone(self.entry.ring)
+        placed = services.place_people(
+            actor=self.therapist, placements=[(self.entry, 1), (other, 2)]
+        )
+        self.assertEqual([e.ring for e in placed], [1, 2])
+
     def test_the_patient_places_a_person_through_the_portal(self) -> None:
         patient = PatientActor(self.course.patient)
         services.place_person(actor=patient, entry=self.entry, ring=3)

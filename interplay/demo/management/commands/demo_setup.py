@@ -273,42 +273,40 @@ class Command(BaseCommand):
     def _ending_course(self, therapist: User, weeks_ago: int) -> None:
         """The therapist's IPT patient in the ending phase: every session so far was
         attended, problems were re-rated at session 8 and the ending review is written."""
+        course = self._attended_ipt_course(therapist, weekday=0, at=dt.time(10), weeks=weeks_ago)
+        if course is not None:
+            demo_progress.ending_review(course, therapist)
+
+    def _attended_ipt_course(
+        self, therapist: User, *, weekday: int, at: dt.time, weeks: int
+    ) -> Course | None:
+        """An IPT-16 course begun ``weeks`` ago with the next person waiting for
+        ``therapist``, every session so far attended."""
         referral = self._waiting_for(therapist)
         if referral is None:
-            return
+            return None
         course = courses.start_course(
             actor=therapist,
             referral=referral,
             protocol_code="ipt16",
-            weekday=0,
-            at=dt.time(10),
-            first_date=timezone.localdate() - dt.timedelta(weeks=weeks_ago),
+            weekday=weekday,
+            at=at,
+            first_date=timezone.localdate() - dt.timedelta(weeks=weeks),
         )
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
             attendance.record_attendance(
                 actor=therapist, appointment=appointment, status="attended"
             )
-        demo_progress.ending_review(course, therapist)
+        return course
 
     def _start_ipt_course(self, therapist: User, weeks_ago: int) -> None:
         """The therapist's first IPT patient, all sessions attended, answers typed in
         session: reliably worse, so the course page shows deterioration and a
         deterioration alert is open."""
-        referral = self._waiting_for(therapist)
-        if referral is None:
+        course = self._attended_ipt_course(therapist, weekday=1, at=dt.time(11), weeks=weeks_ago)
+        if course is None:
             return
-        course = courses.start_course(
-            actor=therapist,
-            referral=referral,
-            protocol_code="ipt16",
-            weekday=1,
-            at=dt.time(11),
-            first_date=timezone.localdate() - dt.timedelta(weeks=weeks_ago),
-        )
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
-            attendance.record_attendance(
-                actor=therapist, appointment=appointment, status="attended"
-            )
             if appointment.number in DETERIORATING_SCORES:
                 for code, total, items in zip(
                     ("phq9", "gad7"), DETERIORATING_SCORES[appointment.number], (9, 7), strict=True
