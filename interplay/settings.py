@@ -260,6 +260,9 @@ PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 # Rate limits (django-ratelimit), shared through the database cache.
 
 REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
+# Portal sign-in links asked for per address: beyond each patient's own limit of 3 an hour,
+# this stops one address sending links to many inboxes.
+PORTAL_LINK_RATE_LIMIT = env_str("INTERPLAY_PORTAL_LINK_RATE_LIMIT", "10/h")
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None
 
 LOGGING = {

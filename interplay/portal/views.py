@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record as audit
@@ -296,11 +298,18 @@ def _chart(scores: list[QuestionnaireResponse]) -> dict[str, str]:
     }
 
 
+def _link_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.PORTAL_LINK_RATE_LIMIT)
+
+
 @require_POST
 def request_link(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/sign_in.html", {"form": form}, status=400)
+    if is_ratelimited(request, group="portal-link", key="ip", rate=_link_rate, increment=True):
+        form.add_error("email", "Too many sign-in links have been asked for. Try again later.")
+        return render(request, "portal/sign_in.html", {"form": form}, status=429)
     access.request_link(email=form.cleaned_data["email"])
     return render(request, "portal/link_sent.html", {"email": form.cleaned_data["email"]})
 

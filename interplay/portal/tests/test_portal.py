@@ -7,6 +7,7 @@ from typing import Any
 
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from django_otp.oath import TOTP
 
@@ -32,6 +33,7 @@ def link_in(message: Any) -> str:
 
 class PortalTestCase(BaseTestCase):
     def setUp(self) -> None:
+        cache.clear()  # the per-address link limit counts in the cache, across tests
         self.course = course_for(self.therapist, email="robin@example.org")
         self.patient = self.course.patient
         self.first = self.course.appointments.get(number=1)
@@ -102,6 +104,14 @@ class SignInTests(PortalTestCase):
         for _ in range(5):
             self.ask_for_link()
         self.assertEqual(len(mail.outbox), 3)
+
+    def test_one_address_cannot_send_links_to_many_inboxes(self) -> None:
+        with self.settings(PORTAL_LINK_RATE_LIMIT="4/h"):
+            for n in range(4):
+                self.ask_for_link(f"someone{n}@example.org")
+            refused = self.ask_for_link()
+        self.assertContains(refused, "Too many sign-in links", status_code=429)
+        self.assertEqual(mail.outbox, [])
 
     def test_the_secret_is_never_stored(self) -> None:
         self.ask_for_link()
