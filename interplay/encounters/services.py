@@ -28,15 +28,6 @@ def _therapist(actor: Any, appointment: Appointment) -> None:
         raise PermissionDenied("Only the course's therapist writes its session records.")
 
 
-def previous_task(appointment: Appointment) -> str:
-    """The work set at the last recorded session before this one, to review now."""
-    earlier = SessionRecord.objects.filter(
-        appointment__course=appointment.course, appointment__number__lt=appointment.number
-    ).order_by("-appointment__number")
-    # The text is encrypted, so the database cannot tell empty from set: look in Python.
-    return next((r.between_session_task for r in earlier if r.between_session_task), "")
-
-
 @transaction.atomic
 def save_record(*, actor: Any, appointment: Appointment, **fields: Any) -> SessionRecord:
     """Save the record as a draft. A signed record is closed: add an addendum instead."""

@@ -57,7 +57,6 @@ def _page(
         "phase": phase,
         "record": record,
         "task_labels": dict(tasks),
-        "previous_task": services.previous_task(appointment),
         "form": form,
         "addendum_form": bound.get("addendum_form") or AddendumForm(),
         "mine": appointment.therapist_id == request.user.pk,

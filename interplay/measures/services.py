@@ -1,7 +1,7 @@
 """Instruments as stored, versioned definitions; storing responses; FHIR import and export."""
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,6 +41,27 @@ def instrument(code: str, version: str | None = None) -> Instrument:
     if fallback is not None and version in (None, fallback.version) and not rows.exists():
         return fallback
     raise UnknownInstrument(f"{code} version {version or '(latest)'}")
+
+
+def answerable(codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` can be answered now (what ``instrument(code)`` would resolve), in
+    one query: an active stored version, or a built-in with no stored rows at all."""
+    wanted = set(codes)
+    rows = InstrumentDefinition.objects.filter(code__in=wanted).values_list("code", "active")
+    stored: dict[str, bool] = {}
+    for code, active in rows:
+        stored[code] = stored.get(code, False) or active
+    return {c for c in wanted if stored.get(c, c in BUILT_IN and c not in stored)}
+
+
+def instrument_names(codes: Iterable[str]) -> dict[str, str]:
+    """Each code's display name (its latest stored definition's, else the built-in's,
+    else the code itself), in one query, for pages that list several responses."""
+    wanted = set(codes)
+    names = {code: BUILT_IN[code].name if code in BUILT_IN else code for code in wanted}
+    for row in InstrumentDefinition.objects.filter(code__in=wanted).only("code", "definition"):
+        names[row.code] = row.name  # ordered by import time: the latest wins
+    return names
 
 
 def store_response(

@@ -35,7 +35,12 @@ from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures import outcomes
 from interplay.measures.instruments import Instrument
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
-from interplay.measures.services import UnknownInstrument, instrument, store_response
+from interplay.measures.services import (
+    UnknownInstrument,
+    answerable,
+    instrument,
+    store_response,
+)
 from interplay.monitoring.models import AlertKind, RiskAlert
 from interplay.monitoring.rules import add_working_days
 from interplay.patients.models import Patient
@@ -65,7 +70,7 @@ def current_instrument(code: str) -> Instrument | None:
 
 def questionnaires_due(patient: Patient, now: dt.datetime | None = None) -> list[Due]:
     """Sessions opening within the service's window (72 hours by default) whose measures
-    the patient has not yet answered in full. Two queries whatever the number of sessions."""
+    the patient has not yet answered in full. Three queries whatever the number of sessions."""
     now = now or timezone.now()
     appointments = list(
         Appointment.objects.filter(
@@ -83,12 +88,13 @@ def questionnaires_due(patient: Patient, now: dt.datetime | None = None) -> list
             appointment__in=appointments, complete=True
         ).values_list("appointment_id", "instrument_code")
     )
+    usable = answerable(c for a in appointments for c in a.course.protocol().measures_due)
     due = []
     for appointment in appointments:
         codes = tuple(
             code
             for code in appointment.course.protocol().measures_due
-            if (appointment.pk, code) not in answered and current_instrument(code) is not None
+            if (appointment.pk, code) not in answered and code in usable
         )
         if codes:
             due.append(Due(appointment, codes))

@@ -18,6 +18,7 @@ from interplay.courses import protocols
 from interplay.courses.models import Appointment
 from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.measures.services import instrument
 from interplay.monitoring import services
 from interplay.monitoring.forms import AnswersForm, SourceForm
 from interplay.monitoring.permissions import visible_alerts
@@ -74,12 +75,17 @@ def alert(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return redirect("monitoring:alert", public_id=item.public_id)
     else:
         audit(actor=request.user, action="alert.viewed", obj=item)
+    response = item.response
+    answered_on = instrument(response.instrument_code, response.instrument_version)
+    top = max(value for value, _, _ in answered_on.options)
     context = {
         "alert": item,
         "form": form,
         "may_act": services.may_act_on(request.user, item),
-        "response": item.response,
-        "instrument": services.current_instrument(item.instrument_code),
+        "response": response,
+        "instrument": answered_on,
+        # The risk questions' answers, on the version the person answered.
+        "risk_answers": [(n, response.answer(n), top) for n in answered_on.risk_items],
     }
     return render(request, "monitoring/alert.html", context, status=400 if form.errors else 200)
 

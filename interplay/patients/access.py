@@ -177,9 +177,12 @@ def _totp(device: PatientAuthenticator) -> TOTP:
 
 def pending_authenticator(patient: Patient) -> PatientAuthenticator:
     """The patient's authenticator being set up (a fresh secret the first time)."""
-    device, _ = PatientAuthenticator.objects.get_or_create(
-        patient=patient, defaults={"key": secrets.token_hex(20)}
-    )
+    with transaction.atomic():
+        device, created = PatientAuthenticator.objects.get_or_create(
+            patient=patient, defaults={"key": secrets.token_hex(20)}
+        )
+        if created:
+            record(actor=PatientActor(patient), action="portal.authenticator_started", obj=patient)
     return device
 
 

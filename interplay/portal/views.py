@@ -33,6 +33,7 @@ from interplay.letters import services as letters
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures import charts
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
+from interplay.measures.services import instrument_names
 from interplay.monitoring import services as monitoring
 from interplay.monitoring.forms import AnswersForm
 from interplay.patients import access
@@ -104,9 +105,12 @@ def _dashboard(
         .order_by("answered_at", "id")
     )
     audit(actor=actor, action="portal.home_viewed", obj=patient)
+    due = monitoring.questionnaires_due(patient, now)
+    codes = {r.instrument_code for r in scores} | {c for d in due for c in d.instrument_codes}
     context = {
         "patient": patient,
-        "due": monitoring.questionnaires_due(patient, now),
+        "due": due,
+        "names": instrument_names(codes),
         "upcoming": upcoming,
         "scores": scores,
         **_chart(scores),

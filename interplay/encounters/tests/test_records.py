@@ -12,6 +12,7 @@ from interplay.courses import services as courses
 from interplay.encounters import services
 from interplay.encounters.models import SessionRecord
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.progress import services as progress
 from interplay.test import BaseTestCase, allocated_to, give_hours, qualify
 
 
@@ -72,7 +73,9 @@ class RecordTests(BaseTestCase):
 
     def test_the_work_set_last_time_is_shown_for_review(self) -> None:
         self.write(between_session_task="Call your sister once this week.")
-        self.assertEqual(services.previous_task(self.second), "Call your sister once this week.")
+        earlier = progress.previous_task(self.second)
+        assert earlier is not None
+        self.assertEqual(earlier.text, "Call your sister once this week.")
 
     def test_notes_are_encrypted_at_rest(self) -> None:
         self.write()

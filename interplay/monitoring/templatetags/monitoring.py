@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
+from interplay.measures.services import answerable, instrument_names
 from interplay.monitoring.models import RiskAlert
-from interplay.monitoring.services import current_instrument
 
 register = template.Library()
 
@@ -24,9 +24,12 @@ def session_answers(appointment: Any, mine: bool) -> dict[str, Any]:
     """The answers given for this session, and (for its therapist) links to type more."""
     responses = list(appointment.responses.order_by("answered_at", "id"))
     answered = {r.instrument_code for r in responses if r.complete}
-    codes = [c for c in appointment.course.protocol().measures_due if current_instrument(c)]
+    measures = appointment.course.protocol().measures_due
+    usable = answerable(measures)
+    codes = [c for c in measures if c in usable]
     return {
         "appointment": appointment,
         "responses": responses,
+        "names": instrument_names([*codes, *(r.instrument_code for r in responses)]),
         "to_enter": [c for c in codes if c not in answered] if mine else [],
     }

@@ -7,6 +7,8 @@ from typing import Any
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interplay.audit.actors import PatientActor
@@ -71,6 +73,23 @@ class SubmitTests(BaseTestCase):
             with self.subTest(now=now):
                 due = services.questionnaires_due(self.course.patient, now)
                 self.assertEqual([d.appointment for d in due], expected)
+
+    def test_finding_what_is_due_costs_the_same_for_one_session_or_many(self) -> None:
+        opens = self.first.starts_at - dt.timedelta(hours=1)
+        with CaptureQueriesContext(connection) as one:
+            self.assertEqual(len(services.questionnaires_due(self.course.patient, opens)), 1)
+        ServiceSettings.objects.filter(pk=1).update(questionnaire_window_hours=24 * 15)
+        with self.assertNumQueries(len(one)):
+            due = services.questionnaires_due(self.course.patient, opens)
+        self.assertEqual(len(due), 3)
+
+    def test_an_instrument_retired_everywhere_is_not_asked(self) -> None:
+        from interplay.measures.models import InstrumentDefinition
+
+        InstrumentDefinition.objects.filter(code="gad7").update(active=False)
+        opens = self.first.starts_at - dt.timedelta(hours=1)
+        due = services.questionnaires_due(self.course.patient, opens)
+        self.assertEqual(due[0].instrument_codes, ("phq9",))
 
     def test_the_window_is_a_service_setting(self) -> None:
         ServiceSettings.objects.filter(pk=1).update(questionnaire_window_hours=24)

@@ -141,6 +141,7 @@ class AuthenticatorTests(PortalTestCase):
         page = self.client.get(reverse("portal:authenticator"))
         self.assertContains(page, "<svg")
         device = PatientAuthenticator.objects.get(patient=self.patient)
+        self.assertTrue(AuditEvent.objects.filter(action="portal.authenticator_started").exists())
         wrong = self.client.post(reverse("portal:authenticator"), {"code": "000000"})
         self.assertContains(wrong, "That code is not right", status_code=400)
         code = TOTP(bytes.fromhex(device.key)).token()
