@@ -256,10 +256,8 @@ class DisputeStage(models.TextChoices):
     DISSOLUTION = "dissolution", "Dissolution"
 
 
-FOCUS_FIELDS = (
-    "problem_area",
-    "second_area",
-    "dispute_stage",
+# The focus's words: what a subject access export prints and retention blanks.
+FOCUS_TEXT_FIELDS = (
     "rationale",
     "formulation",
     "self_representation",
@@ -267,6 +265,12 @@ FOCUS_FIELDS = (
     "linking_affect",
     "defensive_function",
     "patient_version",
+)
+FOCUS_FIELDS = (
+    "problem_area",
+    "second_area",
+    "dispute_stage",
+    *FOCUS_TEXT_FIELDS,
     "agreed_on",
     "shared_with_patient",
     "people",

@@ -11,8 +11,9 @@ of birth, posted, is what uses it. Five wrong dates spend the link.
 import datetime as dt
 import hashlib
 import secrets
+from base64 import b32encode
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -187,9 +188,6 @@ def pending_authenticator(patient: Patient) -> PatientAuthenticator:
 
 
 def config_url(device: PatientAuthenticator, service_name: str) -> str:
-    from base64 import b32encode
-    from urllib.parse import quote
-
     secret = b32encode(bytes.fromhex(device.key)).decode().rstrip("=")
     label = quote(f"{service_name}:portal")
     return f"otpauth://totp/{label}?secret={secret}&issuer={quote(service_name)}"

@@ -24,6 +24,7 @@ from django.db import models
 from interplay.courses.models import Course, CourseTask
 from interplay.encounters.models import Addendum, SessionRecord
 from interplay.formulation.models import (
+    FOCUS_TEXT_FIELDS,
     EntryRevision,
     Focus,
     FocusRevision,
@@ -77,15 +78,7 @@ BLANK_ON_ENTRY = (
     "episode_link",
     "style_markers",
 )
-BLANK_ON_FOCUS = (
-    "rationale",
-    "formulation",
-    "self_representation",
-    "other_representation",
-    "linking_affect",
-    "defensive_function",
-    "patient_version",
-)
+BLANK_ON_FOCUS = FOCUS_TEXT_FIELDS
 BLANK_ON_TASK = ("text", "patient_note", "review")
 BLANK_ON_REVIEW = ("patient_reflections", "therapist_reflections", "warning_signs", "relapse_plan")
 

@@ -29,6 +29,7 @@ from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.encounters.models import Addendum
 from interplay.formulation.models import (
     ENTRY_FIELDS,
+    FOCUS_TEXT_FIELDS,
     EntryRevision,
     Focus,
     FocusRevision,
@@ -716,18 +717,7 @@ def _life_event(event: LifeEvent) -> dict[str, Any]:
     }
 
 
-FOCUS_FIELDS = (
-    "problem_area",
-    "second_area",
-    "dispute_stage",
-    "rationale",
-    "formulation",
-    "self_representation",
-    "other_representation",
-    "linking_affect",
-    "defensive_function",
-    "patient_version",
-)
+FOCUS_FIELDS = ("problem_area", "second_area", "dispute_stage", *FOCUS_TEXT_FIELDS)
 
 
 def _focus(focus: Focus | None, modality: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -364,8 +365,6 @@ def code(request: HttpRequest) -> HttpResponse:
 @session.patient_required
 def authenticator(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     """Add an authenticator app (optional): after this, signing in also asks for a code."""
-    import segno
-
     patient = actor.patient
     existing = getattr(patient, "authenticator", None)
     if existing is not None and existing.confirmed:
