@@ -101,6 +101,17 @@ class ServiceSettings(models.Model):
         "interpersonal-affective focus as commonly taught (DOMAIN.md 2.2: unverified in "
         "published summaries).",
     )
+    backdate_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="How many days back a session may be booked or moved to, with a reason, to "
+        "record a session that really happened. 0 refuses every date in the past.",
+    )
+    urgent_triage_working_days = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="An urgent referral still waiting for triage after this many working days "
+        "stands out in the triage queue.",
+    )
     out_of_area_text = models.TextField(
         default="Your postcode is outside the area we cover. Your GP can tell you about the "
         "talking therapies service for where you live, or search the NHS website for "
