@@ -12,7 +12,7 @@ BASE_PYTHON ?= $(shell pyenv which python 2>/dev/null || command -v python3.12)
 .PHONY: help install install-dev assets demo test lint format typecheck pytest bench clean
 
 help:
-	@echo "make demo    install, migrate, load synthetic demo data, run the job worker, serve on 127.0.0.1:$(PORT)"
+	@echo "make demo    install, migrate, load synthetic demo data, run the job worker, serve on 127.0.0.1:$(PORT) (PORT=8001 make demo)"
 	@echo "make test    install development tools, then ruff, mypy and the whole pytest suite"
 	@echo "make bench   measure Interplay against bare Django under gunicorn; writes BENCHMARKS.md"
 
@@ -41,7 +41,11 @@ install: $(STAMPS)/install assets
 install-dev: $(STAMPS)/install-dev assets
 assets: static/build/interplay.css
 
-DEMO_ENV := DEBUG=1 INTERPLAY_DEMO=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+# Links the demo prints and emails start with INTERPLAY_BASE_URL: where it is served, unless
+# given (e.g. behind a proxy).
+INTERPLAY_BASE_URL ?= http://127.0.0.1:$(PORT)
+DEMO_ENV := DEBUG=1 INTERPLAY_DEMO=1 INTERPLAY_BASE_URL=$(INTERPLAY_BASE_URL) \
+	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 
 demo: install
 	$(DEMO_ENV) $(PYTHON) manage.py migrate --no-input -v0

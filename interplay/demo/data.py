@@ -118,11 +118,16 @@ def synthetic_referral(rng: random.Random, index: int, today: dt.date) -> dict[s
     }
 
 
-# Per-session PHQ-9 and GAD-7 totals for the demo's courses part-way (session number:
-# (PHQ-9, GAD-7)); a missed session has none. One course improves to recovery, the other
-# reliably deteriorates (PHQ-9 +7, GAD-7 +6), so the course page shows both.
+# Per-session PHQ-9 and GAD-7 totals for the demo's courses (session number:
+# (PHQ-9, GAD-7)); a missed session has none. One course part-way improves to recovery,
+# the other reliably deteriorates on the PHQ-9 (+7; the GAD-7 rises by 3, less than its
+# reliable change of 4), so the course page shows both and one deterioration alert is
+# open, not one per measure. The ended course recovers over its sixteen sessions.
 IMPROVING_SCORES = {1: (17, 13), 2: (15, 12), 4: (12, 9), 5: (9, 7), 6: (7, 5), 7: (6, 5)}
-DETERIORATING_SCORES = {1: (8, 6), 2: (10, 7), 3: (13, 10), 4: (15, 12), 5: (15, 12)}
+DETERIORATING_SCORES = {1: (8, 6), 2: (10, 7), 3: (13, 8), 4: (15, 9), 5: (15, 9)}
+ENDED_SCORES = {
+    n: (max(4, 16 - round(n * 0.75)), max(3, 14 - round(n * 0.7))) for n in range(1, 17)
+}
 
 
 def answers_for(total: int, items: int) -> dict[int, int | None]:
@@ -153,3 +158,30 @@ FORMULATION_IPAF = {
     "they can pull back from you, and then you feel alone.",
     "rationale": "The same pattern shows with Jo, Mum and the new manager.",
 }
+
+
+# The IPT course part-way: its agreed focus, a role dispute being renegotiated.
+IPT_FOCUS = {
+    "problem_area": "role_dispute",
+    "dispute_stage": "renegotiation",
+    "rationale": "The low mood began when the rows about money started, last winter.",
+    "formulation": "Your low mood started when you and your partner began arguing about "
+    "money. You both still want to sort it out. We will work on what each of you expects, "
+    "and on how you talk about it.",
+}
+
+# The ended DIT course's interpersonal-affective focus (invented).
+ENDED_IPAF = {
+    "self_representation": "Has to be the strong one; cannot ask for anything.",
+    "other_representation": "Needy, leaning on them, never noticing.",
+    "linking_affect": "Resentment",
+    "defensive_function": "Being needed keeps away the fear of being left.",
+    "patient_version": "You look after everyone and ask for nothing, then feel resentful "
+    "and alone when nobody notices what you need.",
+    "rationale": "The pattern shows with their sister, at work and in the sessions.",
+}
+ENDED_PROBLEMS = [
+    # (kind, words, first rating, at session 8, at session 16)
+    ("problem", "Feeling resentful and worn out looking after my sister", 8, 5, 2),
+    ("goal", "Ask for help once a week without apologising", 1, 4, 7),
+]

@@ -1,12 +1,15 @@
-"""Demo problems and goals, a between-session task the patient noted, and a course in its
-ending phase with its review. Synthetic people and words only."""
+"""Demo problems and goals, a between-session task the patient noted, a course in its
+ending phase with its review, and a course that ended with its review, goodbye letter and
+outcomes. Synthetic people and words only."""
 
 from interplay.accounts.models import User
 from interplay.audit.actors import PatientActor
+from interplay.courses import attendance
 from interplay.courses.models import Course
+from interplay.demo.data import ENDED_PROBLEMS
+from interplay.progress import letters, stage
 from interplay.progress import services as progress
-from interplay.progress import stage
-from interplay.progress.models import BetweenSessionTask
+from interplay.progress.models import BetweenSessionTask, EndingLetterKind, Problem
 
 PROBLEMS = [
     ("problem", "Feeling cut off from friends since the move", 8, 5),
@@ -69,4 +72,56 @@ def ending_review(course: Course, therapist: User) -> None:
         warning_signs="Not sleeping; avoiding calls; rows about small things.",
         relapse_plan="Tell their partner early, use the walking group, and see the GP if "
         "low mood lasts two weeks.",
+    )
+
+
+def ended(course: Course, therapist: User) -> None:
+    """Every session held: the problems first identified, re-rated at the sessions the
+    protocol names, the ending review, the goodbye letter produced (a PDF) and shared, and
+    the course ended as completed (so the referral is discharged)."""
+    first = course.appointments.get(number=1)
+    rated: dict[int, dict[Problem, int]] = {}
+    for kind, words, baseline, *later in ENDED_PROBLEMS:
+        problem = progress.add_problem(
+            actor=therapist,
+            course=course,
+            kind=kind,
+            description=words,
+            baseline=baseline,
+            session=first,
+        )
+        progress.set_shared(actor=therapist, item=problem, shared=True)
+        for number, score in zip(stage.rerate_numbers(course), later, strict=True):
+            rated.setdefault(number, {})[problem] = score
+    for number, scores in rated.items():
+        progress.rerate(
+            actor=therapist,
+            course=course,
+            session=course.appointments.get(number=number),
+            scores=scores,
+        )
+    review = progress.save_ending_review(
+        actor=therapist,
+        course=course,
+        patient_reflections="Asking for help felt selfish at first; now it feels fair.",
+        therapist_reflections="You saw the pattern with your sister, at work and with me, "
+        "and tried something different each time.",
+        warning_signs="Saying yes to everything; lying awake going over what others need.",
+        relapse_plan="Notice the resentment early, ask one person for help, and contact "
+        "the service or the GP if low mood lasts two weeks.",
+    )
+    words = letters.draft(course, EndingLetterKind.GOODBYE, list(course.problems.all()), review)
+    letter = progress.save_letter_draft(
+        actor=therapist,
+        course=course,
+        kind=EndingLetterKind.GOODBYE,
+        draft=f"{words}\n\nIt has been good to work with you. I wish you well.",
+    )
+    letter = progress.produce_course_letter(actor=therapist, course_letter=letter)
+    progress.set_shared(actor=therapist, item=letter, shared=True)
+    attendance.end_course(
+        actor=therapist,
+        course=course,
+        outcome="completed",
+        reason="All sixteen sessions held; the ending reviewed together.",
     )

@@ -22,16 +22,19 @@ from interplay.accounts.roles import Modality, Role
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
-from interplay.courses import attendance
+from interplay.courses import attendance, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo import progress as demo_progress
 from interplay.demo.data import (
     DETERIORATING_SCORES,
+    ENDED_IPAF,
+    ENDED_SCORES,
     FORMULATION_EVENTS,
     FORMULATION_IPAF,
     FORMULATION_PEOPLE,
     IMPROVING_SCORES,
+    IPT_FOCUS,
     answers_for,
     synthetic_referral,
 )
@@ -41,6 +44,7 @@ from interplay.formulation import services as formulation
 from interplay.measures.services import store_response
 from interplay.monitoring import services as monitoring
 from interplay.patients import access
+from interplay.progress.stage import latest_started
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
@@ -48,6 +52,8 @@ from interplay.triage import services as triage
 DEFAULT_PASSWORD = "interplay-demo"
 REFERRAL_COUNT = 36
 SEED = 2026
+# 0113 496 0000: Leeds, in Ofcom's range kept for drama, so it rings no one. Stored E.164.
+DEMO_PHONE = "+441134960000"
 
 # username: (first, last, roles, clinician profile or None)
 STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
@@ -92,7 +98,7 @@ class Command(BaseCommand):
             raise CommandError("demo_setup runs only with DEBUG=1 or INTERPLAY_DEMO=1.")
         password = os.environ.get("INTERPLAY_DEMO_PASSWORD", DEFAULT_PASSWORD)
         with transaction.atomic():
-            ServiceSettings.load()
+            self._service()
             users = {name: self._staff(name, password, spec) for name, spec in STAFF.items()}
             self._profiles(users)
             added = self._referrals()
@@ -102,6 +108,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
         )
+        self._print_courses()
         self._print_portal_link()
         self._print_subject_access()
         self.stdout.write("Sign in at /accounts/login/ as any of:")
@@ -115,6 +122,14 @@ class Command(BaseCommand):
             "  DEBUG=1 .venv/bin/python manage.py demo_code"
             f"  (now {current_demo_code()})"
         )
+
+    @staticmethod
+    def _service() -> None:
+        """The demo service's phone number, unless an administrator has set one."""
+        service = ServiceSettings.load()
+        if not service.phone:
+            service.phone = DEMO_PHONE
+            service.save(update_fields=["phone"])
 
     def _staff(self, username: str, password: str, spec: tuple[Any, ...]) -> User:
         first, last, roles, _ = spec
@@ -173,9 +188,11 @@ class Command(BaseCommand):
 
     def _triage(self, actor: User, users: dict[str, User]) -> str:
         """Take the longest-waiting referrals through triage, so every page has people on it:
-        offers on each waiting list, five allocations (four of them now courses: three
-        part-way and one in its ending phase), a signpost and a decline."""
+        offers on each waiting list, six allocations (five of them now courses: one in its
+        initial phase, two in the middle, one in its ending phase and one ended), a
+        signpost and a decline."""
         plan = [
+            ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", "supervisor"),
             ("offer_dit", "dit", None),
             ("offer_ipt", "ipt", "therapist"),
@@ -214,12 +231,13 @@ class Command(BaseCommand):
             if therapist:
                 triage.allocate(actor=actor, referral=referral, therapist=users[therapist])
         self._start_course(users["supervisor"], weeks_ago=6)
+        self._ended_course(users["supervisor"], weeks_ago=18)
         self._start_ipt_course(users["therapist"], weeks_ago=5)
         self._start_measured_course(users["therapist"])
         self._ending_course(users["therapist"], weeks_ago=15)
         return (
-            f"{len(plan)} referrals taken through triage, 5 allocated, 3 courses part-way, "
-            "1 in its ending phase"
+            f"{len(plan)} referrals taken through triage, 6 allocated, 3 courses part-way, "
+            "1 in its ending phase, 1 ended"
         )
 
     def _start_course(self, therapist: User, weeks_ago: int) -> None:
@@ -229,6 +247,7 @@ class Command(BaseCommand):
         if referral is None:
             return
         started = timezone.localdate() - dt.timedelta(weeks=weeks_ago)
+        self._received_before(referral, started)
         course = courses.start_course(
             actor=therapist,
             referral=referral,
@@ -259,6 +278,57 @@ class Command(BaseCommand):
         demo_progress.problems_and_task(course, therapist)
 
     @staticmethod
+    def _received_before(referral: Referral, started: dt.date) -> None:
+        """A course begun weeks ago needs a referral that came before it: the synthetic
+        queue spans ten weeks, so move this person's arrival to a month before."""
+        start = timezone.make_aware(dt.datetime.combine(started, dt.time(9)))
+        if referral.received_at >= start - dt.timedelta(weeks=2):
+            received = start - dt.timedelta(weeks=4)
+            Referral.objects.filter(pk=referral.pk).update(
+                received_at=received, acknowledgement_sent_at=received
+            )
+
+    def _ended_course(self, therapist: User, weeks_ago: int) -> None:
+        """The supervisor's second DIT patient, who finished: every session attended and
+        answered in the portal (recovered), an agreed IPAF, the problems re-rated, the
+        ending review, the goodbye letter produced, and the course ended."""
+        referral = self._waiting_for(therapist)
+        if referral is None:
+            return
+        started = timezone.localdate() - dt.timedelta(weeks=weeks_ago)
+        self._received_before(referral, started)
+        course = courses.start_course(
+            actor=therapist,
+            referral=referral,
+            protocol_code="dit16",
+            weekday=3,
+            at=dt.time(17),
+            first_date=started,
+        )
+        for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
+        self._scores(course, ENDED_SCORES, source="portal")
+        self._agree_focus(therapist, course, ENDED_IPAF)
+        demo_progress.ended(course, therapist)
+
+    @staticmethod
+    def _agree_focus(therapist: User, course: Course, focus: dict[str, Any]) -> None:
+        """Record ``focus`` as agreed with the patient in the initial phase's last week,
+        and shared with them (without the defensive function if the service keeps none)."""
+        fields = dict(focus)
+        if course.modality == "dit" and not ServiceSettings.load().ipaf_defensive_function:
+            fields.pop("defensive_function", None)
+        formulation.record_focus(
+            actor=therapist,
+            course=course,
+            **fields,
+            agreed_on=course.start_date + dt.timedelta(weeks=3),
+            shared_with_patient=True,
+        )
+
+    @staticmethod
     def _waiting_for(therapist: User) -> Referral | None:
         """The longest-allocated person still waiting to start with ``therapist``."""
         allocation = (
@@ -285,13 +355,15 @@ class Command(BaseCommand):
         referral = self._waiting_for(therapist)
         if referral is None:
             return None
+        started = timezone.localdate() - dt.timedelta(weeks=weeks)
+        self._received_before(referral, started)
         course = courses.start_course(
             actor=therapist,
             referral=referral,
             protocol_code="ipt16",
             weekday=weekday,
             at=at,
-            first_date=timezone.localdate() - dt.timedelta(weeks=weeks),
+            first_date=started,
         )
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
             attendance.record_attendance(
@@ -300,12 +372,13 @@ class Command(BaseCommand):
         return course
 
     def _start_ipt_course(self, therapist: User, weeks_ago: int) -> None:
-        """The therapist's first IPT patient, all sessions attended, answers typed in
-        session: reliably worse, so the course page shows deterioration and a
-        deterioration alert is open."""
+        """The therapist's first IPT patient, in the middle phase with an agreed focus (a
+        role dispute), all sessions attended, answers typed in session: reliably worse, so
+        the course page shows deterioration and a deterioration alert is open."""
         course = self._attended_ipt_course(therapist, weekday=1, at=dt.time(11), weeks=weeks_ago)
         if course is None:
             return
+        self._agree_focus(therapist, course, IPT_FOCUS)
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
             if appointment.number in DETERIORATING_SCORES:
                 for code, total, items in zip(
@@ -391,6 +464,18 @@ class Command(BaseCommand):
                 actor=therapist, appointment=appointment, status="attended"
             )
 
+    def _print_courses(self) -> None:
+        """One course at each stage, to open as its therapist."""
+        for course in Course.objects.select_related("patient", "therapist").order_by(
+            "-start_date", "-id"
+        ):
+            where = stage_of(course)
+            url = _base_url() + reverse("courses:detail", args=[course.public_id])
+            self.stdout.write(
+                f"Course {where} ({course.patient.full_name}; sign in as "
+                f"{course.therapist.username}): {url}"
+            )
+
     def _print_portal_link(self) -> None:
         """A fresh sign-in link for the demo patient whose questionnaires are due."""
         course = (
@@ -407,7 +492,7 @@ class Command(BaseCommand):
         path = reverse("portal:link", args=[token])
         self.stdout.write(
             f"Patient portal, as {patient.full_name} (questionnaires due before their next "
-            f"session): http://127.0.0.1:8000{path}\n"
+            f"session): {_base_url()}{path}\n"
             f"  date of birth {patient.date_of_birth:%d %m %Y}; the link works once, for 12 "
             "hours (ask for another at /portal/: the email lands in demo-mail/)"
         )
@@ -430,7 +515,7 @@ class Command(BaseCommand):
         ]
         self.stdout.write(
             f"Everything held about {patient.full_name}, their course included (as admin): "
-            f"http://127.0.0.1:8000{paths[0]}\n"
+            f"{_base_url()}{paths[0]}\n"
             f"  subject access export: {paths[1]} and {paths[2]}"
         )
 
@@ -466,10 +551,23 @@ class Command(BaseCommand):
         if not ServiceSettings.load().ipaf_defensive_function:
             del focus["defensive_function"]
         formulation.record_focus(actor=therapist, course=course, **focus)
-        formulation.record_focus(
-            actor=therapist,
-            course=course,
-            **focus,
-            agreed_on=course.start_date + dt.timedelta(weeks=3),
-            shared_with_patient=True,
-        )
+        self._agree_focus(therapist, course, focus)
+
+
+def _base_url() -> str:
+    """Where the demo is reached: INTERPLAY_BASE_URL, which `make demo` sets from PORT."""
+    return str(settings.BASE_URL).rstrip("/")
+
+
+def stage_of(course: Course) -> str:
+    """Where a course is, in words: "ended (completed)", or the phase of its latest
+    session ("in the middle phase, session 6 of 16")."""
+    if course.ended_at is not None:
+        return f"ended ({course.get_status_display().lower()})"
+    latest = latest_started(course)
+    if latest is None:
+        return "not started"
+    phase = protocols.phase_for(course.protocol(), latest.number, course.planned_sessions)
+    return (
+        f"in the {phase.name.lower()} phase, session {latest.number} of {course.planned_sessions}"
+    )

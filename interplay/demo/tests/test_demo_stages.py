@@ -1,0 +1,123 @@
+"""The demo shows a course at every stage, its links use where it is served, and its
+alerts are not duplicated. One demo is built for the whole class (it is slow to build)."""
+
+import re
+from collections import Counter
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+
+from interplay.accounts.models import User
+from interplay.clinic.models import ServiceSettings
+from interplay.courses.models import Course
+from interplay.demo.management.commands.demo_setup import stage_of
+from interplay.demo.totp import current_demo_code
+from interplay.letters.tests import pdf_text
+from interplay.monitoring.models import RiskAlert
+
+BASE_URL = "http://127.0.0.1:8123"
+
+
+def run_setup() -> str:
+    out = StringIO()
+    call_command("demo_setup", stdout=out)
+    return out.getvalue()
+
+
+@override_settings(DEMO=True, BASE_URL=BASE_URL)
+class DemoStagesTests(TestCase):
+    output: str
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.output = run_setup()
+
+    def sign_in(self, username: str) -> None:
+        self.client.force_login(User.objects.get(username=username))
+        self.client.post("/accounts/verify/", {"code": current_demo_code()})
+
+    def course_in(self, phase: str, therapist: str) -> Course:
+        (course,) = [
+            c
+            for c in Course.objects.filter(therapist__username=therapist, ended_at=None)
+            if stage_of(c).startswith(f"in the {phase} phase")
+        ]
+        return course
+
+    def test_a_course_in_its_initial_phase(self) -> None:
+        course = self.course_in("initial", "therapist")
+        self.assertEqual(course.modality, "ipt")
+        self.assertIn(f"Course {stage_of(course)} ({course.patient.full_name}", self.output)
+
+    def test_an_ipt_course_in_the_middle_phase_with_its_agreed_problem_area(self) -> None:
+        course = self.course_in("middle", "therapist")
+        self.assertTrue(course.focus.agreed and course.focus.shared_with_patient)
+        self.assertEqual(
+            (course.focus.problem_area, course.focus.dispute_stage),
+            ("role_dispute", "renegotiation"),
+        )
+        self.sign_in("therapist")
+        page = self.client.get(f"/formulation/{course.public_id}/")
+        self.assertContains(page, "Role dispute")
+
+    def test_a_dit_course_in_the_middle_phase_with_an_agreed_ipaf_and_shared_work(
+        self,
+    ) -> None:
+        course = self.course_in("middle", "supervisor")
+        self.assertEqual(course.modality, "dit")
+        self.assertTrue(course.focus.agreed)
+        self.assertEqual(course.focus.linking_affect, "Shame")
+        self.assertTrue(course.problems.filter(shared=True, ratings__rater="patient").exists())
+        self.assertTrue(course.between_session_tasks.filter(shared=True).exists())
+
+    def test_a_course_that_ended_with_its_review_goodbye_letter_and_recovery(self) -> None:
+        course = Course.objects.get(ended_at__isnull=False)
+        self.assertEqual((course.status, course.modality), ("completed", "dit"))
+        self.assertEqual(course.referral.status, "discharged")
+        self.assertLess(course.referral.received_at.date(), course.start_date)
+        self.assertEqual(course.appointments.filter(status="attended").count(), 16)
+        self.assertTrue(course.ending_review.relapse_plan)
+        letter = course.ending_letters.get(kind="goodbye")
+        assert letter.letter is not None
+        self.assertTrue(letter.shared)
+        text = pdf_text(letter.letter.pdf)
+        self.assertIn(course.patient.full_name, text)
+        self.assertIn("You look after everyone and ask for nothing", text)
+        self.assertIn("rated 8 out of 10 at first and 2 most recently", text)
+        self.sign_in("supervisor")
+        page = self.client.get(f"/courses/{course.public_id}/").content.decode()
+        self.assertIn("first 15, last 4 (change -11)", page)
+        flags = dict(re.findall(r"__key\">([^<]+)</dt><dd[^>]*>(Yes|No)<", page))
+        self.assertEqual(flags["Reliable recovery (recovered and reliably improved)"], "Yes")
+        self.assertIn(f"Course ended (completed) ({course.patient.full_name}", self.output)
+
+    def test_printed_links_use_the_base_url_it_is_served_on(self) -> None:
+        links = re.findall(r"https?://[^/\s]+/\S*", self.output)
+        self.assertGreaterEqual(len(links), 7)
+        self.assertTrue(all(link.startswith(f"{BASE_URL}/") for link in links), links)
+        portal = re.search(rf"{BASE_URL}(/portal/sign-in/\S+/)", self.output)
+        assert portal is not None
+        self.assertEqual(self.client.get(portal.group(1)).status_code, 200)
+
+    def test_the_service_has_a_phone_number_and_an_administrators_is_kept(self) -> None:
+        self.assertEqual(ServiceSettings.load().phone, "+441134960000")
+        letter = Course.objects.get(ended_at__isnull=False).ending_letters.get().letter
+        assert letter is not None
+        # On the letterhead, however the number is laid out for reading.
+        self.assertRegex(pdf_text(letter.pdf), r"Telephone (\+44 ?113|0113) ?496 ?0000")
+        service = ServiceSettings.load()
+        service.phone = "+441134960999"
+        service.save()
+        run_setup()
+        self.assertEqual(ServiceSettings.load().phone, "+441134960999")
+
+    def test_alerts_are_not_duplicated_however_often_it_runs(self) -> None:
+        def alerts() -> list[tuple[int, str]]:
+            return sorted(RiskAlert.objects.open().values_list("course_id", "kind"))
+
+        first = alerts()
+        self.assertEqual(Counter(kind for _, kind in first), {"risk_answer": 1, "deterioration": 1})
+        run_setup()
+        self.assertEqual(alerts(), first)
+        self.assertEqual(len(set(first)), len(first))
