@@ -28,5 +28,5 @@ class CodeForm(InterplayForm):
 
 class SetupCodeForm(CodeForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["code"].help_text = "The 6-digit code the app shows after you add Interplay."

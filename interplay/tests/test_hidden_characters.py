@@ -50,8 +50,9 @@ def _interplay_forms() -> list[type[forms.BaseForm]]:
         if ".tests" not in module.name and module.name.rsplit(".", 1)[-1] in ("forms", "views"):
             importlib.import_module(module.name)
     found: list[type[forms.BaseForm]] = []
-    pending: list[type] = [forms.BaseForm]
+    pending: list[type[forms.BaseForm]] = [forms.BaseForm]
     while pending:
+        sub: type[forms.BaseForm]
         for sub in pending.pop().__subclasses__():
             pending.append(sub)
             if sub.__module__.startswith("interplay.") and ".tests" not in sub.__module__:
