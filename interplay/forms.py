@@ -7,6 +7,7 @@ and keeps what was typed when the date is wrong.
 """
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -79,3 +80,67 @@ class DateField(forms.Field):
         if self.past and date >= dt.date.today():
             raise ValidationError(f"{self.noun.capitalize()} must be in the past", code="future")
         return date
+
+
+# Characters that make text read differently from what is stored: the bidirectional
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) can reverse a name or
+# hide part of it on screen, in a letter or in the audit viewer.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"
+
+
+def refuse_deceptive_characters(value: str) -> None:
+    """A single-line answer refuses control characters (CR, LF, NUL, ...) and bidi overrides."""
+    if isinstance(value, str) and any(is_control(c) or c in BIDI_CONTROLS for c in value):
+        raise ValidationError(
+            "Remove the hidden characters (such as a line break or a text-direction mark) "
+            "from this answer",
+            code="hidden_characters",
+        )
+
+
+def without_deceptive_characters(value: str) -> str:
+    """Multi-line text keeps its line breaks and tabs, and loses bidi overrides and other
+    control characters."""
+    return "".join(
+        c for c in value if c not in BIDI_CONTROLS and (c in LINE_BREAKS or not is_control(c))
+    )
+
+
+class CleanTextMixin:
+    """Every text field of an Interplay form: single-line fields refuse hidden characters
+    with a message beside the field; multi-line fields (a ``Textarea``) drop them."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field, forms.CharField) or isinstance(
+                field.widget, forms.PasswordInput
+            ):
+                continue  # a password is checked against its hash, never shown
+            if isinstance(field.widget, forms.Textarea):
+                field.to_python = _stripping(field.to_python)  # type: ignore[method-assign]
+            else:
+                field.validators.append(refuse_deceptive_characters)
+
+
+def _stripping(to_python: Any) -> Any:
+    def clean(value: Any) -> Any:
+        text = to_python(value)
+        return without_deceptive_characters(text) if isinstance(text, str) else text
+
+    return clean
+
+
+class InterplayForm(CleanTextMixin, forms.Form):
+    """The base of Interplay's forms."""
+
+
+class InterplayModelForm(CleanTextMixin, forms.ModelForm):
+    """The base of Interplay's model forms."""

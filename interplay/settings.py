@@ -254,6 +254,10 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # Where people reach this Interplay, for links in emails (portal sign-in, alerts).
 BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000")
+# Where the audit chain's head is written down outside the database (manage.py
+# audit_anchor, daily): an append-only file, and/or an address it is emailed to.
+AUDIT_ANCHOR_FILE = env_str("INTERPLAY_AUDIT_ANCHOR_FILE")
+AUDIT_ANCHOR_EMAIL = env_str("INTERPLAY_AUDIT_ANCHOR_EMAIL")
 # The patient portal: how long a sign-in link the patient asked for lasts.
 PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 

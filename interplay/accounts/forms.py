@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from interplay.forms import InterplayForm
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {
@@ -9,7 +11,7 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class CodeForm(forms.Form):
+class CodeForm(InterplayForm):
     """One code from an authenticator app (6 digits) or a backup code (8 characters)."""
 
     code = forms.CharField(
@@ -26,5 +28,5 @@ class CodeForm(forms.Form):
 
 class SetupCodeForm(CodeForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["code"].help_text = "The 6-digit code the app shows after you add Interplay."

@@ -123,20 +123,48 @@ def digest(link: Link) -> str:
     return hashlib.sha256(canonical(link)).hexdigest()
 
 
-def verify(links: Iterable[Link], head: Head | None = None) -> Report:
+def verify(links: Iterable[Link], head: Head | None = None, anchors: Iterable[Head] = ()) -> Report:
     """Walk ``links`` in sequence order and report the first problem, if any.
 
     With ``head``, events beyond it count as inserted and a head beyond the last event
-    means events were deleted from the end.
+    means events were deleted from the end. ``anchors`` are heads written down outside
+    the database earlier: the chain must still reach each one, with the same hash there,
+    which shows events cut off the end even when the head was wound back with them.
     """
+    anchored = {anchor.sequence: anchor for anchor in anchors}
     count, expected, prev_hash = 0, 1, GENESIS
     last: Link | None = None
     for link in links:
-        problem = _check(link, expected, prev_hash, head)
+        problem = _check(link, expected, prev_hash, head) or _check_anchor(link, anchored)
         if problem is not None:
             return Report(count, problem)
         count, expected, prev_hash, last = count + 1, link.sequence + 1, link.hash, link
-    return Report(count, _check_end(last, head))
+    return Report(count, _check_end(last, head) or _beyond_end(last, anchored))
+
+
+def _check_anchor(link: Link, anchored: dict[int, Head]) -> Problem | None:
+    anchor = anchored.get(link.sequence)
+    if anchor is None or anchor.hash == link.hash:
+        return None
+    return Problem(
+        Fault.EDITED,
+        f"{link.name()} differs from the anchor written for it outside the database: the "
+        "chain was rewritten from here on.",
+        link,
+    )
+
+
+def _beyond_end(last: Link | None, anchored: dict[int, Head]) -> Problem | None:
+    last_sequence = last.sequence if last is not None else 0
+    beyond = [sequence for sequence in anchored if sequence > last_sequence]
+    if not beyond:
+        return None
+    missing = _span(last_sequence + 1, max(beyond))
+    return Problem(
+        Fault.DELETED,
+        f"{missing} missing from the end: an anchor written outside the database records "
+        f"event {max(beyond)}, and the chain now ends at event {last_sequence}.",
+    )
 
 
 def _check(link: Link, expected: int, prev_hash: str, head: Head | None) -> Problem | None:

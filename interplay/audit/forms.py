@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
-from interplay.forms import DateField, DateInputs
+from interplay.forms import DateField, DateInputs, InterplayForm
 
 USERNAME = RegexValidator(
     re.compile(r"^[\w.@+-]+\Z"),
@@ -30,7 +30,7 @@ def filter_date(noun: str, label: str) -> DateField:
     return DateField(noun=noun, label=label, required=False, widget=widget)
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(InterplayForm):
     actor = forms.CharField(
         label="Person",
         help_text="Their username, exactly, or public for people who were not signed in",

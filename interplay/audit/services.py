@@ -1,7 +1,7 @@
 """Writing the audit trail. Every service calls ``record`` inside its own transaction."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -47,7 +47,7 @@ def record(
     )
     # No savepoint: an audit row that cannot be written must undo the caller's change.
     with transaction.atomic(savepoint=False):
-        head = _locked_head()
+        head = locked_head()
         event.sequence, event.prev_hash, event.at = head.sequence + 1, head.hash, timezone.now()
         event.hash = chain.digest(event.link())
         event.save(force_insert=True)
@@ -56,7 +56,8 @@ def record(
     return event
 
 
-def _locked_head() -> ChainHead:
+def locked_head() -> ChainHead:
+    """The chain head row, locked until the caller's transaction ends."""
     try:
         return ChainHead.objects.select_for_update().get(pk=ChainHead.ROW)
     except ChainHead.DoesNotExist:
@@ -106,11 +107,12 @@ def _links(first: AuditEvent, rest: Iterator[AuditEvent]) -> Iterator[chain.Link
         yield event.link()
 
 
-def verify_trail() -> tuple[chain.Head | None, chain.Report]:
-    """Check the whole stored trail against its head; once there are events, a missing
-    head is itself a problem (it is what shows events removed from the end)."""
+def verify_trail(anchors: Iterable[chain.Head] = ()) -> tuple[chain.Head | None, chain.Report]:
+    """Check the whole stored trail against its head and any ``anchors`` kept outside the
+    database; once there are events, a missing head is itself a problem (it is what shows
+    events removed from the end)."""
     head, links = chain_links()
-    report = chain.verify(links, head)
+    report = chain.verify(links, head, anchors)
     if report.intact and head is None and report.count:
         message = "The chain head is missing, so events removed from the end would not show."
         return head, chain.Report(report.count, chain.Problem(chain.Fault.DELETED, message))

@@ -5,10 +5,10 @@ from django import forms
 from interplay.accounts.models import Weekday
 from interplay.clinic.models import Room
 from interplay.courses.models import AppointmentStatus
-from interplay.forms import DateField
+from interplay.forms import DateField, InterplayForm
 
 
-class StartCourseForm(forms.Form):
+class StartCourseForm(InterplayForm):
     protocol = forms.ChoiceField(
         label="Protocol",
         widget=forms.RadioSelect,
@@ -58,7 +58,7 @@ class StartCourseForm(forms.Form):
             field.initial = protocols[0].code
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(InterplayForm):
     prefix = "attendance"
     status = forms.ChoiceField(
         label="What happened?",
@@ -68,7 +68,7 @@ class AttendanceForm(forms.Form):
     )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(InterplayForm):
     prefix = "move"
     date = DateField(
         label="New date",
@@ -87,7 +87,7 @@ class RescheduleForm(forms.Form):
     time.input_width = 5  # type: ignore[attr-defined]
 
 
-class TaskDoneForm(forms.Form):
+class TaskDoneForm(InterplayForm):
     outcome = forms.CharField(
         label="What did you do?",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -96,7 +96,7 @@ class TaskDoneForm(forms.Form):
     )
 
 
-class EndCourseForm(forms.Form):
+class EndCourseForm(InterplayForm):
     prefix = "end"
     outcome = forms.ChoiceField(
         label="How did the course end?",
@@ -117,7 +117,7 @@ class EndCourseForm(forms.Form):
     )
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(InterplayForm):
     prefix = "shift"
     from_number = forms.IntegerField(
         label="From session",

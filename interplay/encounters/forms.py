@@ -2,8 +2,10 @@ from typing import Any
 
 from django import forms
 
+from interplay.forms import InterplayForm
 
-class RecordForm(forms.Form):
+
+class RecordForm(InterplayForm):
     prefix = "record"
     tasks_done = forms.MultipleChoiceField(
         label="What this session covered",
@@ -42,7 +44,7 @@ class RecordForm(forms.Form):
         self.fields["tasks_done"].choices = tasks  # type: ignore[attr-defined]
 
 
-class AddendumForm(forms.Form):
+class AddendumForm(InterplayForm):
     prefix = "addendum"
     text = forms.CharField(
         label="Addendum",

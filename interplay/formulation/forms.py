@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from interplay.forms import DateField, DateInputs
+from interplay.forms import DateField, DateInputs, InterplayForm, InterplayModelForm
 from interplay.formulation import rules
 from interplay.formulation.models import (
     ENTRY_FIELDS,
@@ -37,7 +37,7 @@ class PeopleField(forms.ModelMultipleChoiceField):
         return str(obj.name)
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(InterplayModelForm):
     prefix = "person"
 
     class Meta:
@@ -77,7 +77,7 @@ class PersonForm(forms.ModelForm):
 RING_CHOICES = [(str(value), label) for value, label in Ring.choices] + [("", "Not on the circle")]
 
 
-class PlaceForm(forms.Form):
+class PlaceForm(InterplayForm):
     """One set of radios per person: which ring they are on."""
 
     prefix = "place"
@@ -122,7 +122,7 @@ class ApproximateDateField(forms.Field):
         return int(year), int(month) if month else None, int(day) if day else None
 
 
-class LifeEventForm(forms.Form):
+class LifeEventForm(InterplayForm):
     prefix = "event"
     when = ApproximateDateField(
         label="When it happened",
@@ -159,7 +159,7 @@ def _area(label: str, modality: str, *, optional: bool) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=choices, required=False, widget=forms.RadioSelect)
 
 
-class FocusForm(forms.Form):
+class FocusForm(InterplayForm):
     """The focus of this course's modality; the fields that do not apply are removed."""
 
     prefix = "focus"

@@ -5,12 +5,13 @@ from typing import Any
 
 from django import forms
 
+from interplay.forms import InterplayForm
 from interplay.measures import fhir
 
 MAX_BYTES = 512 * 1024  # a 40-item questionnaire is about 60 kB
 
 
-class ImportQuestionnaireForm(forms.Form):
+class ImportQuestionnaireForm(InterplayForm):
     questionnaire = forms.FileField(
         label="FHIR Questionnaire (a .json file)",
         help_text="A FHIR R4 Questionnaire as Interplay exports one: each question's answers "
@@ -34,7 +35,7 @@ class ImportQuestionnaireForm(forms.Form):
         return parsed
 
 
-class ActiveForm(forms.Form):
+class ActiveForm(InterplayForm):
     """Put a version in use or retire it: each button's form carries its own value."""
 
     active = forms.TypedChoiceField(

@@ -9,11 +9,12 @@ from typing import Any
 
 from django import forms
 
+from interplay.forms import InterplayForm
 from interplay.measures.instruments import DIFFICULTY_OPTIONS, DIFFICULTY_QUESTION, Instrument
 from interplay.measures.models import ResponseSource
 
 
-class AnswersForm(forms.Form):
+class AnswersForm(InterplayForm):
     send_incomplete = forms.BooleanField(
         required=False,
         label="Send my answers without the questions I have left out",
@@ -73,7 +74,7 @@ class AnswersForm(forms.Form):
         return int(value) if value else None
 
 
-class SourceForm(forms.Form):
+class SourceForm(InterplayForm):
     """How answers typed by the therapist were given."""
 
     source = forms.ChoiceField(

@@ -17,6 +17,7 @@ from interplay.audit.services import record as audit
 from interplay.courses import protocols
 from interplay.courses.models import Appointment
 from interplay.courses.permissions import visible_courses
+from interplay.forms import InterplayForm
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.services import instrument
 from interplay.monitoring import services
@@ -42,7 +43,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/inbox.html", context)
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(InterplayForm):
     action_note = forms.CharField(
         label="What have you done, or will you do?",
         help_text="For example: phoned them, agreed a safety plan, discussed at supervision.",

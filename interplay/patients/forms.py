@@ -4,10 +4,11 @@ from typing import Any
 
 from django import forms
 
+from interplay.forms import InterplayForm
 from interplay.patients.models import ConsentKind
 
 
-class SearchForm(forms.Form):
+class SearchForm(InterplayForm):
     q = forms.CharField(
         label="Name, NHS number or referral reference",
         help_text="For example Robin Testwell, 943 476 5919 or IP-7KMX-3QAD",
@@ -17,7 +18,7 @@ class SearchForm(forms.Form):
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(InterplayForm):
     kind = forms.ChoiceField(
         label="Which consent?",
         choices=ConsentKind.choices,
@@ -42,7 +43,7 @@ class ConsentForm(forms.Form):
         return bool(self.cleaned_data["given"] == "yes")
 
 
-class EraseForm(forms.Form):
+class EraseForm(InterplayForm):
     reference = forms.CharField(
         label="Type the referral's reference to confirm",
         max_length=40,

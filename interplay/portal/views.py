@@ -25,7 +25,7 @@ from interplay.audit.actors import PatientActor
 from interplay.audit.services import record as audit
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
-from interplay.forms import DateField
+from interplay.forms import DateField, InterplayForm
 from interplay.formulation import circle
 from interplay.formulation import services as formulation
 from interplay.formulation.forms import PlaceForm
@@ -46,7 +46,7 @@ from interplay.progress.sharing import patient_tasks, shared_letters, shared_pro
 UPCOMING = 5
 
 
-class EmailForm(forms.Form):
+class EmailForm(InterplayForm):
     email = forms.EmailField(
         label="Your email address",
         help_text="The address you gave us. We will email you a link to sign in.",
@@ -58,7 +58,7 @@ class EmailForm(forms.Form):
     )
 
 
-class BirthDateForm(forms.Form):
+class BirthDateForm(InterplayForm):
     date_of_birth = DateField(
         noun="date of birth",
         past=True,
@@ -67,7 +67,7 @@ class BirthDateForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(InterplayForm):
     code = forms.CharField(
         label="The 6 numbers your authenticator app shows",
         max_length=8,
@@ -120,7 +120,7 @@ def _dashboard(
     return render(request, "portal/home.html", context, status=400 if bound else 200)
 
 
-class RatingForm(forms.Form):
+class RatingForm(InterplayForm):
     score = forms.TypedChoiceField(
         label="How is it now?",
         help_text="0 means not a problem at all (for a goal: not started); 10 means as bad as "
@@ -133,7 +133,7 @@ class RatingForm(forms.Form):
     score.inline = True  # type: ignore[attr-defined]
 
 
-class NoteForm(forms.Form):
+class NoteForm(InterplayForm):
     note = forms.CharField(
         label="What did you do, and how did it go?",
         widget=forms.Textarea(attrs={"rows": 3}),

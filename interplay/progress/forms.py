@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from interplay.forms import InterplayForm
 from interplay.progress.models import Problem, ProblemKind
 
 SCALE_HELP = (
@@ -33,7 +34,7 @@ def _sessions(numbers: Sequence[int]) -> list[tuple[str, str]]:
     return [(str(n), f"Session {n}") for n in numbers]
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(InterplayForm):
     prefix = "problem"
     kind = forms.ChoiceField(
         label="Is this a problem or a goal?",
@@ -59,7 +60,7 @@ class ProblemForm(forms.Form):
         self.fields["session"].choices = _sessions(sessions)  # type: ignore[attr-defined]
 
 
-class RerateForm(forms.Form):
+class RerateForm(InterplayForm):
     """The session, then one rating for each problem and goal."""
 
     prefix = "rerate"
@@ -84,7 +85,7 @@ class RerateForm(forms.Form):
         return {p: self.cleaned_data[name] for name, p in self.problems.items()}
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(InterplayForm):
     prefix = "review"
     patient_reflections = forms.CharField(
         label="The patient's reflections",
@@ -114,7 +115,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class LetterForm(forms.Form):
+class LetterForm(InterplayForm):
     draft = forms.CharField(
         label="The letter",
         help_text="Plain text: leave a blank line between paragraphs. The service's "
@@ -125,5 +126,5 @@ class LetterForm(forms.Form):
     )
 
 
-class ShareForm(forms.Form):
+class ShareForm(InterplayForm):
     shared = forms.BooleanField(required=False, widget=forms.HiddenInput)

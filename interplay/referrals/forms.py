@@ -11,7 +11,7 @@ import phonenumbers
 from django import forms
 from localflavor.gb.forms import GBPostcodeField
 
-from interplay.forms import DateField
+from interplay.forms import DateField, InterplayForm
 from interplay.lib import nhs_number
 from interplay.lib.dates import age_on
 from interplay.measures.instruments import DIFFICULTY_OPTIONS, DIFFICULTY_QUESTION, GAD7, PHQ9
@@ -38,7 +38,7 @@ def yes_no(label: str, required_message: str, **kwargs: Any) -> forms.ChoiceFiel
     return field
 
 
-class SafetyForm(forms.Form):
+class SafetyForm(InterplayForm):
     need_urgent_help = yes_no(
         "Do you need help urgently because you feel you might harm yourself or someone else, "
         "or you do not feel safe right now?",
@@ -47,7 +47,7 @@ class SafetyForm(forms.Form):
     need_urgent_help.legend_size = "m"  # type: ignore[attr-defined]
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(InterplayForm):
     old_enough = yes_no("Are you aged {age} or over?", "Select yes if you are aged {age} or over")
     under_secondary_care = yes_no(
         "Are you currently under the care of a community mental health team, a crisis team "
@@ -115,7 +115,7 @@ def questionnaire_fields(instrument: Any) -> dict[str, forms.ChoiceField]:
 
 QuestionnaireFields = type(
     "QuestionnaireFields",
-    (forms.Form,),
+    (InterplayForm,),
     {
         **questionnaire_fields(PHQ9),
         "phq9_difficulty": _choice(

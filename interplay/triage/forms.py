@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from interplay.accounts.roles import Modality
+from interplay.forms import InterplayForm, InterplayModelForm
 from interplay.triage.models import (
     ContactMethod,
     ContactOutcome,
@@ -32,7 +33,7 @@ def _text(label: str, **kwargs: Any) -> forms.CharField:
     )
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(InterplayModelForm):
     urgency = _radios("How urgent is this?", Urgency.choices, "Select how urgent this is")
     exclusions = forms.MultipleChoiceField(
         label="Does any of these apply?",
@@ -88,14 +89,14 @@ class AssessmentForm(forms.ModelForm):
         return data
 
 
-class ContactForm(forms.Form):
+class ContactForm(InterplayForm):
     prefix = "contact"
     method = _radios("How did you try?", ContactMethod.choices, "Select how you tried")
     outcome = _radios("What happened?", ContactOutcome.choices, "Select what happened")
     note = _text("Note (optional)", max_length=2000)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(InterplayForm):
     prefix = "decision"
     outcome = _radios("Decision", Outcome.choices, "Select a decision")
     signposted_to = forms.CharField(
@@ -113,7 +114,7 @@ class DecisionForm(forms.Form):
         return data
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(InterplayForm):
     prefix = "withdraw"
     reason = _radios(
         "Why is this referral withdrawn?",
@@ -122,5 +123,5 @@ class WithdrawForm(forms.Form):
     )
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(InterplayForm):
     therapist = forms.UUIDField(widget=forms.HiddenInput)
