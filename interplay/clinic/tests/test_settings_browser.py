@@ -27,7 +27,7 @@ def test_an_administrator_keeps_the_services_settings(page: Any, live_server: An
     signed_in_as(page, live_server, admin)
 
     page.goto("/")
-    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Settings").click()
     page.get_by_role("heading", name="Settings").wait_for()
     assert_accessible(page, "settings")
 
@@ -92,7 +92,8 @@ def test_a_therapist_keeps_their_own_hours_and_leave(page: Any, live_server: Any
     signed_in_as(page, live_server, dara)
 
     page.goto("/")
-    page.get_by_role("link", name="My hours and leave").click()
+    nav = page.get_by_role("navigation", name="Account")
+    nav.get_by_role("link", name="My hours and leave").click()
     page.get_by_role("heading", name="Your working hours").wait_for()
     assert page.locator("#id_hours-0-start").input_value() == "09:00"
     assert_accessible(page, "your working hours")

@@ -195,6 +195,28 @@ class ClosureTests(BaseTestCase):
         self.assertNotContains(response, "Long gone")
 
 
+@time_machine.travel(TODAY, tick=False)
+class ListCostTests(BaseTestCase):
+    def test_rooms_and_closures_cost_the_same_however_many(self) -> None:
+        self.sign_in(self.admin)
+        self.client.get(ROOMS)  # warm the session
+        for n in range(2):
+            Room.objects.create(name=f"Room {n}")
+            Closure.objects.create(date=dt.date(2026, 8, 1 + n), reason="Office move")
+        # session, user, second-factor device, roles, the rows, service settings
+        with self.assertNumQueries(6):
+            self.client.get(ROOMS)
+        with self.assertNumQueries(6):
+            self.client.get(CLOSURES)
+        for n in range(2, 12):
+            Room.objects.create(name=f"Room {n}")
+            Closure.objects.create(date=dt.date(2026, 8, 1 + n), reason="Office move")
+        with self.assertNumQueries(6):
+            self.assertContains(self.client.get(ROOMS), "Room 11")
+        with self.assertNumQueries(6):
+            self.assertContains(self.client.get(CLOSURES), "Office move", count=12)
+
+
 class MessageLevelTests(BaseTestCase):
     def test_a_refusal_is_shown_as_an_error_not_as_information(self) -> None:
         self.sign_in(self.admin)
