@@ -85,7 +85,7 @@ def _week(request: HttpRequest, profile: ClinicianProfile, mine: bool) -> HttpRe
                 spans=formset.spans(),
             )
         except RuleViolation as error:
-            # Only a change made meanwhile elsewhere gets here: the formset checks first.
+            # The formset checks the same rule first; this is the service's own guard.
             messages.error(request, str(error))
         else:
             messages.success(request, f"Working hours of {profile.user} saved.")
