@@ -1,27 +1,12 @@
 """Interplay's URLs: each app under its own prefix, each with its own app_name."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
+from interplay.accounts.admin_site import InterplayAdminSite
 from interplay.courses import calendar_views as calendar
 from interplay.courses import views as courses
 from interplay.pages import views as pages
-
-
-class InterplayAdminSite(OTPAdminSite):
-    """The admin opens only to a verified second factor, through Interplay's own sign-in."""
-
-    site_header = "Interplay administration"
-    site_title = "Interplay"
-
-    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        return redirect_to_login(request.get_full_path())
-
 
 admin.site.__class__ = InterplayAdminSite
 
@@ -46,6 +31,8 @@ urlpatterns = [
     path("letters/", include("interplay.letters.urls")),
     path("measures/", include("interplay.measures.urls")),
     path("patients/", include("interplay.patients.urls")),
+    path("settings/", include("interplay.clinic.urls")),
+    path("", include("interplay.accounts.hours_urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,8 @@ class Action(StrEnum):
     GRANT_QUALIFICATION = "grant_qualification"
     VIEW_AUDIT = "view_audit"
     CONFIGURE_SERVICE = "configure_service"
+    MANAGE_WORKING_HOURS = "manage_working_hours"
+    KEEP_OWN_HOURS = "keep_own_hours"
     MANAGE_RECORDS = "manage_records"
     RECORD_CONSENT = "record_consent"
 
@@ -45,6 +47,9 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.GRANT_QUALIFICATION: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_AUDIT: frozenset({Role.ADMINISTRATOR}),
     Action.CONFIGURE_SERVICE: frozenset({Role.ADMINISTRATOR}),
+    # Anyone's working hours and leave; a therapist keeps their own (KEEP_OWN_HOURS).
+    Action.MANAGE_WORKING_HOURS: frozenset({Role.ADMINISTRATOR}),
+    Action.KEEP_OWN_HOURS: frozenset({Role.THERAPIST}),
     # Information governance (subject access, erasure, retention) is the administrators'.
     Action.MANAGE_RECORDS: frozenset({Role.ADMINISTRATOR}),
     Action.RECORD_CONSENT: frozenset({Role.ADMINISTRATOR, Role.TRIAGE}),

@@ -1,5 +1,7 @@
 """Changes to staff accounts. Each checks permission, runs in one transaction and audits."""
 
+import datetime as dt
+
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.models import Device
@@ -7,10 +9,17 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from interplay.accounts import two_factor
-from interplay.accounts.models import ClinicianProfile, Qualification, RoleAssignment, User
+from interplay.accounts.models import (
+    ClinicianProfile,
+    Leave,
+    Qualification,
+    RoleAssignment,
+    User,
+    WorkingHours,
+)
 from interplay.accounts.permissions import Action, can
 from interplay.accounts.roles import Role
-from interplay.accounts.rules import qualification_problem
+from interplay.accounts.rules import leave_problem, qualification_problem, working_hours_problem
 from interplay.audit.services import record
 from interplay.lib.errors import PermissionDenied, RuleViolation
 
@@ -128,6 +137,98 @@ def save_clinician_profile(*, actor: User | None, profile: ClinicianProfile) -> 
         },
     )
     return profile
+
+
+def may_keep_hours(actor: User, profile: ClinicianProfile) -> bool:
+    """Administrators keep anyone's hours and leave; a therapist keeps their own."""
+    if can(actor, Action.MANAGE_WORKING_HOURS):
+        return True
+    return can(actor, Action.KEEP_OWN_HOURS) and profile.user_id == actor.pk
+
+
+def _require_hours(actor: User | None, profile: ClinicianProfile) -> None:
+    if actor is not None and not may_keep_hours(actor, profile):
+        raise PermissionDenied(f"{actor} may not change the hours of {profile.user}.")
+
+
+Span = tuple[int, dt.time, dt.time]
+
+
+@transaction.atomic
+def set_working_hours(
+    *, actor: User | None, profile: ClinicianProfile, spans: list[Span]
+) -> list[WorkingHours]:
+    """Replace a clinician's week of working hours with ``spans`` (weekday, start, end).
+
+    Sessions already booked stay where they are; new sessions are proposed inside these
+    hours. Raises RuleViolation for a span that ends before it starts or two that overlap.
+    """
+    _require_hours(actor, profile)
+    problem = working_hours_problem(spans)
+    if problem:
+        raise RuleViolation(problem)
+    before = _week(profile)
+    profile.working_hours.all().delete()
+    rows = WorkingHours.objects.bulk_create(
+        WorkingHours(profile=profile, weekday=day, start=start, end=end)
+        for day, start, end in sorted(spans)
+    )
+    after = [str(row) for row in rows]
+    if after != before:
+        record(
+            actor=actor,
+            action="working_hours.set",
+            obj=profile.user,
+            detail={"before": before, "after": after},
+        )
+    return rows
+
+
+def _week(profile: ClinicianProfile) -> list[str]:
+    return [str(row) for row in profile.working_hours.order_by("weekday", "start")]
+
+
+@transaction.atomic
+def add_leave(
+    *, actor: User | None, profile: ClinicianProfile, starts_on: dt.date, ends_on: dt.date
+) -> Leave:
+    """Record days a clinician is away; no sessions are proposed on them from now on.
+
+    The same dates sent twice are one spell of leave. Raises RuleViolation (about
+    ``starts_on``) when the dates overlap other leave already kept.
+    """
+    _require_hours(actor, profile)
+    # Lock the clinician's profile so two overlapping requests cannot both pass the check.
+    ClinicianProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    same = profile.leave.filter(starts_on=starts_on, ends_on=ends_on).first()
+    if same is not None:
+        return same
+    booked = list(profile.leave.values_list("starts_on", "ends_on"))
+    problem = leave_problem(starts_on, ends_on, booked)
+    if problem:
+        raise RuleViolation(problem, field="starts_on")
+    leave = Leave.objects.create(profile=profile, starts_on=starts_on, ends_on=ends_on)
+    record(
+        actor=actor,
+        action="leave.added",
+        obj=profile.user,
+        detail={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+    )
+    return leave
+
+
+@transaction.atomic
+def cancel_leave(*, actor: User | None, leave: Leave) -> None:
+    """Take back a spell of leave: its days are open for sessions again."""
+    _require_hours(actor, leave.profile)
+    deleted, _ = Leave.objects.filter(pk=leave.pk).delete()
+    if deleted:
+        record(
+            actor=actor,
+            action="leave.cancelled",
+            obj=leave.profile.user,
+            detail={"starts_on": leave.starts_on.isoformat(), "ends_on": leave.ends_on.isoformat()},
+        )
 
 
 def confirm_authenticator(*, actor: User, device: TOTPDevice, token: str) -> list[str]:

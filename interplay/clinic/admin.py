@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from interplay.audit.services import record
+from interplay.clinic import services
 from interplay.clinic.models import ServiceSettings
 
 
@@ -16,10 +16,8 @@ class ServiceSettingsAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        record(
-            actor=request.user,
-            action="service_settings.changed",
-            obj=obj,
-            detail={"fields": sorted(form.changed_data)},
+        services.change_service_settings(
+            actor=request.user,  # type: ignore[arg-type]
+            settings=obj,
+            changed=list(form.changed_data),
         )

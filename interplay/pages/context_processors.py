@@ -19,5 +19,8 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
             "admin": verified and can(user, Action.MANAGE_USERS),
             "audit": verified and can(user, Action.VIEW_AUDIT),
             "patients": verified and can(user, Action.MANAGE_RECORDS),
+            "settings": verified and can(user, Action.CONFIGURE_SERVICE),
+            "staff_hours": verified and can(user, Action.MANAGE_WORKING_HOURS),
+            "my_hours": verified and can(user, Action.KEEP_OWN_HOURS),
         }
     }

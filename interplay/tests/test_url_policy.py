@@ -131,6 +131,21 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "progress:produce": ({"public_id": SAMPLE_UNKNOWN, "kind": "goodbye"}, (405, 405)),
     "progress:share_letter": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
     "progress:letter_pdf": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_COURSE)),
+    "settings:index": ({}, Action.CONFIGURE_SERVICE),
+    "settings:words": ({}, Action.CONFIGURE_SERVICE),
+    "settings:rules": ({}, Action.CONFIGURE_SERVICE),
+    "settings:rooms": ({}, Action.CONFIGURE_SERVICE),
+    "settings:room": ({"pk": 999999}, Scoped(Action.CONFIGURE_SERVICE)),
+    "settings:closures": ({}, Action.CONFIGURE_SERVICE),
+    "settings:remove_closure": ({"pk": 999999}, (405, 405)),
+    "hours:staff": ({}, Action.MANAGE_WORKING_HOURS),
+    "hours:week": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.MANAGE_WORKING_HOURS)),
+    "hours:leave": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.MANAGE_WORKING_HOURS)),
+    "hours:cancel_leave": ({"public_id": SAMPLE_UNKNOWN, "pk": 999999}, (405, 405)),
+    # Every therapist persona has a clinician profile: their own hours open.
+    "hours:my_week": ({}, Action.KEEP_OWN_HOURS),
+    "hours:my_leave": ({}, Action.KEEP_OWN_HOURS),
+    "hours:my_cancel_leave": ({"pk": 999999}, (405, 405)),
 }
 ADMIN_NAMESPACE = "admin"
 
@@ -210,6 +225,9 @@ class UrlPolicyTests(BaseTestCase):
         index = reverse("admin:index")
         for user in (self.therapist, self.supervisor, self.triage, self.manager):
             self.sign_in(user)
-            self.assertEqual(self.client.get(index).status_code, 302, user)
+            response = self.client.get(index, follow=True)
+            # One answer, not a loop of redirects between two sign-in pages.
+            self.assertEqual((response.status_code, response.redirect_chain), (403, []), user)
+            self.assertContains(response, "You cannot see this page", status_code=403)
         self.sign_in(self.admin)
         self.assertEqual(self.client.get(index).status_code, 200)
