@@ -112,6 +112,7 @@ def discharge_facts(course: Course) -> dict[str, Any]:
         attended=attended.count(),
         mixed_rule=ServiceSettings.load().mixed_change_rule,
     )
+    alerts = _alerts(course, {code: scores[0] for code, scores in totals.items() if scores})
     return {
         "therapy": course.get_modality_display(),
         "ending": course.get_status_display(),
@@ -121,7 +122,8 @@ def discharge_facts(course: Course) -> dict[str, Any]:
         "planned": course.planned_sessions,
         "measures": _measures(outcome),
         "outcome": outcome_words(outcome),
-        "alerts": _alerts(course, {code: scores[0] for code, scores in totals.items() if scores}),
+        "alerts": alerts,
+        "question_9": any(alert["question_9"] for alert in alerts),
     }
 
 
@@ -211,20 +213,18 @@ def _alerts(course: Course, firsts: dict[str, int]) -> list[dict[str, Any]]:
         if alert.kind == AlertKind.RISK_ANSWER:
             answer = response.answer(9)
             said = options.get(answer, str(answer)) if answer is not None else "unanswered"
-            what = (
-                "PHQ-9 question 9 (thoughts that they would be better off dead or of hurting "
-                f"themselves) answered \u201c{said}\u201d"
-            )
+            what = f"PHQ-9 question 9 answered \u201c{said}\u201d"
         else:
             name = names.get(alert.instrument_code, alert.instrument_code)
             first = firsts.get(alert.instrument_code)
-            since = f"from {first} at the start of the course " if first is not None else ""
-            what = f"{name} rose reliably, {since}to {response.total}"
+            since = f"from {first} " if first is not None else ""
+            what = f"{name} rose reliably {since}to {response.total}"
         reviewed = alert.acknowledged_at
         rows.append(
             {
                 "on": timezone.localtime(alert.raised_at).date(),
                 "what": what,
+                "question_9": alert.kind == AlertKind.RISK_ANSWER,
                 "reviewed_on": timezone.localtime(reviewed).date() if reviewed else None,
             }
         )

@@ -53,9 +53,17 @@ ENDED_COURSE = {
         {
             "on": dt.date(2026, 4, 13),
             "what": "PHQ-9 question 9 answered \u201cSeveral days\u201d",
+            "question_9": True,
             "reviewed_on": dt.date(2026, 4, 13),
-        }
+        },
+        {
+            "on": dt.date(2026, 5, 11),
+            "what": "GAD-7 rose reliably from 12 to 16",
+            "question_9": False,
+            "reviewed_on": None,
+        },
     ],
+    "question_9": True,
 }
 # What each kind's template reads, as its caller passes it (README.md).
 CONTEXT: dict[str, dict[str, Any]] = {

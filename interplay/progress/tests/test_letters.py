@@ -243,9 +243,11 @@ class DischargeLetterTests(ProgressTestCase):
             "GAD-7 (anxiety) 14 (moderate) 3 (minimal)",
             "Recovery: their first scores were at or above a clinical cut-off",
             "Reliable recovery: they recovered and also improved reliably",
-            "PHQ-9 question 9 (thoughts that they would be better off dead or of hurting "
-            "themselves) answered \u201cSeveral days\u201d; not yet reviewed when the course "
-            "ended.",
+            "Raised Alert Reviewed by a clinician",
+            "1 February 2027 PHQ-9 question 9 answered \u201cSeveral days\u201d not before the "
+            "course ended",
+            "PHQ-9 question 9 asks how often they have had thoughts that they would be better "
+            "off dead",
             "the loss of their father",
             "please call us on 0113 496 0000",
         ):
