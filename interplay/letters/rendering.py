@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from django.template.loader import render_to_string
 
 from interplay.clinic.models import ServiceSettings
@@ -19,7 +20,9 @@ from interplay.lib.pdf import html_to_pdf
 # The print stylesheet (and, later, a logo): the only files a letter's rendering reads.
 PRINT_DIR = Path(__file__).resolve().parent / "print"
 # Set here from the letter itself; a caller's context may not replace them.
-RESERVED = frozenset({"letter", "service", "patient", "date", "for_gp", "reference", "crisis"})
+RESERVED = frozenset(
+    {"letter", "service", "phone", "patient", "date", "for_gp", "reference", "crisis"}
+)
 
 
 def letter_html(letter: Letter, context: Mapping[str, Any] | None = None) -> str:
@@ -27,6 +30,8 @@ def letter_html(letter: Letter, context: Mapping[str, Any] | None = None) -> str
 
     The body and every value are escaped by the template, so markup a caller passes
     prints as text. ``signed_by`` defaults to the author's name (none: the service's team).
+    ``phone`` is the service's number as a person dials it ("" when the service has none:
+    the templates then ask for a reply to the letter, never "call us on .").
     """
     extra = dict(context or {})
     clash = sorted(RESERVED & extra.keys())
@@ -40,6 +45,7 @@ def letter_html(letter: Letter, context: Mapping[str, Any] | None = None) -> str
             **extra,
             "letter": letter,
             "service": service,
+            "phone": phone_for_people(service.phone),
             "patient": _patient(letter),
             "reference": letter.referral.reference if letter.referral else "",
             "date": letter.local_date(),
@@ -52,6 +58,28 @@ def letter_html(letter: Letter, context: Mapping[str, Any] | None = None) -> str
 def letter_pdf(html: str) -> bytes:
     """The PDF of a letter's HTML, styled by ``print/letter.css``."""
     return html_to_pdf(html, base_dir=PRINT_DIR)
+
+
+def phone_for_people(raw: str) -> str:
+    """A phone number as people in the UK read it ("0113 496 0000"), whether stored as
+    typed or as E.164 ("+441134960000"); another country's number keeps its country code,
+    and a value that is not a valid number (a short code, a typo) is shown as typed."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, "GB")
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_valid_number(number):
+        return raw
+    uk = phonenumbers.region_code_for_number(number) == "GB"
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if uk
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
 
 
 def _author(letter: Letter) -> str:

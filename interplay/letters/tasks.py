@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from interplay.clinic.models import ServiceSettings
 from interplay.letters.models import Letter
+from interplay.letters.rendering import phone_for_people
 
 
 @task()
@@ -28,7 +29,7 @@ def email_letter(letter_public_id: str) -> bool:
             return False
         letter = Letter.objects.get(public_id=letter_public_id)
         service = ServiceSettings.load()
-        context = {"service": service}
+        context = {"service": service, "phone": phone_for_people(service.phone)}
         message = EmailMultiAlternatives(
             subject=f"A letter from {service.name}",
             body=render_to_string("letters/email/letter.txt", context),

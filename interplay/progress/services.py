@@ -21,6 +21,7 @@ from interplay.letters.services import produce_letter
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.patients.models import Consent, ConsentKind
 from interplay.progress import stage
+from interplay.progress.letters import discharge_facts
 from interplay.progress.models import (
     BetweenSessionTask,
     CourseLetter,
@@ -363,15 +364,25 @@ def save_letter_draft(*, actor: Any, course: Course, kind: str, draft: str) -> C
 
 def produce_course_letter(*, actor: Any, course_letter: CourseLetter) -> CourseLetter:
     """Produce the PDF from the saved draft through the letters app, keep it with the
-    course, and email it where the patient agreed to email (a GP letter goes by post)."""
+    course, and email it where the patient agreed to email (a GP letter goes by post).
+
+    The GP's discharge letter only once the course has ended: it states the first and
+    last scores, the outcome and the risk alerts of the whole course, read from the record
+    as the letter is made (``letters.discharge_facts``)."""
     course = course_letter.course
     _letter_allowed(actor, course, course_letter.kind)
     if course_letter.produced:
         raise RuleViolation("This letter has already been produced.")
     if not course_letter.draft.strip():
         raise RuleViolation("Write the letter before producing it.")
-    patient = course.patient
     to_gp = course_letter.kind == EndingLetterKind.DISCHARGE
+    if to_gp:
+        course.refresh_from_db(fields=["status", "ended_at"])
+    if to_gp and not course.ended_at:
+        raise RuleViolation(
+            "The discharge letter is produced once the course has ended: end the course first."
+        )
+    patient = course.patient
     subjects = {
         EndingLetterKind.GOODBYE: "Our goodbye letter",
         EndingLetterKind.ENDING_SUMMARY: "A summary of your therapy",
@@ -389,6 +400,7 @@ def produce_course_letter(*, actor: Any, course_letter: CourseLetter) -> CourseL
         recipient_email="" if to_gp or not _email_agreed(course) else patient.email,
         subject=subjects[EndingLetterKind(course_letter.kind)],
         body=course_letter.draft,
+        context={"course": discharge_facts(course)} if to_gp else None,
     )
     with transaction.atomic():
         locked = CourseLetter.objects.select_for_update().get(pk=course_letter.pk)

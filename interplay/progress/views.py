@@ -266,6 +266,7 @@ def _letters_page(
         "begun": stage.ending_begun(course),
         "goodbye_due": stage.goodbye_due(course) if course.modality == "dit" else None,
         "gp_consent": services.gp_consent(course),
+        "ended": course.ended_at is not None,
         "mine": services.is_therapist_of(request.user, course),
         "shared_lines": progress_lines(shared),
     }

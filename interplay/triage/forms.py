@@ -102,7 +102,12 @@ class DecisionForm(InterplayForm):
     signposted_to = forms.CharField(
         label="Signposted to (for a signpost)", required=False, max_length=200
     )
-    reason = _text("Reason (needed to decline or refer on)", max_length=4000)
+    reason = _text(
+        "Reason (needed to decline or refer on)",
+        max_length=4000,
+        help_text="Write it to the person, as \u201cyou\u201d: it is printed in their letter "
+        "and in their GP's.",
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -1,9 +1,12 @@
 """What triage tells people: letters to the patient and their GP, and the therapist's email.
 
-The wording lives here, in plain sentences a person can read; the letters app makes the
-PDF, stores it with the record and emails it where an address exists.
+The standard wording lives in each kind's letter template; this module chooses the kind,
+the subject and what the template reads (the offer, the questionnaires for the GP), and
+passes the clinician's own words as the body. The letters app makes the PDF, stores it
+with the record and emails it where an address exists.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +20,7 @@ from interplay.accounts.roles import Modality
 from interplay.clinic.models import ServiceSettings
 from interplay.letters.models import Letter
 from interplay.letters.services import produce_letter
-from interplay.lib.nhs_number import format_nhs_number
+from interplay.measures.instruments import GAD7, PHQ9
 from interplay.referrals.models import Referral
 from interplay.triage.models import Allocation, Outcome, TriageDecision
 
@@ -31,55 +34,86 @@ KIND = {
     Outcome.WITHDRAWN: "triage_withdrawn",
 }
 
+# What an offer is, in words for the person (the GP letter names the therapy).
 WHAT_IT_IS = {
     Modality.IPT: "Interpersonal Psychotherapy (IPT): 12 to 16 weekly sessions of 50 minutes "
-    "that focus on the relationships and life changes linked to how you feel.",
+    "that focus on the relationships and life changes linked to how you feel",
     Modality.DIT: "Dynamic Interpersonal Therapy (DIT): 16 weekly sessions of 50 minutes that "
-    "help you understand patterns in your relationships and how they affect your mood.",
-    Modality.GROUP_IPT: "group Interpersonal Therapy: weekly sessions with a small group of "
-    "people facing similar difficulties, led by a trained therapist.",
+    "help you understand patterns in your relationships and how they affect your mood",
+    Modality.GROUP_IPT: "group Interpersonal Psychotherapy: weekly sessions with a small group "
+    "of people facing similar difficulties, led by a trained therapist",
 }
 
+# The letter's heading for the person, and the end of the GP's ("Ada Linley: ...").
+SUBJECTS = {
+    Outcome.OFFER_IPT: ("An offer of talking therapy", "offered therapy after triage"),
+    Outcome.OFFER_DIT: ("An offer of talking therapy", "offered therapy after triage"),
+    Outcome.OFFER_GROUP_IPT: ("An offer of talking therapy", "offered therapy after triage"),
+    Outcome.SIGNPOST: ("Other support that may help", "signposted to other help after triage"),
+    Outcome.REFER_ON: ("Your referral to a specialist service", "referred on after triage"),
+    Outcome.DECLINE: ("Your referral", "not offered therapy after triage"),
+    Outcome.WITHDRAWN: ("Your referral has been closed", "referral withdrawn"),
+}
+SPECIALIST = "a specialist mental health service"
+RESPOND_WITHIN = dt.timedelta(days=14)
 
-def _patient_body(decision: TriageDecision, service: ServiceSettings) -> tuple[str, str]:
-    outcome = Outcome(decision.outcome)
+
+def _context(decision: TriageDecision) -> dict[str, Any]:
+    """What the decision's template reads: the offer or where the person was sent."""
+    context: dict[str, Any] = {}
     if decision.modality:
-        return (
-            "An offer of talking therapy",
-            f"Thank you for talking to us. We would like to offer you "
-            f"{WHAT_IT_IS[Modality(decision.modality)]}\n\n"
-            "You are now on our waiting list. We will write again when a therapist is ready "
-            "to see you, and we will agree a day and time that suit you.\n\n"
-            "If things get worse while you wait, contact your GP, or call NHS 111 and "
-            "choose option 2. In an emergency call 999.",
-        )
-    if outcome == Outcome.SIGNPOST:
-        return (
-            "Other support that may help",
-            "Thank you for talking to us. We think another service is better placed to help "
-            f"you: {decision.signposted_to}.\n\nYou can refer to us again in future.",
-        )
-    if outcome == Outcome.REFER_ON:
-        return (
-            "Your referral to a specialist service",
-            "Thank you for talking to us. We think you need more support than short-term "
-            "talking therapy can give, so we are asking a specialist mental health service "
-            "to see you. They will contact you.",
-        )
-    if outcome == Outcome.DECLINE:
-        return (
-            "Your referral",
-            "Thank you for talking to us. We are sorry that we cannot offer you therapy at "
-            f"{service.name} at the moment.\n\n{decision.reason}",
-        )
-    return (
-        "Your referral has been closed",
-        "As agreed, we have closed your referral. You can refer to us again at any time.",
-    )
+        modality = Modality(decision.modality)
+        context.update(offer=WHAT_IT_IS[modality], therapy=modality.label)
+    if decision.outcome == Outcome.SIGNPOST:
+        context["signpost_to"] = decision.signposted_to
+    if decision.outcome == Outcome.REFER_ON:
+        context["referred_to"] = SPECIALIST
+    return context
+
+
+def screening(referral: Referral) -> dict[str, Any] | None:
+    """The PHQ-9 and GAD-7 answered with the referral, as the GP letter states them: each
+    total with its band, and PHQ-9 question 9 with the answer given (a risk above "Not at
+    all", docs/clinical-rules.md 4.1). None when neither was answered."""
+    latest = {r.instrument_code: r for r in referral.responses.all()}  # answer order
+    rows = []
+    for instrument, about in ((PHQ9, "depression"), (GAD7, "anxiety")):
+        response = latest.get(instrument.code)
+        if response is not None:
+            rows.append(
+                {
+                    "name": instrument.name,
+                    "about": about,
+                    "total": response.total if response.complete else None,
+                    "max": instrument.max_total,
+                    "band": response.band,
+                }
+            )
+    if not rows:
+        return None
+    phq = latest.get(PHQ9.code)
+    answer = phq.answer(9) if phq is not None else None
+    labels = {value: label for value, label, _ in PHQ9.options}
+    answered = [r.answered_at for r in latest.values()]
+    return {
+        "scores": rows,
+        "item9": None
+        if answer is None
+        else {"answer": labels.get(answer, str(answer)), "risk": answer > 0},
+        "answered_on": timezone.localtime(min(answered)).date(),
+    }
 
 
 def _letter(
-    *, actor: Any, referral: Referral, kind: str, role: str, subject: str, body: str, **to: str
+    *,
+    actor: Any,
+    referral: Referral,
+    kind: str,
+    role: str,
+    subject: str,
+    body: str = "",
+    context: dict[str, Any] | None = None,
+    **to: str,
 ) -> Letter:
     return produce_letter(
         actor=actor,
@@ -91,7 +125,7 @@ def _letter(
         recipient_email=to.get("email", ""),
         subject=subject,
         body=body,
-        context={"referral": referral},
+        context=context,
     )
 
 
@@ -106,37 +140,39 @@ def _to_patient(referral: Referral) -> dict[str, str]:
 
 
 def decision_letters(*, actor: Any, referral: Referral, decision: TriageDecision) -> list[Letter]:
-    """The decision letter to the person, and to their GP when they agreed to it."""
-    service = ServiceSettings.load()
-    subject, body = _patient_body(decision, service)
-    kind = KIND[Outcome(decision.outcome)]
+    """The decision letter to the person, and to their GP when they agreed to it.
+
+    The standard words are the kind's template; the body is only the clinician's own
+    reason (to decline or refer on), so no paragraph is printed twice. The GP's letter
+    also states the questionnaires answered with the referral and PHQ-9 question 9.
+    """
+    outcome = Outcome(decision.outcome)
+    kind = KIND[outcome]
+    to_patient, to_gp = SUBJECTS[outcome]
+    reason = decision.reason.strip() if outcome in (Outcome.DECLINE, Outcome.REFER_ON) else ""
+    context = _context(decision)
     letters = [
         _letter(
             actor=actor,
             referral=referral,
             kind=kind,
             role="patient",
-            subject=subject,
-            body=body,
+            subject=to_patient,
+            body=reason,
+            context=context,
             **_to_patient(referral),
         )
     ]
     if referral.consent_to_gp_contact:
-        born = referral.date_of_birth.strftime("%-d %B %Y")
-        nhs = format_nhs_number(referral.nhs_number) if referral.nhs_number else "not known"
         letters.append(
             _letter(
                 actor=actor,
                 referral=referral,
                 kind=kind,
                 role="gp",
-                subject=f"Your patient {referral.full_name}, born {born}",
-                body=f"Your patient {referral.full_name} (born {born}, NHS number {nhs}) "
-                f"referred themselves to {service.name}. After triage: "
-                f"{decision.get_outcome_display().lower()}."
-                + (f" Signposted to {decision.signposted_to}." if decision.signposted_to else "")
-                + "\n\nThey agreed to us writing to you. Please contact us if you have "
-                "information about risk or safeguarding that we should know.",
+                subject=f"{referral.full_name}: {to_gp}",
+                body=reason,
+                context={**context, "screening": screening(referral)},
                 name=f"The GP, {referral.gp_practice}",
                 address=referral.gp_address or referral.gp_practice,
             )
@@ -145,40 +181,27 @@ def decision_letters(*, actor: Any, referral: Referral, decision: TriageDecision
 
 
 def not_contactable(*, actor: Any, referral: Referral) -> Letter:
-    """We tried and could not reach the person: ask them to get in touch."""
-    service = ServiceSettings.load()
-    phone = f" on {service.phone}" if service.phone else ""
+    """We tried and could not reach the person: ask them to get in touch within 14 days."""
     return _letter(
         actor=actor,
         referral=referral,
         kind="not_contactable",
         role="patient",
         subject="We have been trying to contact you",
-        body=f"We have tried to contact you about your referral to {service.name} but could "
-        f"not reach you. Please call us{phone} within 14 days to arrange a time to talk. If "
-        "we do not hear from you, we will close your referral and let your GP know.\n\n"
-        "If you need help urgently, call NHS 111 and choose option 2, or 999 in an emergency.",
+        context={"respond_by": timezone.localdate() + RESPOND_WITHIN},
         **_to_patient(referral),
     )
 
 
 def opt_in(*, actor: Any, referral: Referral) -> Letter:
-    """A long wait: do you still want therapy? Reply and stay on the list."""
-    service = ServiceSettings.load()
-    phone = f" on {service.phone}" if service.phone else ""
+    """A long wait: do you still want therapy? Reply within 14 days and stay on the list."""
     return _letter(
         actor=actor,
         referral=referral,
         kind="opt_in",
         role="patient",
         subject="Do you still want talking therapy?",
-        body=f"You are on our waiting list for talking therapy at {service.name}, and we are "
-        "sorry that you are still waiting. Please let us know within 14 days whether you "
-        f"still want therapy: call us{phone} or reply to this letter. If we do not hear "
-        "from you, we will take you off the list and tell your GP; you can refer yourself "
-        "again at any time.\n\n"
-        "If things get worse while you wait, contact your GP or call NHS 111 and choose "
-        "option 2. In an emergency call 999.",
+        context={"respond_by": timezone.localdate() + RESPOND_WITHIN},
         **_to_patient(referral),
     )
 

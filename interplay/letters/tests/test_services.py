@@ -28,11 +28,11 @@ STANDARD_WORDS = {
     LetterKind.TRIAGE_DECLINE: ("not able to offer you therapy", "not able to offer your patient"),
     LetterKind.TRIAGE_WITHDRAWN: ("no longer want therapy", "has withdrawn their referral"),
     LetterKind.NOT_CONTACTABLE: ("have not been able to reach you", "not been able to contact"),
-    LetterKind.OPT_IN: ("check that you would still like it", "whether they would still like"),
+    LetterKind.OPT_IN: ("check that you would still like therapy", "whether they would still like"),
     LetterKind.ALLOCATION: ("will be your therapist", "has been allocated to"),
     LetterKind.GOODBYE: ("As we agreed, this letter", "a goodbye letter"),
     LetterKind.ENDING_SUMMARY: ("a summary of our work", "a summary of the course"),
-    LetterKind.DISCHARGE: ("come to an end", "has now been discharged"),
+    LetterKind.DISCHARGE: ("come to an end", "we have discharged them"),
 }
 
 

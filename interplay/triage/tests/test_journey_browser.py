@@ -60,7 +60,7 @@ def test_triage_an_urgent_referral_to_dit_and_allocate_it(page: Any, live_server
     page.get_by_role("button", name="Record the decision and send letters").click()
     page.get_by_text("Decision recorded: Offer DIT").wait_for()
     letters = page.get_by_test_id("letters").inner_text()
-    assert "An offer of talking therapy" in letters and "(gp)" in letters
+    assert "An offer of talking therapy" in letters and "(GP)" in letters
     assert Letter.objects.filter(referral=referral).count() == 2
 
     page.get_by_role("link", name="Waiting lists").first.click()

@@ -9,6 +9,7 @@ from django.test import TransactionTestCase
 from interplay.accounts.roles import Role
 from interplay.audit.models import AuditEvent
 from interplay.letters.models import Letter
+from interplay.letters.tests import pdf_text
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.test import (
@@ -69,8 +70,8 @@ class DecisionTests(BaseTestCase):
         self.assertEqual((referral.status, decision.modality), (S.WAITING, "dit"))
         letters = Letter.objects.filter(referral=referral).order_by("recipient_role")
         self.assertEqual([letter.recipient_role for letter in letters], ["gp", "patient"])
-        self.assertIn("Dynamic Interpersonal Therapy", letters[1].body)
-        self.assertIn("Robin Testwell", letters[0].body)
+        self.assertIn("Dynamic Interpersonal Therapy", pdf_text(bytes(letters[1].pdf)))
+        self.assertIn("Robin Testwell", letters[0].subject)
         self.assertTrue(letters[1].pdf.startswith(b"%PDF"))
         # The patient gave an email address: their letter is emailed, the GP's is not.
         self.assertEqual([m.to for m in mail.outbox[1:]], [["robin@example.org"]])
@@ -158,7 +159,7 @@ class ContactTests(BaseTestCase):
             )
         letters = Letter.objects.filter(referral=referral, kind="not_contactable")
         self.assertEqual(letters.count(), 1)
-        self.assertIn("could not reach you", letters.get().body)
+        self.assertIn("not been able to reach you", pdf_text(bytes(letters.get().pdf)))
         self.assertEqual(referral.contact_attempts.count(), 3)
 
     def test_reaching_the_person_resets_the_count(self) -> None:
