@@ -112,8 +112,9 @@ def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
 @checks.register(checks.Tags.security, deploy=True)
 def check_smtp_tls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Email carries sign-in and reset links: never in clear text over the network."""
-    problems = []
-    for alias, mailer in settings.MAILERS.items():
+    problems: list[checks.CheckMessage] = []
+    mailers: dict[str, Any] = settings.MAILERS
+    for alias, mailer in mailers.items():
         options = mailer.get("OPTIONS", {})
         smtp = str(mailer.get("BACKEND", "")).endswith("smtp.EmailBackend")
         if smtp and not (options.get("use_tls") or options.get("use_ssl")):
