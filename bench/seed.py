@@ -52,9 +52,9 @@ def authenticator(user: User) -> Any | None:
     """A confirmed authenticator-app device, where staff sign-in asks for a second factor."""
     if not apps.is_installed("django_otp"):
         return None
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from interplay.accounts.models import AuthenticatorApp
 
-    return TOTPDevice.objects.create(user=user, name="Bench authenticator", confirmed=True)
+    return AuthenticatorApp.objects.create(user=user, name="Bench authenticator", confirmed=True)
 
 
 def current_code(device: Any) -> str:

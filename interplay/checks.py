@@ -1,6 +1,7 @@
 """System checks for settings that would be dangerous in production."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -76,3 +77,53 @@ def check_demo_off(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_allowed_hosts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if "*" in settings.ALLOWED_HOSTS:
+        return [
+            checks.Error(
+                "ALLOWED_HOSTS contains '*': any Host header is accepted.",
+                hint="Set ALLOWED_HOSTS to the names people reach Interplay by.",
+                id="interplay.E030",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Links in emails (portal sign-in, password reset) start with INTERPLAY_BASE_URL."""
+    parts = urlsplit(settings.BASE_URL)
+    if parts.scheme != "https" or not parts.netloc:
+        return [
+            checks.Error(
+                "INTERPLAY_BASE_URL is unset or not an https:// address; links in emails "
+                "(portal sign-in, password reset) start with it.",
+                hint="Set INTERPLAY_BASE_URL to the address people reach Interplay at, "
+                "e.g. https://therapy.example.org.",
+                id="interplay.E031",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_smtp_tls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Email carries sign-in and reset links: never in clear text over the network."""
+    problems: list[checks.CheckMessage] = []
+    mailers: dict[str, Any] = settings.MAILERS
+    for alias, mailer in mailers.items():
+        options = mailer.get("OPTIONS", {})
+        smtp = str(mailer.get("BACKEND", "")).endswith("smtp.EmailBackend")
+        if smtp and not (options.get("use_tls") or options.get("use_ssl")):
+            problems.append(
+                checks.Error(
+                    f"The {alias!r} mailer sends by SMTP without TLS.",
+                    hint="Set EMAIL_USE_TLS=1 (STARTTLS, usually port 587) or EMAIL_USE_SSL=1 "
+                    "(port 465).",
+                    id="interplay.E032",
+                )
+            )
+    return problems

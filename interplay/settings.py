@@ -42,9 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_tasks_db",
+    # django-otp's own plugins are not installed: they keep keys and codes readable.
+    # Interplay's devices (accounts.AuthenticatorApp, accounts.BackupCodes) replace them.
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "axes",
     "interplay.accounts",
     "interplay.audit",
@@ -194,6 +194,7 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "username": env_str("EMAIL_HOST_USER"),
         "password": env_str("EMAIL_HOST_PASSWORD"),
         "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", default=False),
         "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1),
     }
 elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
@@ -252,8 +253,9 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     )
 }
 
-# Where people reach this Interplay, for links in emails (portal sign-in, alerts).
-BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000")
+# Where people reach this Interplay, for links in emails (portal sign-in, password reset,
+# alerts): never the request's Host header. Required, https, in production (check --deploy).
+BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 # Where the audit chain's head is written down outside the database (manage.py
 # audit_anchor, daily): an append-only file, and/or an address it is emailed to.
 AUDIT_ANCHOR_FILE = env_str("INTERPLAY_AUDIT_ANCHOR_FILE")

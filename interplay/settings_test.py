@@ -12,6 +12,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 40)
 os.environ.setdefault("INTERPLAY_ENCRYPTION_KEYS", "interplay-test-suite-key-never-for-real-use=")
 os.environ.setdefault("INTERPLAY_HTTPS", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("INTERPLAY_BASE_URL", "http://127.0.0.1:8000")
 
 from interplay.settings import *  # noqa: F403
 

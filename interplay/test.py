@@ -13,10 +13,9 @@ from django.core import mail
 from django.test import Client, TestCase
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from interplay.accounts import services as accounts
-from interplay.accounts.models import ClinicianProfile, User
+from interplay.accounts.models import AuthenticatorApp, ClinicianProfile, User
 from interplay.accounts.roles import Role
 from interplay.letters.models import Letter
 from interplay.letters.services import produce_letter
@@ -131,10 +130,10 @@ def answers(values: Iterable[int]) -> dict[int, int | None]:
     return {n: v for n, v in enumerate(values, start=1)}
 
 
-def authenticator(user: User) -> TOTPDevice:
+def authenticator(user: User) -> AuthenticatorApp:
     """The person's confirmed authenticator-app device, made on first use."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app")
+    device = AuthenticatorApp.objects.filter(user=user, confirmed=True).first()
+    return device or AuthenticatorApp.objects.create(user=user, name="Authenticator app")
 
 
 def current_code(user: User) -> str:

@@ -5,12 +5,19 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from interplay.accounts import services
-from interplay.accounts.models import ClinicianProfile, Qualification, RoleAssignment, User
+from interplay.accounts.models import (
+    AuthenticatorApp,
+    BackupCodes,
+    ClinicianProfile,
+    Qualification,
+    RoleAssignment,
+    User,
+)
 from interplay.accounts.roles import Role
 from interplay.accounts.rules import qualification_problem
 from interplay.lib.errors import RuleViolation
@@ -121,3 +128,63 @@ class ClinicianProfileAdmin(admin.ModelAdmin):
                     modality=modality,
                 )
         _saved_through_services(formset)
+
+
+DEVICE_FIELDS: tuple[str, ...] = (
+    "user",
+    "name",
+    "confirmed",
+    "created_at",
+    "last_used_at",
+    "failures",
+)
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    """Who has which second factor, read-only and without the secret.
+
+    An administrator may delete a device (a lost phone) so that its owner sets up a new
+    one at their next sign-in; the key and the codes are never shown here.
+    """
+
+    fields = DEVICE_FIELDS
+    readonly_fields = fields
+    list_display = fields
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+    @admin.display(description="wrong codes in a row")
+    def failures(self, obj: Any) -> int:
+        return int(obj.throttling_failure_count)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.remove_second_factor(actor=request.user, device=obj)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for device in queryset:
+            services.remove_second_factor(actor=request.user, device=device)  # type: ignore[arg-type]
+
+
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(SecondFactorAdmin):
+    pass
+
+
+@admin.register(BackupCodes)
+class BackupCodesAdmin(SecondFactorAdmin):
+    fields = (*DEVICE_FIELDS, "codes_left")
+    readonly_fields = fields
+    list_display = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BackupCodes]:
+        return super().get_queryset(request).annotate(unused=Count("codes"))
+
+    @admin.display(description="unused codes")
+    def codes_left(self, obj: Any) -> int:
+        return int(obj.unused)

@@ -1,16 +1,24 @@
-"""Staff accounts: users, the roles they hold, and clinicians' qualifications."""
+"""Staff accounts: users, the roles they hold, clinicians' qualifications, second factors."""
 
+import time
 import uuid
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import QuerySet
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
 from interplay.accounts.roles import Modality, Role
+from interplay.lib import totp
 from interplay.lib.encrypted import EncryptedTextField
 
 
-class User(AbstractUser):
+# django-otp has no type hints, so the stubs' plugin cannot see its devices' managers.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A member of staff. Patients get portal identities of their own later, not this."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -185,3 +193,128 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.user} for {self.page}"
+
+
+# Second factors (django-otp devices) ------------------------------------------------------
+
+
+class AuthenticatorApp(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's authenticator app (TOTP, RFC 6238); its key is stored encrypted.
+
+    Kept the portal's way (``interplay.lib.totp``): the key is hex in an
+    EncryptedTextField, so the database holds only a Fernet token and
+    ``rotate_encryption_key`` re-encrypts it with everything else. Verification follows
+    django-otp's TOTPDevice: no code used twice, clock drift followed, failures throttled.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="authenticator_apps")
+    key = EncryptedTextField(default=totp.new_key, help_text="The shared secret, hex.")
+    step = models.PositiveSmallIntegerField(default=30, help_text="Seconds per code.")
+    t0 = models.BigIntegerField(default=0, help_text="The Unix time counting starts from.")
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(
+        default=1, help_text="Time steps before or after now still accepted."
+    )
+    drift = models.SmallIntegerField(default=0, help_text="Time steps the app runs off ours.")
+    last_t = models.BigIntegerField(
+        default=-1, help_text="The time step of the last code accepted: no code works twice."
+    )
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(self.key)
+
+    @property
+    def config_url(self) -> str:
+        return totp.otpauth_url(
+            self.key,
+            issuer=settings.OTP_TOTP_ISSUER,
+            account=self.user.get_username(),
+            digits=self.digits,
+            step=self.step,
+        )
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+    def verify_token(self, token: Any) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        code = str(token)
+        generator = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        generator.time = time.time()
+        if code.isdigit() and generator.verify(int(code), self.tolerance, self.last_t + 1):
+            self.last_t, self.drift = generator.t(), generator.drift
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment(commit=True)
+        return False
+
+
+class BackupCodeHasher(Argon2PasswordHasher):
+    """Argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane) for backup codes.
+
+    Salted and slow, so a copy of the database cannot be searched for 40-bit codes
+    cheaply; needs no key, so rotating keys never strands anyone's codes; fast enough to
+    try the ten codes of one person on each attempt. Independent of PASSWORD_HASHERS.
+    """
+
+    time_cost = 2
+    memory_cost = 19456
+    parallelism = 1
+
+
+BACKUP_HASHER = BackupCodeHasher()
+
+
+def normalise_backup_code(code: str) -> str:
+    """As typed, with spaces and dashes dropped and letters lower-cased."""
+    return "".join(code.split()).replace("-", "").lower()
+
+
+class BackupCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's one-time backup codes, stored as Argon2 hashes, each used once."""
+
+    CODE_LENGTH = 8  # 5 random bytes in base32: 40 bits
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_code_sets")
+
+    class Meta(Device.Meta):
+        verbose_name = "backup code set"
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1))
+
+    def verify_token(self, token: Any) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        code = normalise_backup_code(str(token))
+        # A 6-digit app code cannot be a backup code: no need to hash it ten times.
+        looks_right = len(code) == self.CODE_LENGTH and code.isalnum()
+        match = next(
+            (c for c in self.codes.all() if looks_right and BACKUP_HASHER.verify(code, c.hash)),
+            None,
+        )
+        if match is None:
+            self.throttle_increment(commit=True)
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class BackupCode(models.Model):
+    """One unused backup code, as its hash: the code itself is shown once and not kept."""
+
+    device = models.ForeignKey(BackupCodes, on_delete=models.CASCADE, related_name="codes")
+    hash = models.CharField(max_length=128)
+
+    def __str__(self) -> str:
+        return "Backup code"

@@ -5,11 +5,11 @@ import datetime as dt
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from interplay.accounts import two_factor
 from interplay.accounts.models import (
+    AuthenticatorApp,
+    BackupCodes,
     ClinicianProfile,
     Leave,
     Qualification,
@@ -231,7 +231,7 @@ def cancel_leave(*, actor: User | None, leave: Leave) -> None:
         )
 
 
-def confirm_authenticator(*, actor: User, device: TOTPDevice, token: str) -> list[str]:
+def confirm_authenticator(*, actor: User, device: AuthenticatorApp, token: str) -> list[str]:
     """Confirm ``actor``'s new authenticator app with a code from it; returns backup codes.
 
     Raises RuleViolation when the code is wrong. The check runs outside the confirming
@@ -267,7 +267,7 @@ def verify_second_factor(*, actor: User, token: str) -> Device | None:
         if device is None:
             record(actor=actor, action="auth.second_factor_failed", obj=actor)
         else:
-            kind = "backup_code" if isinstance(device, StaticDevice) else "authenticator"
+            kind = "backup_code" if isinstance(device, BackupCodes) else "authenticator"
             record(
                 actor=actor,
                 action="auth.second_factor_verified",
@@ -283,3 +283,16 @@ def regenerate_backup_codes(*, actor: User) -> list[str]:
     codes = two_factor.new_backup_codes(actor)
     record(actor=actor, action="two_factor.backup_codes_replaced", obj=actor)
     return codes
+
+
+@transaction.atomic
+def remove_second_factor(*, actor: User | None, device: AuthenticatorApp | BackupCodes) -> None:
+    """Delete a staff member's authenticator app or backup codes (e.g. a lost phone).
+
+    Without an app they are led to set up a new one at their next sign-in.
+    """
+    _require(actor, Action.MANAGE_USERS)
+    owner = device.user
+    kind = "backup_codes" if isinstance(device, BackupCodes) else "authenticator"
+    device.delete()
+    record(actor=actor, action="two_factor.removed", obj=owner, detail={"device": kind})

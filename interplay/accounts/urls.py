@@ -18,7 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.ResetPasswordView.as_view(
             template_name="accounts/password_reset.html",
             email_template_name="accounts/email/password_reset.txt",
             html_email_template_name="accounts/email/password_reset.html",

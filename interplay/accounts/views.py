@@ -1,17 +1,21 @@
 """Sign-in: the password step (Django's view), then the second factor, for every staff role."""
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.models import Device
 
 from interplay.accounts import services, two_factor
 from interplay.accounts.forms import CodeForm, SetupCodeForm, SignInForm
@@ -30,8 +34,41 @@ class SignInView(LoginView):
         return second_factor_url(super().get_success_url())
 
 
+class ResetPasswordView(PasswordResetView):
+    """Django's password reset, its link built from INTERPLAY_BASE_URL.
+
+    Never from the request's Host header: a forged Host would otherwise send a real
+    person a reset link to someone else's site (host-header poisoning).
+    """
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        base = urlsplit(settings.BASE_URL)
+        form.save(
+            domain_override=base.netloc,
+            use_https=base.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            html_email_template_name=self.html_email_template_name,
+            request=self.request,
+            extra_email_context={"base_url": settings.BASE_URL.rstrip("/")},
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
 def second_factor_url(next_url: str) -> str:
     return f"{reverse('accounts:verify')}?{urlencode({'next': next_url})}"
+
+
+def _complete_second_factor(request: HttpRequest, device: Device) -> None:
+    """Mark the session verified under a new session key.
+
+    Django changes the key at the password step; changing it again here means a key
+    planted or seen before the second factor never becomes a fully signed-in session.
+    """
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def _next(request: HttpRequest) -> str:
@@ -57,7 +94,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             token=form.cleaned_data["code"],
         )
         if device is not None:
-            otp_login(request, device)
+            _complete_second_factor(request, device)
             return redirect(_next(request))
         form.add_error(
             "code",
@@ -67,6 +104,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
 
 
+@never_cache  # the page may show the backup codes: no copy kept by a browser or proxy
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
@@ -85,7 +123,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         except RuleViolation as error:
             form.add_error("code", str(error))
         else:
-            otp_login(request, device)
+            _complete_second_factor(request, device)
             shown = {"codes": codes, "next": _next(request)}
             return render(request, "accounts/backup_codes.html", shown)
     context = {
@@ -97,10 +135,15 @@ def setup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/setup.html", context)
 
 
+@never_cache
 @login_required
 @require_POST
 def backup_codes(request: HttpRequest) -> HttpResponse:
-    """A verified person replaces their backup codes (after losing or using them)."""
+    """A verified person replaces their backup codes (after losing or using them).
+
+    Shown once: only their hashes are kept, the page is never cached, and it answers only
+    POST, so opening it again makes a new set rather than showing this one.
+    """
     if not request.user.is_verified():  # type: ignore[union-attr]
         return redirect(second_factor_url(reverse("home")))
     codes = services.regenerate_backup_codes(actor=request.user)  # type: ignore[arg-type]

@@ -11,9 +11,8 @@ of birth, posted, is what uses it. Five wrong dates spend the link.
 import datetime as dt
 import hashlib
 import secrets
-from base64 import b32encode
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -26,6 +25,7 @@ from django_otp.oath import TOTP
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
+from interplay.lib import totp
 from interplay.lib.errors import RuleViolation
 from interplay.patients.models import (
     ConsentKind,
@@ -180,7 +180,7 @@ def pending_authenticator(patient: Patient) -> PatientAuthenticator:
     """The patient's authenticator being set up (a fresh secret the first time)."""
     with transaction.atomic():
         device, created = PatientAuthenticator.objects.get_or_create(
-            patient=patient, defaults={"key": secrets.token_hex(20)}
+            patient=patient, defaults={"key": totp.new_key()}
         )
         if created:
             record(actor=PatientActor(patient), action="portal.authenticator_started", obj=patient)
@@ -188,9 +188,7 @@ def pending_authenticator(patient: Patient) -> PatientAuthenticator:
 
 
 def config_url(device: PatientAuthenticator, service_name: str) -> str:
-    secret = b32encode(bytes.fromhex(device.key)).decode().rstrip("=")
-    label = quote(f"{service_name}:portal")
-    return f"otpauth://totp/{label}?secret={secret}&issuer={quote(service_name)}"
+    return totp.otpauth_url(device.key, issuer=service_name, account="portal")
 
 
 def check_code(*, patient: Patient, code: str, confirming: bool = False) -> None:
@@ -206,10 +204,12 @@ def check_code(*, patient: Patient, code: str, confirming: bool = False) -> None
             raise RuleViolation("There is no authenticator app to check.")
         if device.locked_until and device.locked_until > now:
             raise RuleViolation("Too many wrong codes. Try again in 15 minutes.")
-        totp = _totp(device)
+        generator = _totp(device)
         cleaned = code.replace(" ", "")
-        if cleaned.isdigit() and totp.verify(int(cleaned), tolerance=1, min_t=device.last_t + 1):
-            device.last_t, device.failures, device.locked_until = totp.t(), 0, None
+        if cleaned.isdigit() and generator.verify(
+            int(cleaned), tolerance=1, min_t=device.last_t + 1
+        ):
+            device.last_t, device.failures, device.locked_until = generator.t(), 0, None
             device.confirmed = True
             device.save()
             action = "portal.authenticator_added" if confirming else "portal.authenticator_used"

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +30,7 @@ from interplay.formulation import services as formulation
 from interplay.formulation.forms import PlaceForm
 from interplay.formulation.services import shared_formulation
 from interplay.letters import services as letters
+from interplay.lib import totp
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures import charts
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
@@ -382,8 +382,8 @@ def authenticator(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     url = access.config_url(device, ServiceSettings.load().name)
     context = {
         "form": form,
-        "qr": segno.make(url, error="m").svg_inline(scale=5, dark="#212b32", light="#ffffff"),
-        "secret": url.split("secret=")[1].split("&")[0],
+        "qr": totp.qr_svg(url),
+        "secret": totp.base32_secret(device.key),
     }
     return render(request, "portal/authenticator.html", context, status=400 if form.errors else 200)
 

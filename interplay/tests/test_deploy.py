@@ -4,9 +4,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase, override_settings
+
+from interplay import checks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +26,10 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "INTERPLAY_ENCRYPTION_KEYS",
         "INTERPLAY_ENCRYPTION_KEY_FILE",
         "INTERPLAY_BACKUP_KEY",
+        "INTERPLAY_BASE_URL",
+        "EMAIL_BACKEND",
+        "EMAIL_USE_TLS",
+        "EMAIL_USE_SSL",
     }
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
@@ -36,6 +43,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "therapy.example.org",
     "DATABASE_URL": "sqlite:////tmp/interplay-deploy-check.sqlite3",
     "INTERPLAY_ENCRYPTION_KEYS": "production-encryption-key-for-deploy-tests0=",
+    "INTERPLAY_BASE_URL": "https://therapy.example.org",
+    "EMAIL_USE_TLS": "1",
 }
 
 
@@ -102,3 +111,52 @@ def test_production_refuses_the_demo_key() -> None:
 class MigrationTests(TestCase):
     def test_no_model_change_is_missing_a_migration(self) -> None:
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_check_deploy_fails_on_each_unsafe_setting_from_the_environment() -> None:
+    unsafe = {
+        "interplay.E030": {"ALLOWED_HOSTS": "therapy.example.org,*"},
+        "interplay.E031": {"INTERPLAY_BASE_URL": ""},
+        "interplay.E032": {"EMAIL_USE_TLS": "0"},
+    }
+    for check_id, change in unsafe.items():
+        result = run("manage.py", "check", "--deploy", **{**PRODUCTION, **change})
+        assert result.returncode != 0, change
+        assert check_id in result.stderr, result.stderr
+
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def ids(messages: list[Any]) -> list[str]:
+    return [message.id for message in messages]
+
+
+class DeployCheckTests(SimpleTestCase):
+    """Each unsafe production setting fails ``check --deploy`` with its own message."""
+
+    def test_a_wildcard_host_fails(self) -> None:
+        with override_settings(ALLOWED_HOSTS=["therapy.example.org", "*"]):
+            self.assertEqual(ids(checks.check_allowed_hosts()), ["interplay.E030"])
+        with override_settings(ALLOWED_HOSTS=["therapy.example.org"]):
+            self.assertEqual(checks.check_allowed_hosts(), [])
+
+    def test_an_unset_or_plain_http_base_url_fails(self) -> None:
+        for unsafe in ("", "http://therapy.example.org", "therapy.example.org", "https://"):
+            with override_settings(BASE_URL=unsafe):
+                self.assertEqual(ids(checks.check_base_url()), ["interplay.E031"], unsafe)
+        with override_settings(BASE_URL="https://therapy.example.org/interplay"):
+            self.assertEqual(checks.check_base_url(), [])
+
+    def test_smtp_without_tls_fails(self) -> None:
+        def mailer(**options: bool) -> dict[str, Any]:
+            return {"default": {"BACKEND": SMTP, "OPTIONS": {"host": "mail", **options}}}
+
+        with override_settings(MAILERS=mailer(use_tls=False, use_ssl=False)):
+            self.assertEqual(ids(checks.check_smtp_tls()), ["interplay.E032"])
+        for safe in (mailer(use_tls=True), mailer(use_ssl=True)):
+            with override_settings(MAILERS=safe):
+                self.assertEqual(checks.check_smtp_tls(), [])
+        console = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+        with override_settings(MAILERS=console):
+            self.assertEqual(checks.check_smtp_tls(), [])

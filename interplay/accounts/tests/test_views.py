@@ -1,6 +1,7 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from django.urls import reverse
 
 from interplay.audit.models import AuditEvent
@@ -44,6 +45,21 @@ class SignInTests(BaseTestCase):
         link = next(w for w in message.body.split() if "/accounts/reset/" in w)
         page = self.client.get(link, follow=True)
         self.assertContains(page, "Choose a new password")
+
+    @override_settings(
+        BASE_URL="https://therapy.example.org",
+        ALLOWED_HOSTS=["testserver", "attacker.example"],
+    )
+    def test_the_reset_link_starts_with_the_base_url_whatever_the_host_header(self) -> None:
+        self.client.post(
+            reverse("accounts:password_reset"),
+            {"email": "triage@example.org"},
+            headers={"host": "attacker.example"},
+        )
+        message = self.only_email()
+        for body in (message.body, self.html_of(message)):
+            self.assertIn("https://therapy.example.org/accounts/reset/", body)
+            self.assertNotIn("attacker.example", body)
 
     def test_password_reset_says_nothing_about_unknown_addresses(self) -> None:
         response = self.client.post(

@@ -14,10 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from interplay.accounts import services as accounts
-from interplay.accounts.models import ClinicianProfile, User
+from interplay.accounts.models import AuthenticatorApp, ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record
@@ -142,8 +141,8 @@ class Command(BaseCommand):
         user.save()
         for role in roles:
             accounts.grant_role(actor=None, user=user, role=role)
-        TOTPDevice.objects.filter(user=user).delete()
-        TOTPDevice.objects.create(
+        AuthenticatorApp.objects.filter(user=user).delete()
+        AuthenticatorApp.objects.create(
             user=user, name="Demo authenticator", key=demo_key_hex(), confirmed=True
         )
         return user
