@@ -48,7 +48,8 @@ def _page(
     initial: dict[str, Any] = {"previous_task_review": ""}
     if record is not None:
         initial = {name: getattr(record, name) for name in services.EDITABLE}
-    initial["share_task"] = progress.task_will_be_shared(appointment)
+    shared = progress.task_will_be_shared(appointment)
+    initial["share_task"] = shared
     course = appointment.course
     form = bound.get("form") or RecordForm(
         initial=initial, tasks=tasks, first_name=course.patient.first_name
@@ -64,6 +65,7 @@ def _page(
         "form": form,
         "addendum_form": bound.get("addendum_form") or AddendumForm(),
         "mine": appointment.therapist_id == request.user.pk,
+        "task_shared": shared,
     }
     return render(request, "encounters/record.html", context, status=status)
 

@@ -143,6 +143,13 @@ class RecordTests(BaseTestCase):
             {"record-between_session_task": "Keep a diary of arguments."},  # box unticked
         )
         self.assertFalse(BetweenSessionTask.objects.get(set_at=self.second).shared)
+        # Signed, the record still says where the task went.
+        self.write(between_session_task="Note three people you miss.", share_task=True)
+        attendance.record_attendance(
+            actor=self.therapist, appointment=self.first, status="attended"
+        )
+        services.sign_record(actor=self.therapist, appointment=self.first)
+        self.assertContains(self.client.get(page), "Shared with Robin in their portal.")
 
     def test_a_half_written_session_note_survives_the_idle_timeout(self) -> None:
         import time
