@@ -31,6 +31,7 @@ class RecordForm(InterplayForm):
         required=False,
         max_length=4000,
     )
+    share_task = forms.BooleanField(required=False)
     risk_checked = forms.BooleanField(label="I checked risk in this session", required=False)
     risk_notes = forms.CharField(
         label="Risk notes",
@@ -39,9 +40,22 @@ class RecordForm(InterplayForm):
         max_length=4000,
     )
 
-    def __init__(self, *args: Any, tasks: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tasks: list[tuple[str, str]], first_name: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tasks_done"].choices = tasks  # type: ignore[attr-defined]
+        # Say in words whether the work will reach the patient's portal, as the box is now:
+        # ticked by default once a task of the course has been shared.
+        self.fields["share_task"].label = f"Share this task with {first_name} in their portal"
+        shared = bool(self["share_task"].value())
+        self.fields["between_session_task"].help_text = (
+            f"This task will be shared with {first_name} in their portal. "
+            "Untick the box below to keep it in the record only."
+            if shared
+            else f"This task will not be shared with {first_name}. "
+            "Tick the box below to show it in their portal."
+        )
 
 
 class AddendumForm(InterplayForm):

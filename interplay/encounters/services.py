@@ -29,8 +29,13 @@ def _therapist(actor: Any, appointment: Appointment) -> None:
 
 
 @transaction.atomic
-def save_record(*, actor: Any, appointment: Appointment, **fields: Any) -> SessionRecord:
-    """Save the record as a draft. A signed record is closed: add an addendum instead."""
+def save_record(
+    *, actor: Any, appointment: Appointment, share_task: bool | None = None, **fields: Any
+) -> SessionRecord:
+    """Save the record as a draft. A signed record is closed: add an addendum instead.
+
+    ``share_task`` shows the work set before the next session in the patient's portal
+    (True) or not (False); None leaves it to ``progress.services.sync_record_tasks``."""
     _therapist(actor, appointment)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -52,7 +57,7 @@ def save_record(*, actor: Any, appointment: Appointment, **fields: Any) -> Sessi
     record.save()
     from interplay.progress.services import sync_record_tasks  # the task rows follow the record
 
-    sync_record_tasks(actor=actor, session_record=record)
+    sync_record_tasks(actor=actor, session_record=record, share=share_task)
     audit(
         actor=actor,
         action="session_record.saved",

@@ -19,6 +19,7 @@ from interplay.encounters import services
 from interplay.encounters.forms import AddendumForm, RecordForm
 from interplay.encounters.models import SessionRecord
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.progress import services as progress
 
 
 def _appointment(request: HttpRequest, public_id: uuid.UUID) -> Appointment:
@@ -47,8 +48,12 @@ def _page(
     initial: dict[str, Any] = {"previous_task_review": ""}
     if record is not None:
         initial = {name: getattr(record, name) for name in services.EDITABLE}
-    form = bound.get("form") or RecordForm(initial=initial, tasks=tasks)
+    shared = progress.task_will_be_shared(appointment)
+    initial["share_task"] = shared
     course = appointment.course
+    form = bound.get("form") or RecordForm(
+        initial=initial, tasks=tasks, first_name=course.patient.first_name
+    )
     protocol = course.protocol()
     context = {
         "appointment": appointment,
@@ -60,6 +65,7 @@ def _page(
         "form": form,
         "addendum_form": bound.get("addendum_form") or AddendumForm(),
         "mine": appointment.therapist_id == request.user.pk,
+        "task_shared": shared,
     }
     return render(request, "encounters/record.html", context, status=status)
 
@@ -78,9 +84,11 @@ def record_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if kept is not None:
         messages.info(request, "Here is what you were writing before you were signed out.")
         _, tasks = _tasks(appointment)
-        form = RecordForm(kept, tasks=tasks)
+        name = appointment.course.patient.first_name
+        form = RecordForm(kept, tasks=tasks, first_name=name)
         form.is_valid()
-        return _page(request, appointment, form=RecordForm(initial=form.cleaned_data, tasks=tasks))
+        again = RecordForm(initial=form.cleaned_data, tasks=tasks, first_name=name)
+        return _page(request, appointment, form=again)
     return _page(request, appointment)
 
 
@@ -98,7 +106,7 @@ def _refused(
 def save(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     appointment = _appointment(request, public_id)
     _, tasks = _tasks(appointment)
-    form = RecordForm(request.POST, tasks=tasks)
+    form = RecordForm(request.POST, tasks=tasks, first_name=appointment.course.patient.first_name)
     if not form.is_valid():
         return _page(request, appointment, status=400, form=form)
     try:

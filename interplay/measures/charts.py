@@ -3,20 +3,22 @@
 Why a data-URI ``<img>``: the pages' Content Security Policy forbids inline ``<style>``,
 which matplotlib's SVG carries, so inline SVG would render unstyled; an image is styled
 by its own document, works without JavaScript, and WeasyPrint draws it in a PDF too.
-The output is deterministic (a fixed ``svg.hashsalt``, no date in the metadata, glyphs
-as paths so no font is needed), so the same scores give the same bytes.
+The look (NHS.UK colours, Arial, text readable on a phone) is ``lib.chartstyle``'s. The
+output is deterministic (a fixed ``svg.hashsalt``, no date in the metadata), so the same
+scores give the same bytes.
 """
 
-import base64
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
+from interplay.lib import chartstyle
 from interplay.measures.instruments import GAD7, PHQ9
 
-PHQ_COLOUR = "#005eb8"  # NHS blue
-GAD_COLOUR = "#7c2855"  # NHS plum: distinct from blue for most colour vision
-PHASE_FILLS = ("#f0f4f5", "#d8dde0")
+PHQ_COLOUR = chartstyle.BLUE
+GAD_COLOUR = chartstyle.DARK_PINK  # distinct from blue for most colour vision
+PHASE_FILLS = (chartstyle.PALE, "#e8edee")
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,7 @@ def scores_chart(
     point). Dashed lines mark the caseness cut-offs (PHQ-9 10, GAD-7 8; DOMAIN.md 5.1).
     The portal reuses this for a patient's own chart.
     """
-    return (
-        "data:image/svg+xml;base64," + base64.b64encode(_svg(phq, gad, phases, sessions)).decode()
-    )
+    return chartstyle.data_uri(_svg(phq, gad, phases, sessions))
 
 
 def _svg(
@@ -59,55 +59,71 @@ def _svg(
     numbers = [n for n, _ in (*phq, *gad)]
     last = max([sessions or 0, *numbers, *(p.last for p in phases), 1])
     first = min([0 if any(p.first == 0 for p in phases) else 1, *numbers])
-    with matplotlib.rc_context(
-        {"svg.hashsalt": "interplay", "svg.fonttype": "path", "font.size": 10}
-    ):
-        figure = Figure(figsize=(7.2, 3.6), dpi=100, layout="constrained")
+    with matplotlib.rc_context(chartstyle.rc("interplay")):
+        height = 4.2 if phases else 3.9
+        figure = Figure(figsize=(chartstyle.WIDTH_IN, height), layout="constrained")
         axes = figure.add_subplot()
-        for index, phase in enumerate(phases):
-            axes.axvspan(
-                phase.first - 0.5,
-                phase.last + 0.5,
-                color=PHASE_FILLS[index % 2],
-                zorder=0,
-                lw=0,
-            )
-            axes.text(
-                (phase.first + phase.last) / 2,
-                PHQ9.max_total - 0.5,
-                phase.name,
-                ha="center",
-                va="top",
-                fontsize=8,
-                color="#425563",
-            )
+        names = _phases(axes, phases)
         for instrument, points, colour, marker in (
             (PHQ9, phq, PHQ_COLOUR, "o"),
             (GAD7, gad, GAD_COLOUR, "s"),
         ):
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axes.plot(xs, ys, color=colour, marker=marker, zorder=3, label=instrument.name)
+        for instrument, colour in ((PHQ9, PHQ_COLOUR), (GAD7, GAD_COLOUR)):
             axes.axhline(
                 instrument.caseness_threshold,
                 color=colour,
-                ls="--",
-                lw=1,
-                alpha=0.8,
+                ls=(0, (4, 3)),
+                lw=1.5,
                 zorder=1,
-                label=f"{instrument.name} caseness ({instrument.caseness_threshold})",
+                label=f"{instrument.name} cut-off ({instrument.caseness_threshold})",
             )
-            if points:
-                xs, ys = zip(*points, strict=True)
-                axes.plot(
-                    xs, ys, color=colour, marker=marker, lw=2, zorder=3, label=instrument.name
-                )
-        axes.set_xlim(first - 0.5, last + 0.5)
+        chartstyle.session_ticks(axes, first, last)
         axes.set_ylim(0, PHQ9.max_total)
-        axes.set_xticks(range(first, last + 1, 1 if last - first <= 16 else 2))
-        axes.set_xlabel("Session")
+        axes.set_yticks(range(0, PHQ9.max_total + 1, 5))
         axes.set_ylabel("Score")
-        axes.legend(loc="upper right", bbox_to_anchor=(1, 0.92), fontsize=8, framealpha=0.9)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+        figure.legend(loc="outside lower center", ncols=2, handlelength=2.4)
+        _unclash(figure, names)
+        return chartstyle.svg(figure)
+
+
+def _phases(axes: Any, phases: Sequence[PhaseSpan]) -> list[Any]:
+    """Shade each phase's sessions and name it above the plot, clear of the lines: the
+    first name starts at its phase's start, the last ends at its end. Returns the names."""
+    labels = []
+    for index, phase in enumerate(phases):
+        axes.axvspan(
+            phase.first - 0.5, phase.last + 0.5, color=PHASE_FILLS[index % 2], zorder=0, lw=0
+        )
+        if index == 0:
+            x, ha = phase.first - 0.5, "left"
+        elif index == len(phases) - 1:
+            x, ha = phase.last + 0.5, "right"
+        else:
+            x, ha = (phase.first + phase.last) / 2, "center"
+        labels.append(
+            axes.text(
+                x,
+                1.02,
+                phase.name,
+                ha=ha,
+                va="bottom",
+                color=chartstyle.SECONDARY_TEXT,
+                transform=axes.get_xaxis_transform(),
+            )
+        )
+    return labels
+
+
+def _unclash(figure: Any, names: list[Any]) -> None:
+    """A phase name that would touch the one before it (a short phase with a long name,
+    such as a one-session pre-group) goes up a row, once the layout has placed them."""
+    figure.draw_without_rendering()
+    for before, name in pairwise(names):
+        if before.get_window_extent().x1 + 6 > name.get_window_extent().x0:
+            name.set_y(1.02 if before.get_position()[1] > 1.05 else 1.12)
 
 
 def describe(phq: Sequence[tuple[int, int]], gad: Sequence[tuple[int, int]]) -> str:

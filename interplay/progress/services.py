@@ -217,11 +217,30 @@ def previous_task(appointment: Appointment) -> BetweenSessionTask | None:
     )
 
 
+def task_shared_by_default(course: Course) -> bool:
+    """Whether a new task of ``course`` is shared with the patient unless the therapist
+    says otherwise: yes once the therapist has shared a task of this course (they work
+    with this patient's portal). Per course: another patient's portal says nothing about
+    this one's. The session record's form says which it will be."""
+    return course.between_session_tasks.filter(shared=True).exists()
+
+
+def task_will_be_shared(appointment: Appointment) -> bool:
+    """Whether the task set at ``appointment`` is shared, or, before one is set, whether
+    it would be (``task_shared_by_default``)."""
+    task = BetweenSessionTask.objects.filter(set_at=appointment).only("shared").first()
+    return task.shared if task is not None else task_shared_by_default(appointment.course)
+
+
 @transaction.atomic
-def sync_record_tasks(*, actor: Any, session_record: SessionRecord) -> BetweenSessionTask | None:
+def sync_record_tasks(
+    *, actor: Any, session_record: SessionRecord, share: bool | None = None
+) -> BetweenSessionTask | None:
     """Keep the task rows in step with a saved session record: its "work to do before the
     next session" is the task set at this session, and its "how the work between
     sessions went" is the review of the previous one. Called by ``encounters.save_record``.
+    ``share`` says whether the task is shown in the patient's portal; when None a new
+    task follows ``task_shared_by_default`` and an existing one stays as it is.
     Returns the task set at this session, if any."""
     appointment = session_record.appointment
     course = appointment.course
@@ -229,14 +248,16 @@ def sync_record_tasks(*, actor: Any, session_record: SessionRecord) -> BetweenSe
     text = session_record.between_session_task.strip()
     task = BetweenSessionTask.objects.filter(set_at=appointment).first()
     if text and (task is None or task.text != text):
-        task = task or BetweenSessionTask(course=course, set_at=appointment)
+        if task is None:
+            task = BetweenSessionTask(course=course, set_at=appointment)
+            task.shared = task_shared_by_default(course) if share is None else share
         task.text = text
         task.save()
         record(
             actor=actor,
             action="progress.task_set",
             obj=course,
-            detail={"session": appointment.number},
+            detail={"session": appointment.number, "shared": task.shared},
         )
     elif not text and task is not None and not task.patient_note:
         task.delete()
@@ -247,6 +268,8 @@ def sync_record_tasks(*, actor: Any, session_record: SessionRecord) -> BetweenSe
             obj=course,
             detail={"session": appointment.number},
         )
+    if task is not None and share is not None and task.shared != share:
+        set_shared(actor=actor, item=task, shared=share)
     _review(actor, appointment, session_record.previous_task_review.strip())
     return task
 

@@ -115,6 +115,42 @@ class RecordTests(BaseTestCase):
         refused = self.client.post(sign)
         self.assertContains(refused, "Record that the person attended", status_code=409)
 
+    def test_the_form_says_whether_the_task_will_be_shared_and_the_box_changes_it(
+        self,
+    ) -> None:
+        from interplay.progress.models import BetweenSessionTask
+
+        self.sign_in(self.therapist)
+        page = reverse("encounters:record", args=[self.first.public_id])
+        first = self.client.get(page)
+        self.assertContains(first, "This task will not be shared with Robin.")
+        self.assertContains(first, "Share this task with Robin in their portal")
+        self.assertNotContains(first, 'name="record-share_task" type="checkbox" value="on" checked')
+        self.client.post(
+            reverse("encounters:save", args=[self.first.public_id]),
+            {
+                "record-between_session_task": "Note three people you miss.",
+                "record-share_task": "on",
+            },
+        )
+        self.assertTrue(BetweenSessionTask.objects.get(set_at=self.first).shared)
+        # Shared once: the next session's task will be shared too, and the form says so.
+        second = self.client.get(reverse("encounters:record", args=[self.second.public_id]))
+        self.assertContains(second, "This task will be shared with Robin in their portal.")
+        self.assertContains(second, 'name="record-share_task" type="checkbox" value="on" checked')
+        self.client.post(
+            reverse("encounters:save", args=[self.second.public_id]),
+            {"record-between_session_task": "Keep a diary of arguments."},  # box unticked
+        )
+        self.assertFalse(BetweenSessionTask.objects.get(set_at=self.second).shared)
+        # Signed, the record still says where the task went.
+        self.write(between_session_task="Note three people you miss.", share_task=True)
+        attendance.record_attendance(
+            actor=self.therapist, appointment=self.first, status="attended"
+        )
+        services.sign_record(actor=self.therapist, appointment=self.first)
+        self.assertContains(self.client.get(page), "Shared with Robin in their portal.")
+
     def test_a_half_written_session_note_survives_the_idle_timeout(self) -> None:
         import time
 

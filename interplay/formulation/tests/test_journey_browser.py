@@ -10,6 +10,7 @@ from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
 from interplay.formulation.models import Focus, InventoryEntry
 from interplay.formulation.tests.factories import course_of
+from interplay.lib.tests.svg import drawn_text
 from interplay.test import make_clinician
 from interplay.triage.tests.test_journey_browser import signed_in_as
 
@@ -87,6 +88,11 @@ def test_a_therapist_builds_the_formulation_and_agrees_the_focus(
         assert ring in table
         assert name in table
     assert page.get_by_test_id("circle").locator("circle[data-person]").count() == 5
+    # On this 390 px phone every word of the circle shows at 12 px or more.
+    drawn = page.get_by_test_id("circle")
+    shown = drawn.evaluate("svg => svg.getBoundingClientRect().width")
+    for text, px in drawn_text(drawn.evaluate("svg => svg.outerHTML"), column_px=shown):
+        assert px >= 12, (text, px)
     assert {e.ring for e in InventoryEntry.objects.all()} == {1, 2, 3}
 
     page.get_by_role("button", name="Add a life event").click()

@@ -1,16 +1,19 @@
 """The formulation pages: permission ladders, the circle's SVG and table, the forms'
 messages beside their fields, and a page whose query count does not grow with people."""
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from django.test import SimpleTestCase
 from django.urls import reverse
 
 from interplay.clinic.models import ServiceSettings
 from interplay.formulation import circle, services
 from interplay.formulation.models import Focus, InventoryEntry, LifeEvent
 from interplay.formulation.tests.factories import course_of, person
+from interplay.lib.tests.svg import drawn_text
 from interplay.test import BaseTestCase
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -156,6 +159,23 @@ class PageTests(BaseTestCase):
         self.assertEqual(table.count(str(self.therapist)), 5)
         for name in [*rings, "Not placed yet"]:
             self.assertIn(name, table)
+
+    def test_the_circles_words_are_readable_on_a_phone_and_inside_the_picture(self) -> None:
+        rings = {"Mum": 1, "Aunt Bernadette Smith-Jones": 3, "Best friend Chris": 3, "Jo": 3}
+        for name, ring in rings.items():
+            self.add(name, ring)
+        self.sign_in(self.therapist)
+        html = self.client.get(self.url).content.decode()
+        drawn = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+        texts = drawn_text(drawn)  # 100% of a 390 px phone's column
+        self.assertIn("Aunt Bernadette…", [t for t, _ in texts])  # the table has it whole
+        for text, px in texts:
+            self.assertGreaterEqual(px, 12, text)
+        for label in svg_of(html).iter(f"{SVG}text"):
+            half = len("".join(label.itertext())) * circle.CHAR_WIDTH * circle.FONT_SIZE / 2
+            x = float(label.get("x", ""))
+            self.assertGreaterEqual(x - half, 0, label.text)
+            self.assertLessEqual(x + half, circle.WIDTH, label.text)
 
 
 class PersonFormTests(BaseTestCase):
@@ -316,3 +336,19 @@ class AgreeTheFocusInTheSessionRecordTests(BaseTestCase):
         self.assertContains(response, "mark it agreed with the patient", status_code=409)
         self.assertContains(response, 'id="id_record-tasks_done-error"', status_code=409)
         self.assertContains(response, "Agreed it.", status_code=409)
+
+
+class CircleLayoutTests(SimpleTestCase):
+    def test_labels_do_not_run_into_each_other_with_up_to_four_people_a_ring(self) -> None:
+        long = "x" * circle.LABEL_LIMIT
+        for counts in itertools.product(range(5), repeat=3):
+            people = [
+                (long, ring) for ring, n in zip((1, 2, 3), counts, strict=True) for _ in range(n)
+            ]
+            dots = circle.layout(people)
+            for a, b in itertools.combinations(dots, 2):
+                self.assertFalse(circle.clash(a, b), (counts, a, b))
+            for dot in dots:
+                left, top, right, bottom = dot.box()
+                self.assertTrue(left >= 0 and right <= circle.WIDTH, (counts, dot))
+                self.assertTrue(top >= 0 and bottom <= circle.HEIGHT, (counts, dot))

@@ -32,7 +32,7 @@ class OutcomePanelTests(BaseTestCase):
         html = self.page(course)
         self.assertIn("first 18, last 9 (change -9)", html)
         self.assertIn("first 12, last 7 (change -5)", html)
-        self.assertIn('<img class="nhsuk-image__img" src="data:image/svg+xml;base64,', html)
+        self.assertIn('<img class="interplay-chart" src="data:image/svg+xml;base64,', html)
         self.assertIn("PHQ-9 from 18 at session 1 to 9 at session 4", html)
         panel = outcome_panel(course)
         self.assertEqual(

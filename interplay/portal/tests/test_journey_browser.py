@@ -1,5 +1,6 @@
 """A patient answers before their session on a phone, and their therapist acts on the alert."""
 
+import base64
 import datetime as dt
 import re
 from typing import Any
@@ -12,6 +13,7 @@ from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
 from interplay.courses.models import Appointment
 from interplay.courses.reminders import send_reminder
+from interplay.lib.tests.svg import drawn_text
 from interplay.monitoring.models import RiskAlert
 from interplay.test import course_for, make_clinician
 from interplay.triage.tests.test_journey_browser import signed_in_as
@@ -84,6 +86,13 @@ def test_a_risk_answer_before_a_session_reaches_the_therapist(
     assert "9, mild" in page.get_by_test_id("scores").inner_text()
     own = page.get_by_test_id("own-chart").get_attribute("alt") or ""
     assert "PHQ-9 9 at session 1" in own, own
+    # On this 390 px phone the chart shrinks to the column; its words stay 12 px or more.
+    chart = page.get_by_test_id("own-chart")
+    shown = chart.evaluate("img => img.getBoundingClientRect().width")
+    assert 300 < shown <= 390, shown
+    svg = base64.b64decode((chart.get_attribute("src") or "").split(",", 1)[1])
+    for text, px in drawn_text(svg, column_px=shown):
+        assert px >= 12, (text, px)
     page.get_by_role("link", name="Add an authenticator app (optional)").click()
     page.get_by_role("heading", name="Add an authenticator app").wait_for()
     assert_accessible(page, "portal: authenticator")

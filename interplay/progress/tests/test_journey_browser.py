@@ -64,8 +64,9 @@ def test_problems_ratings_ending_review_and_goodbye_letter(page: Any, live_serve
     rows = page.get_by_test_id("ratings").locator("tbody tr")
     assert rows.count() == 3
     assert re.sub(r"\s+", " ", rows.nth(0).inner_text()).startswith(
-        "Problem 1: Feeling invisible at work 9 (session 1) 6 3"
+        "Problem 1: Feeling invisible at work Lower 9 (session 1) 6 3"
     )
+    assert "Goal 3: Say no without feeling guilty\tHigher" in rows.nth(2).inner_text()
     chart = page.get_by_test_id("chart")
     assert "Chart of the ratings of 3 problems and goals" in (chart.get_attribute("alt") or "")
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0")

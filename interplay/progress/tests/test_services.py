@@ -257,6 +257,44 @@ class TaskTests(ProgressTestCase):
         self.assertEqual(task.patient_noted_at, AFTER_THE_END)
         self.assertEqual(services.previous_task(self.session(4)), task)
 
+    def test_a_new_task_is_shared_once_the_therapist_has_shared_one_in_this_course(
+        self,
+    ) -> None:
+        self.save(3, between_session_task="Call my sister.")
+        first = BetweenSessionTask.objects.get()
+        self.assertFalse(first.shared)  # nothing shared yet: the record only
+        services.set_shared(actor=self.therapist, item=first, shared=True)
+        self.save(4, between_session_task="Write down one thing you enjoyed.")
+        second = BetweenSessionTask.objects.get(set_at__number=4)
+        self.assertTrue(second.shared)
+        self.assertTrue(services.task_will_be_shared(self.session(5)))
+        # Another course of the same therapist is not swayed by this one.
+        other = make_course(self.therapist, "ipt")
+        self.assertFalse(services.task_shared_by_default(other))
+
+    def test_the_record_says_whether_to_share_its_task(self) -> None:
+        self.save(3, between_session_task="Call my sister.", share_task=True)
+        task = BetweenSessionTask.objects.get()
+        self.assertTrue(task.shared)
+        self.save(3, between_session_task="Call my sister.", share_task=False)
+        task.refresh_from_db()
+        self.assertFalse(task.shared)
+        self.save(3, between_session_task="Call my sister.")  # None: left as it is
+        task.refresh_from_db()
+        self.assertFalse(task.shared)
+        actions = list(
+            AuditEvent.objects.filter(action__startswith="progress.")
+            .order_by("id")
+            .values_list("action", "detail")
+        )
+        self.assertEqual(
+            actions,
+            [
+                ("progress.task_set", {"session": 3, "shared": True}),
+                ("progress.unshared", {"what": "task"}),
+            ],
+        )
+
 
 class SharingTests(ProgressTestCase):
     def test_the_portal_gets_only_what_is_shared_and_never_notes(self) -> None:

@@ -128,6 +128,8 @@ class ProblemPageTests(ProgressTestCase):
         self.assertContains(page, "Chart of the ratings of 2 problems and goals by session")
         table = page.content.decode().split('data-testid="ratings"')[1].split("</table>")[0]
         self.assertIn("Sleeping badly", table)
+        self.assertIn("Better when", table)  # a problem's rating falls as it improves
+        self.assertEqual(table.count('data-testid="better">Lower</td>'), 2)
         self.assertIn('<th scope="col" class="nhsuk-table__header">Session 8</th>', table)
         self.assertEqual([r.score for r in two.ratings.all()], [6, 4])
 
