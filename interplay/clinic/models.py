@@ -1,7 +1,10 @@
 """The service's own words and choices, editable by an administrator without a deploy."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+
+from interplay.lib import phones
 
 DEFAULT_CRISIS_TEXT = """\
 This is not an emergency service. If you need help now:
@@ -25,7 +28,12 @@ class ServiceSettings(models.Model):
     """One row: the service's name and the texts its public pages show."""
 
     name = models.CharField(max_length=120, default="Interplay Talking Therapies")
-    phone = models.CharField(max_length=40, blank=True, default="")
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        help_text="Printed on letters and pages for people to call. For example, 0113 496 0000.",
+    )
     crisis_text = models.TextField(
         default=DEFAULT_CRISIS_TEXT,
         help_text="Shown to anyone who says they are not safe, and after a risk disclosure.",
@@ -128,6 +136,15 @@ class ServiceSettings(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.pk = 1
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        """Keep the phone number in E.164, refusing one that is not a whole number."""
+        if self.phone:
+            try:
+                self.phone = phones.normalise(self.phone)
+            except phones.InvalidPhoneNumber:
+                message = f"Enter a phone number with its area code, like {phones.EXAMPLE}"
+                raise ValidationError({"phone": message}) from None
 
     @classmethod
     def load(cls) -> "ServiceSettings":
