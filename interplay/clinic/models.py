@@ -1,10 +1,13 @@
 """The service's own words and choices, editable by an administrator without a deploy."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from interplay.lib import phones
+from interplay.lib.dates import bank_holidays
 
 DEFAULT_CRISIS_TEXT = """\
 This is not an emergency service. If you need help now:
@@ -157,6 +160,13 @@ class ServiceSettings(models.Model):
             return True
         district = postcode.upper().split()[0] if postcode.strip() else ""
         return district in prefixes
+
+    def closed_days(self, since: dt.date) -> set[dt.date]:
+        """The days from ``since`` into next year that are not working days besides
+        weekends: the nation's bank holidays and the service's own closures."""
+        days = set(bank_holidays(self.nation, range(since.year, since.year + 2)))
+        days.update(Closure.objects.filter(date__gte=since).values_list("date", flat=True))
+        return days
 
     def crisis_lines(self) -> list[str]:
         return [line.lstrip("- ").strip() for line in self.crisis_text.splitlines() if line.strip()]
