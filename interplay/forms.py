@@ -14,6 +14,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
+from interplay.lib import phones
+
 
 class NHSFormRenderer(TemplatesSetting):
     form_template_name = "forms/form.html"
@@ -144,3 +146,34 @@ class InterplayForm(CleanTextMixin, forms.Form):
 
 class InterplayModelForm(CleanTextMixin, forms.ModelForm):
     """The base of Interplay's model forms."""
+
+
+class PhoneField(forms.CharField):
+    """A phone number as people type it, cleaned to E.164 (``interplay.lib.phones``).
+
+    The box keeps what was typed when the number is refused, and shows a stored number
+    the way people write it (``07700 900982``), not as ``+447700900982``.
+    """
+
+    default_error_messages = {
+        "invalid": f"Enter a phone number with its area code, like {phones.EXAMPLE}",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+
+    def prepare_value(self, value: Any) -> Any:
+        # Only a stored E.164 number is reformatted; what a person typed is shown as typed.
+        stored = isinstance(value, str) and value.startswith("+") and value[1:].isdigit()
+        return phones.display(value) if stored else value
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        try:
+            return phones.normalise(text)
+        except phones.InvalidPhoneNumber:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None

@@ -99,6 +99,8 @@ TEMPLATES = [
                 "interplay.clinic.context_processors.service",
                 "interplay.pages.context_processors.staff_links",
             ],
+            # Dates, times, phone numbers and empty values as people read them, everywhere.
+            "builtins": ["interplay.pages.templatetags.display"],
         },
     },
 ]

@@ -1,7 +1,13 @@
 """The service's own words and choices, editable by an administrator without a deploy."""
 
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+
+from interplay.lib import phones
+from interplay.lib.dates import bank_holidays
 
 DEFAULT_CRISIS_TEXT = """\
 This is not an emergency service. If you need help now:
@@ -25,7 +31,12 @@ class ServiceSettings(models.Model):
     """One row: the service's name and the texts its public pages show."""
 
     name = models.CharField(max_length=120, default="Interplay Talking Therapies")
-    phone = models.CharField(max_length=40, blank=True, default="")
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        help_text="Printed on letters and pages for people to call. For example, 0113 496 0000.",
+    )
     crisis_text = models.TextField(
         default=DEFAULT_CRISIS_TEXT,
         help_text="Shown to anyone who says they are not safe, and after a risk disclosure.",
@@ -129,6 +140,15 @@ class ServiceSettings(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean(self) -> None:
+        """Keep the phone number in E.164, refusing one that is not a whole number."""
+        if self.phone:
+            try:
+                self.phone = phones.normalise(self.phone)
+            except phones.InvalidPhoneNumber:
+                message = f"Enter a phone number with its area code, like {phones.EXAMPLE}"
+                raise ValidationError({"phone": message}) from None
+
     @classmethod
     def load(cls) -> "ServiceSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
@@ -140,6 +160,13 @@ class ServiceSettings(models.Model):
             return True
         district = postcode.upper().split()[0] if postcode.strip() else ""
         return district in prefixes
+
+    def closed_days(self, since: dt.date) -> set[dt.date]:
+        """The days from ``since`` into next year that are not working days besides
+        weekends: the nation's bank holidays and the service's own closures."""
+        days = set(bank_holidays(self.nation, range(since.year, since.year + 2)))
+        days.update(Closure.objects.filter(date__gte=since).values_list("date", flat=True))
+        return days
 
     def crisis_lines(self) -> list[str]:
         return [line.lstrip("- ").strip() for line in self.crisis_text.splitlines() if line.strip()]

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from interplay.courses.protocols import AttendancePolicy
+
+# Bank holidays are kept in interplay.lib.dates, which every app may use.
+from interplay.lib.dates import DEFAULT_NATION as DEFAULT_NATION
+from interplay.lib.dates import NATIONS as NATIONS
+from interplay.lib.dates import bank_holidays as bank_holidays
 
 UTC = dt.UTC
 
@@ -139,24 +142,6 @@ def agreed_end_date(proposed: Sequence[Proposed]) -> dt.date:
     if not proposed:
         raise ValueError("no sessions proposed")
     return max(proposed, key=lambda session: session.starts_at.astimezone(UTC)).starts_at.date()
-
-
-# --- Bank holidays ------------------------------------------------------------------
-
-# The UK's nations, as the ``holidays`` package names its GB subdivisions. The data ship
-# in the package (no network), so a new one-off holiday needs a package upgrade.
-NATIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
-DEFAULT_NATION = "ENG"
-
-
-def bank_holidays(nation: str, years: int | Iterable[int]) -> dict[dt.date, str]:
-    """The bank holidays of one UK nation, by date, with their names (in date order)."""
-    code = nation.upper()
-    if code not in NATIONS:
-        raise ValueError(f"nation must be one of {', '.join(NATIONS)}, not {nation!r}")
-    wanted = [years] if isinstance(years, int) else list(years)
-    found = holidays.country_holidays("GB", subdiv=code, years=wanted)
-    return {day: str(name) for day, name in sorted(found.items())}
 
 
 # --- Intervals, attendance, reminders -----------------------------------------------

@@ -95,7 +95,7 @@ class Patient(models.Model):
     address_line_2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100)
     postcode = models.CharField(max_length=10)
-    phone = models.CharField(max_length=32)
+    phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
     gp_practice = models.CharField(max_length=200)
     gp_address = models.CharField(max_length=300, blank=True)

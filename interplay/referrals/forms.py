@@ -7,11 +7,10 @@ pattern). Nothing typed is lost: an invalid form is shown again with every answe
 import datetime as dt
 from typing import Any
 
-import phonenumbers
 from django import forms
 from localflavor.gb.forms import GBPostcodeField
 
-from interplay.forms import DateField, InterplayForm
+from interplay.forms import DateField, InterplayForm, PhoneField
 from interplay.lib import nhs_number
 from interplay.lib.dates import age_on
 from interplay.measures.instruments import DIFFICULTY_OPTIONS, DIFFICULTY_QUESTION, GAD7, PHQ9
@@ -214,16 +213,14 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
     )
     postcode.input_width = 10
     postcode.widget.attrs["autocomplete"] = "postal-code"
-    phone = _text(
-        "Phone number",
-        "Enter a phone number we can call you on",
-        width=20,
-        max_length=32,
-        help_text="For example, 07700 900 982",
+    phone = PhoneField(
+        label="Phone number",
+        required=False,
+        help_text="For example, 07700 900 982. Give us a phone number, an email address or both.",
     )
-    phone.widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+    phone.input_width = 20  # type: ignore[attr-defined]
     email = forms.EmailField(
-        label="Email address (optional)",
+        label="Email address",
         required=False,
         help_text="We will send a confirmation here. We never email anything about your health.",
         error_messages={
@@ -321,20 +318,6 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
             )
         return value
 
-    def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"]
-        try:
-            number = phonenumbers.parse(raw, "GB")
-        except phonenumbers.NumberParseException:
-            number = None
-        # "Possible" (right length for its country), not "valid": numbering plans change
-        # faster than the library's metadata, and a person's real number must never be refused.
-        if number is None or not phonenumbers.is_possible_number(number):
-            raise forms.ValidationError(
-                "Enter a phone number, like 07700 900 982 or 0113 496 0000", code="invalid"
-            )
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
     def clean_date_of_birth(self) -> dt.date:
         born: dt.date = self.cleaned_data["date_of_birth"]
         if age_on(born, dt.date.today()) < self.minimum_age:
@@ -350,13 +333,27 @@ class ReferralForm(QuestionnaireFields):  # type: ignore[misc,valid-type]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("preferred_contact") == ContactMethod.EMAIL and not data.get("email"):
-            self.add_error(
-                "email", "Enter your email address, or choose another way to contact you"
-            )
+        self._check_a_way_to_reach(data)
         if data.get("interpreter_needed") == "yes" and not data.get("interpreter_language"):
             self.add_error("interpreter_language", "Enter the language you need an interpreter for")
         return data
+
+    def _check_a_way_to_reach(self, data: dict[str, Any]) -> None:
+        """A phone number or an email address, and the one for the way they prefer."""
+        if self.has_error("phone") or self.has_error("email"):
+            return
+        phone, email = data.get("phone"), data.get("email")
+        preferred = data.get("preferred_contact")
+        if not phone and not email:
+            self.add_error(
+                "phone", "Enter a phone number or an email address, so that we can contact you"
+            )
+        elif preferred in (ContactMethod.PHONE, ContactMethod.TEXT) and not phone:
+            self.add_error("phone", "Enter your phone number, or choose another way to contact you")
+        elif preferred == ContactMethod.EMAIL and not email:
+            self.add_error(
+                "email", "Enter your email address, or choose another way to contact you"
+            )
 
     def answers(self, instrument: Any) -> dict[int, int]:
         return {

@@ -138,7 +138,7 @@ class Referral(models.Model):
     address_line_2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100)
     postcode = models.CharField(max_length=10)
-    phone = models.CharField(max_length=32)
+    phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices)
     may_leave_message = models.BooleanField()

@@ -6,6 +6,7 @@ from django import forms
 
 from interplay.accounts.roles import Modality
 from interplay.forms import InterplayForm, InterplayModelForm
+from interplay.referrals.models import Referral
 from interplay.triage.models import (
     ContactMethod,
     ContactOutcome,
@@ -87,6 +88,17 @@ class AssessmentForm(InterplayModelForm):
                 "Someone redirected to crisis care is not offered therapy now: clear these",
             )
         return data
+
+
+def assessment_form(
+    referral: Referral, assessment: TriageAssessment | None = None
+) -> AssessmentForm:
+    """The assessment as saved, or a new one starting from what is known: a referral that
+    arrived urgent (a risk disclosed on the form) opens with urgency set to urgent."""
+    if assessment is None:
+        urgency = Urgency.URGENT if referral.urgent else Urgency.ROUTINE
+        assessment = TriageAssessment(referral=referral, urgency=urgency)
+    return AssessmentForm(instance=assessment)
 
 
 class ContactForm(InterplayForm):

@@ -72,6 +72,22 @@ def wait_standing(referred_on: dt.date, today: dt.date, policy: WaitPolicy) -> W
 UNSUCCESSFUL_CONTACT = frozenset({"no_answer", "message_left", "wrong_number"})
 
 
+def time_waited(received_at: dt.datetime, now: dt.datetime) -> str:
+    """How long an urgent referral has waited, to the hour: "5 hours", "1 day, 3 hours".
+
+    Urgent referrals are triaged within working days, so hours matter where the
+    routine queue counts whole days (docs/clinical-rules.md 6.2: disclosed risk first).
+    """
+    hours = max(int((now - received_at).total_seconds() // 3600), 0)
+    if hours < 1:
+        return "less than an hour"
+    days, hours = divmod(hours, 24)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    if hours or not days:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    return ", ".join(parts)
+
+
 def needs_not_contactable_letter(outcomes: Sequence[str], attempts_before_letter: int) -> bool:
     """True once the last ``attempts_before_letter`` attempts in a row all failed.
 

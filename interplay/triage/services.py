@@ -18,6 +18,7 @@ from interplay.accounts.permissions import Action, can
 from interplay.accounts.roles import Modality
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
+from interplay.lib.dates import add_working_days
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.referrals.models import Referral, ReferralQuerySet, ReferralStatus
 from interplay.referrals.permissions import visible_referrals
@@ -90,6 +91,49 @@ def queue_for(user: Any) -> ReferralQuerySet:
 
 
 @dataclass(frozen=True)
+class UrgentWait:
+    """How long an urgent referral has waited, against the service's limit."""
+
+    waited: str
+    due_by: dt.datetime
+    overdue: bool
+    working_days: int
+
+
+class UrgentClock:
+    """The service's limit for triaging an urgent referral: a number of working days
+    (``ServiceSettings.urgent_triage_working_days``, 1 by default) that skips weekends,
+    bank holidays and closures. The sources give no timeframe (docs/clinical-rules.md
+    6.2), so the service sets its own. Two queries, however many referrals it times."""
+
+    def __init__(self, since: dt.date, now: dt.datetime | None = None) -> None:
+        service = ServiceSettings.load()
+        self.working_days = service.urgent_triage_working_days
+        self.closed = service.closed_days(since)
+        self.now = now or timezone.now()
+
+    def wait(self, referral: Referral) -> UrgentWait | None:
+        """None for a referral that did not arrive urgent."""
+        if not referral.urgent:
+            return None
+        due = add_working_days(
+            timezone.localtime(referral.received_at), self.working_days, self.closed
+        )
+        return UrgentWait(
+            waited=rules.time_waited(referral.received_at, self.now),
+            due_by=due,
+            overdue=self.now >= due,
+            working_days=self.working_days,
+        )
+
+
+def urgent_clock(referrals: Iterable[Referral], now: dt.datetime | None = None) -> UrgentClock:
+    """A clock for these referrals, knowing the closures since the earliest arrived."""
+    received = [timezone.localtime(r.received_at).date() for r in referrals]
+    return UrgentClock(min(received, default=timezone.localdate()), now)
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One line of the triage queue, worked out once so the template only prints it."""
 
@@ -99,10 +143,13 @@ class QueueRow:
     risk: list[str]
     phq9: Any
     gad7: Any
+    urgent: UrgentWait | None
 
 
-def queue_rows(referrals: Iterable[Referral], today: dt.date | None = None) -> list[QueueRow]:
-    today = today or timezone.localdate()
+def queue_rows(referrals: Iterable[Referral], now: dt.datetime | None = None) -> list[QueueRow]:
+    referrals = list(referrals)
+    clock = urgent_clock(referrals, now)
+    today = timezone.localdate(clock.now)
     rows = []
     for referral in referrals:
         received_on = timezone.localtime(referral.received_at).date()
@@ -115,6 +162,7 @@ def queue_rows(referrals: Iterable[Referral], today: dt.date | None = None) -> l
                 risk=referral.risk_reason_labels() if referral.urgent else [],
                 phq9=latest.get("phq9"),
                 gad7=latest.get("gad7"),
+                urgent=clock.wait(referral),
             )
         )
     return rows

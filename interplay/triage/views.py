@@ -17,7 +17,8 @@ from interplay.accounts.permissions import Action
 from interplay.accounts.roles import Modality
 from interplay.letters.models import Letter
 from interplay.lib.errors import RuleViolation
-from interplay.referrals.models import Referral
+from interplay.measures.instruments import GAD7, PHQ9
+from interplay.referrals.models import AWAITING_TRIAGE, Referral
 from interplay.referrals.permissions import visible_referrals
 from interplay.triage import merging, services
 from interplay.triage.forms import (
@@ -26,8 +27,9 @@ from interplay.triage.forms import (
     ContactForm,
     DecisionForm,
     WithdrawForm,
+    assessment_form,
 )
-from interplay.triage.models import PatientMerge, TriageAssessment
+from interplay.triage.models import PatientMerge
 
 PAGE_SIZE = 25
 
@@ -45,9 +47,18 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:
     return get_object_or_404(
-        visible_referrals(request.user).select_related("patient", "decision", "assessment"),
+        visible_referrals(request.user)
+        .select_related("patient", "decision", "assessment")
+        .with_scores(),
         public_id=public_id,
     )
+
+
+def _urgent_wait(referral: Referral) -> services.UrgentWait | None:
+    """How long an urgent referral still waiting for triage has waited, else None."""
+    if not referral.urgent or referral.status not in AWAITING_TRIAGE:
+        return None
+    return services.urgent_clock([referral]).wait(referral)
 
 
 def _triage_page(
@@ -66,8 +77,7 @@ def _triage_page(
         "referral": referral,
         "assessment": assessment,
         "decision": getattr(referral, "decision", None),
-        "assessment_form": bound.get("assessment_form")
-        or AssessmentForm(instance=assessment or TriageAssessment(referral=referral)),
+        "assessment_form": bound.get("assessment_form") or assessment_form(referral, assessment),
         "contact_form": bound.get("contact_form") or ContactForm(),
         "decision_form": bound.get("decision_form") or DecisionForm(),
         "withdraw_form": bound.get("withdraw_form") or WithdrawForm(),
@@ -76,6 +86,8 @@ def _triage_page(
         "earlier": earlier,
         "allocation": referral.allocations.active().select_related("therapist").first(),
         "standing": services.standing(referral, services.wait_policy()),
+        "urgent_wait": _urgent_wait(referral),
+        "questionnaires": [(PHQ9, referral.score("phq9")), (GAD7, referral.score("gad7"))],
         "duplicates": merging.possible_duplicates(referral.patient) if referral.patient else [],
         "merges": PatientMerge.objects.filter(
             kept=referral.patient_id, confirmed_at=None, undone_at=None

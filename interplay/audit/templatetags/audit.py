@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from interplay.lib import display
+
 register = template.Library()
 
 
@@ -22,7 +24,8 @@ def _value(value: Any) -> str:
         return ", ".join(_value(v) for v in value) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    # Times, dates and phone numbers as people read them, not as JSON stores them.
+    return display.readable(value)
 
 
 @register.filter

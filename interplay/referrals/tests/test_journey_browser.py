@@ -42,7 +42,7 @@ def fill_referral(page: Any) -> None:
     page.get_by_label("Town or city").fill("Leeds")
     page.get_by_label("Postcode", exact=True).fill("LS7 3QR")
     page.get_by_label("Phone number").fill("07700 900456")
-    page.get_by_label("Email address (optional)").fill("morgan@example.org")
+    page.get_by_label("Email address").fill("morgan@example.org")
     answer(page, "How would you like us to contact you?", "Phone call")
     answer(
         page,

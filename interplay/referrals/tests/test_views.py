@@ -117,7 +117,7 @@ class ReferralFormTests(BaseTestCase):
             ("last_name", "Enter your last name"),
             ("date_of_birth", "Date of birth must include a month"),
             ("nhs_number", "Enter a valid NHS number"),
-            ("phone", "Enter a phone number, like"),
+            ("phone", "Enter a phone number with its area code, like"),
             ("email", "Enter an email address in the correct format"),
             ("phq9_4", "PHQ-9 question 4"),
             ("consent_to_referral", "You must agree to the referral"),
@@ -151,6 +151,35 @@ class ReferralFormTests(BaseTestCase):
         data = referral_form_data(preferred_contact="email", email="")
         response = self.client.post(DETAILS, data)
         self.assertContains(response, "Enter your email address, or choose", status_code=400)
+
+    def test_a_number_that_is_not_whole_is_refused_and_kept(self) -> None:
+        response = self.client.post(DETAILS, referral_form_data(phone="12345"))
+        self.assertContains(response, 'id="id_phone-error"', status_code=400)
+        self.assertContains(
+            response, "Enter a phone number with its area code, like 07700 900 982", status_code=400
+        )
+        self.assertContains(response, 'value="12345"', status_code=400)
+        self.assertFalse(Referral.objects.exists())
+
+    def test_someone_with_no_phone_or_email_is_asked_for_one(self) -> None:
+        data = referral_form_data(phone="", email="", preferred_contact="letter")
+        response = self.client.post(DETAILS, data)
+        self.assertContains(response, 'id="id_phone-error"', status_code=400)
+        self.assertContains(response, "Enter a phone number or an email address", status_code=400)
+        self.assertFalse(Referral.objects.exists())
+
+    def test_choosing_phone_contact_needs_a_phone_number(self) -> None:
+        data = referral_form_data(phone="", preferred_contact="text")
+        response = self.client.post(DETAILS, data)
+        self.assertContains(
+            response, "Enter your phone number, or choose another way", status_code=400
+        )
+
+    def test_an_email_address_alone_is_a_way_to_reach_someone(self) -> None:
+        data = referral_form_data(phone="", preferred_contact="email")
+        self.client.post(DETAILS, data)
+        referral = Referral.objects.get()
+        self.assertEqual((referral.phone, referral.email), ("", "robin@example.org"))
 
     def test_a_double_click_or_resubmission_makes_one_referral(self) -> None:
         data = referral_form_data()

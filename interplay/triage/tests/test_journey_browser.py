@@ -35,15 +35,28 @@ def test_triage_an_urgent_referral_to_dit_and_allocate_it(page: Any, live_server
     give_hours(dit, (2, "09:00", "13:00"))
     referral = make_referral(phq9=RISK, available_times=["weekday_morning"])
     signed_in_as(page, live_server, triage)
+    page.set_viewport_size({"width": 1280, "height": 900})  # a triage clinician's desk
 
     page.goto("/triage/")
     first_row = page.get_by_test_id("triage-queue").locator("tbody tr").first
     assert "Urgent" in first_row.inner_text()
     first_row.get_by_role("link", name="Robin Testwell").click()
     page.get_by_role("heading", name="Robin Testwell").wait_for()
+    assert (
+        "Urgent, waiting less than an hour"
+        in page.get_by_test_id("status").locator("xpath=../..").inner_text()
+    )
     assert_accessible(page, "triage page")
 
-    page.get_by_role("group", name="How urgent is this?").get_by_label("Urgent", exact=True).check()
+    # It arrived urgent, so the assessment starts urgent; their answers are beside it.
+    urgency = page.get_by_role("group", name="How urgent is this?")
+    assert urgency.get_by_label("Urgent", exact=True).is_checked()
+    told = page.get_by_test_id("told-us")
+    assert "I have felt low since my father died." in told.inner_text()
+    assert "Question 9: Several days" in told.inner_text()
+    told_box = told.bounding_box()
+    form_box = page.get_by_label("Risk to self").bounding_box()
+    assert told_box and form_box and told_box["x"] + told_box["width"] <= form_box["x"]
     page.get_by_label("Risk to self").fill("Passive thoughts, no plan; sister nearby.")
     suits = page.get_by_role("group", name="Which therapies would suit this person?")
     suits.get_by_label("Dynamic Interpersonal Therapy (DIT)").check()

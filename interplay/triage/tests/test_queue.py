@@ -1,9 +1,11 @@
 import datetime as dt
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from interplay.audit.models import AuditEvent
+from interplay.clinic.models import Closure, ServiceSettings
 from interplay.referrals.models import Referral
 from interplay.test import BaseTestCase, make_referral
 
@@ -47,7 +49,8 @@ class QueueTests(BaseTestCase):
         )
         self.sign_in(self.triage)
         response = self.client.get(QUEUE)
-        self.assertContains(response, 'aria-hidden="true">Days waited </span>12</td>')
+        self.assertContains(response, 'aria-hidden="true">Days waited </span>12<br>')
+        self.assertContains(response, "Urgent, waiting 12 days")
         self.assertContains(response, "Urgent")
         self.assertContains(response, '18 <span class="nhsuk-body-s">Moderately severe</span>')
         self.assertContains(response, '7 <span class="nhsuk-body-s">Mild</span>')
@@ -77,10 +80,64 @@ class QueueTests(BaseTestCase):
         make_referral(email="")
         self.client.get(QUEUE)  # warm the session and content types
         # session, user, second-factor device, roles, count, page, responses, audit (chain
-        # head, insert, head update), service settings
-        with self.assertNumQueries(11):
+        # head, insert, head update), service settings for the page and for the urgent
+        # clock, closures
+        with self.assertNumQueries(13):
             self.client.get(QUEUE)
         for _ in range(30):
-            make_referral(email="")
-        with self.assertNumQueries(11):
+            make_referral(email="", phq9=RISK)
+        with self.assertNumQueries(13):
             self.client.get(QUEUE)
+
+
+# Thursday 3 December 2026, 10:00 in London (GMT); Friday the 4th is a working day.
+THURSDAY = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
+
+
+class UrgentWaitTests(BaseTestCase):
+    """An urgent referral shows how long it has waited and stands out once it has waited
+    longer than the service's working days (1 by default) without triage."""
+
+    def queue_at(self, moment: dt.datetime) -> str:
+        with time_machine.travel(moment, tick=False):
+            self.client.logout()
+            self.sign_in(self.triage)
+            response = self.client.get(QUEUE)
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def test_an_urgent_referral_shows_its_wait_in_hours(self) -> None:
+        make_referral(phq9=RISK, received_at=THURSDAY)
+        page = self.queue_at(THURSDAY + dt.timedelta(hours=5))
+        self.assertIn("Urgent, waiting 5 hours", page)
+        self.assertNotIn("Overdue", page)
+
+    def test_it_stands_out_after_one_working_day(self) -> None:
+        make_referral(phq9=RISK, received_at=THURSDAY)
+        page = self.queue_at(THURSDAY + dt.timedelta(days=1, hours=1))
+        self.assertIn("Urgent, waiting 1 day, 1 hour", page)
+        self.assertIn("Overdue: not triaged within 1 working day", page)
+
+    def test_a_weekend_does_not_count(self) -> None:
+        friday = THURSDAY + dt.timedelta(days=1)
+        make_referral(phq9=RISK, received_at=friday)
+        self.assertNotIn("Overdue", self.queue_at(friday + dt.timedelta(days=3, hours=-1)))
+        self.assertIn("Overdue", self.queue_at(friday + dt.timedelta(days=3, hours=1)))
+
+    def test_a_closure_does_not_count(self) -> None:
+        Closure.objects.create(date=dt.date(2026, 12, 4), reason="Training day")
+        make_referral(phq9=RISK, received_at=THURSDAY)
+        self.assertNotIn("Overdue", self.queue_at(THURSDAY + dt.timedelta(days=1, hours=1)))
+
+    def test_the_service_sets_how_many_working_days(self) -> None:
+        ServiceSettings.objects.update_or_create(pk=1, defaults={"urgent_triage_working_days": 2})
+        make_referral(phq9=RISK, received_at=THURSDAY)
+        self.assertNotIn("Overdue", self.queue_at(THURSDAY + dt.timedelta(days=1, hours=1)))
+        page = self.queue_at(THURSDAY + dt.timedelta(days=4, hours=1))
+        self.assertIn("Overdue: not triaged within 2 working days", page)
+
+    def test_routine_referrals_show_days_only(self) -> None:
+        make_referral(received_at=THURSDAY - dt.timedelta(days=20))
+        page = self.queue_at(THURSDAY)
+        self.assertIn('aria-hidden="true">Days waited </span>20</td>', page)
+        self.assertNotIn("Overdue", page)

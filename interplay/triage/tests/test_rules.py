@@ -12,6 +12,7 @@ from interplay.triage.rules import (
     next_for,
     parts_covered,
     rank_therapists,
+    time_waited,
     wait_standing,
 )
 
@@ -142,3 +143,20 @@ def test_the_next_person_is_urgent_first_then_the_longest_waiting() -> None:
     assert next_for(DIT_MORNINGS, waiting) == waiting[1]
     assert next_for(DIT_MORNINGS, waiting[:1]) == waiting[0]
     assert next_for(DIT_FULL, waiting) is None
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [
+        (0, "less than an hour"),
+        (59, "less than an hour"),
+        (60, "1 hour"),
+        (5 * 60 + 30, "5 hours"),
+        (24 * 60, "1 day"),
+        (25 * 60, "1 day, 1 hour"),
+        (3 * 24 * 60 + 2 * 60, "3 days, 2 hours"),
+    ],
+)
+def test_an_urgent_wait_is_told_to_the_hour(minutes: int, shown: str) -> None:
+    received = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
+    assert time_waited(received, received + dt.timedelta(minutes=minutes)) == shown

@@ -15,6 +15,7 @@ from interplay.triage import services
 from interplay.triage.models import Outcome
 
 S = ReferralStatus
+RISK = {n: (1 if n == 9 else 0) for n in range(1, 10)}
 
 
 def offered(actor: object, modality: str = "ipt", days_ago: int = 0, **details: Any) -> Referral:
@@ -121,6 +122,42 @@ class TriagePageTests(BaseTestCase):
         self.assertContains(page, "An offer of talking therapy")
         self.assertContains(page, "Screening call done.")
         self.assertContains(page, "Allocate a therapist")
+
+
+class StartingFromWhatIsKnownTests(BaseTestCase):
+    """The triage page starts from the referral: its answers beside the assessment, and
+    the urgency it arrived with."""
+
+    def page_of(self, referral: Referral) -> Any:
+        self.sign_in(self.triage)
+        return self.client.get(reverse("triage:referral", args=[referral.public_id]))
+
+    def test_an_urgent_referral_opens_with_urgency_set_to_urgent(self) -> None:
+        response = self.page_of(make_referral(phq9=RISK))
+        self.assertEqual(response.context["assessment_form"]["urgency"].value(), "urgent")
+        self.assertContains(response, 'name="urgency" type="radio" value="urgent" checked')
+
+    def test_a_routine_referral_opens_as_routine(self) -> None:
+        response = self.page_of(make_referral())
+        self.assertContains(response, 'name="urgency" type="radio" value="routine" checked')
+
+    def test_a_saved_assessment_keeps_its_own_urgency(self) -> None:
+        referral = make_referral(phq9=RISK)
+        services.save_assessment(actor=self.triage, referral=referral, urgency="soon")
+        response = self.page_of(referral)
+        self.assertContains(response, 'name="urgency" type="radio" value="soon" checked')
+
+    def test_their_answers_are_beside_the_assessment(self) -> None:
+        response = self.page_of(make_referral(phq9=RISK, phone="+447700900123"))
+        told = response.content.decode().split('data-testid="told-us"')[1].split("</dl>")[0]
+        for answer in ("I have felt low since my father died.", "Grief or loss", "07700 900123"):
+            self.assertIn(answer, told)
+        self.assertIn("Question 9: Several days", told)
+        self.assertNotIn("+447700900123", response.content.decode())
+
+    def test_an_urgent_referral_shows_how_long_it_has_waited(self) -> None:
+        referral = make_referral(phq9=RISK, received_at=timezone.now() - dt.timedelta(hours=3))
+        self.assertContains(self.page_of(referral), "Urgent, waiting 3 hours")
 
 
 class WaitingListTests(BaseTestCase):
