@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from django.template.loader import render_to_string
 
 from interplay.clinic.models import ServiceSettings
 from interplay.letters.models import Letter, RecipientRole
+from interplay.lib import phones
 from interplay.lib.nhs_number import format_nhs_number
 from interplay.lib.pdf import html_to_pdf
 
@@ -61,25 +61,8 @@ def letter_pdf(html: str) -> bytes:
 
 
 def phone_for_people(raw: str) -> str:
-    """A phone number as people in the UK read it ("0113 496 0000"), whether stored as
-    typed or as E.164 ("+441134960000"); another country's number keeps its country code,
-    and a value that is not a valid number (a short code, a typo) is shown as typed."""
-    raw = raw.strip()
-    if not raw:
-        return ""
-    try:
-        number = phonenumbers.parse(raw, "GB")
-    except phonenumbers.NumberParseException:
-        return raw
-    if not phonenumbers.is_valid_number(number):
-        return raw
-    uk = phonenumbers.region_code_for_number(number) == "GB"
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if uk
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
+    """The service's number as people dial it ("0113 496 0000"); see ``lib.phones``."""
+    return phones.display(raw)
 
 
 def _author(letter: Letter) -> str:

@@ -43,12 +43,15 @@ def normalised_or_as_typed(raw: str, region: str = DEFAULT_REGION) -> str:
 def display(value: str, region: str = DEFAULT_REGION) -> str:
     """As people write it: ``07700 900982`` at home, ``+33 1 23 45 67 89`` from abroad.
 
-    Text that is not a number (kept as typed before numbers were checked) is returned
-    unchanged, so nothing anyone wrote is hidden.
+    Text that is not a whole number (kept as typed before numbers were checked, a short
+    code like 116 123) is returned unchanged, so nothing anyone wrote is hidden.
     """
+    value = value.strip()
     try:
         number = phonenumbers.parse(value, region)
     except NumberParseException:
+        return value
+    if phonenumbers.is_possible_number_with_reason(number) != ValidationResult.IS_POSSIBLE:
         return value
     home = number.country_code == phonenumbers.country_code_for_region(region)
     style = PhoneNumberFormat.NATIONAL if home else PhoneNumberFormat.INTERNATIONAL
