@@ -13,6 +13,7 @@ from django.urls import reverse
 from interplay.audit.models import AuditEvent
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Course
+from interplay.formulation import export as formulation_export
 from interplay.lib.errors import PermissionDenied
 from interplay.measures.instruments import BUILT_IN, to_dict
 from interplay.measures.models import InstrumentDefinition, QuestionnaireResponse
@@ -516,12 +517,12 @@ class FocusRowsTests(BaseTestCase):
     """The PDF prints the focus's fields the course's modality has, in plain words."""
 
     def focus(self, **values: Any) -> dict[str, Any]:
-        blank: dict[str, Any] = dict.fromkeys(subject_access.FOCUS_FIELDS, "")
+        blank: dict[str, Any] = dict.fromkeys(formulation_export.FOCUS_FIELDS, "")
         return {**blank, "agreed_on": None, "shared_with_patient": False, "people": [], **values}
 
     def rows(self, modality: str, **values: Any) -> dict[str, str]:
         course = {"modality": modality, "formulation": {"focus": self.focus(**values)}}
-        return dict(subject_access._focus_rows(course))
+        return dict(formulation_export.focus_rows(course))
 
     def test_dit_shows_its_own_fields_and_the_defensive_function_only_when_recorded(self) -> None:
         rows = self.rows("dit", linking_affect="Shame", people=["Jo"])
