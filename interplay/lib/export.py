@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from interplay.lib import phones
 from interplay.lib.nhs_number import format_nhs_number
 
 
@@ -65,6 +66,8 @@ def readable(data: Mapping[str, Any], name: str) -> str:
         return str(data[f"{name}_label"] or "None")
     if name == "nhs_number" and value:
         return format_nhs_number(str(value))
+    if name == "phone" and value:
+        return phones.display(str(value))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "None"
     if isinstance(value, bool):
