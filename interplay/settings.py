@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "interplay.accounts.middleware.IdleTimeoutMiddleware",
+    "interplay.audit.middleware.RefusalAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -265,6 +266,10 @@ REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
 # Portal sign-in links asked for per address: beyond each patient's own limit of 3 an hour,
 # this stops one address sending links to many inboxes.
 PORTAL_LINK_RATE_LIMIT = env_str("INTERPLAY_PORTAL_LINK_RATE_LIMIT", "10/h")
+# Refusals (403, or 404 outside someone's scope) of one signed-in account: more than this
+# many within this many minutes emails the administrators, once per window.
+REFUSAL_BURST_LIMIT = env_int("INTERPLAY_REFUSAL_BURST_LIMIT", 20, minimum=1)
+REFUSAL_BURST_MINUTES = env_int("INTERPLAY_REFUSAL_BURST_MINUTES", 10, minimum=1)
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None
 
 LOGGING = {
