@@ -270,6 +270,9 @@ PORTAL_LINK_RATE_LIMIT = env_str("INTERPLAY_PORTAL_LINK_RATE_LIMIT", "10/h")
 # many within this many minutes emails the administrators, once per window.
 REFUSAL_BURST_LIMIT = env_int("INTERPLAY_REFUSAL_BURST_LIMIT", 20, minimum=1)
 REFUSAL_BURST_MINUTES = env_int("INTERPLAY_REFUSAL_BURST_MINUTES", 10, minimum=1)
+# Password-reset requests per client address (each account also gets at most 3 emails an
+# hour).
+PASSWORD_RESET_RATE_LIMIT = env_str("INTERPLAY_PASSWORD_RESET_RATE_LIMIT", "10/h")
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None
 
 LOGGING = {

@@ -1,5 +1,9 @@
+from typing import Any
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from interplay.lib.crypto import encrypt_text
 
 
 class SignInForm(AuthenticationForm):
@@ -28,3 +32,13 @@ class SetupCodeForm(CodeForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["code"].help_text = "The 6-digit code the app shows after you add Interplay."
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """The address someone types; saving only queues the lookup and the email
+    (``tasks.send_password_reset``), so a known and an unknown address take as long."""
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]
+        from interplay.accounts.tasks import send_password_reset
+
+        send_password_reset.enqueue(encrypt_text(self.cleaned_data["email"]))

@@ -3,18 +3,25 @@
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_ratelimit.core import is_ratelimited
 
 from interplay.accounts import services, two_factor
-from interplay.accounts.forms import CodeForm, SetupCodeForm, SignInForm
+from interplay.accounts.forms import (
+    CodeForm,
+    PasswordResetRequestForm,
+    SetupCodeForm,
+    SignInForm,
+)
 from interplay.lib.errors import RuleViolation
 
 
@@ -28,6 +35,30 @@ class SignInView(LoginView):
 
     def get_success_url(self) -> str:
         return second_factor_url(super().get_success_url())
+
+
+def _reset_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.PASSWORD_RESET_RATE_LIMIT)
+
+
+class PasswordResetRequestView(PasswordResetView):
+    """Ask for a reset link: the same answer, in the same time, for any address.
+
+    At most ``PASSWORD_RESET_RATE_LIMIT`` requests an hour per client address; each
+    account also gets at most 3 emails an hour (``tasks.RESETS_PER_HOUR``).
+    """
+
+    form_class = PasswordResetRequestForm
+    http_method_names = ["get", "head", "post"]
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        limited = is_ratelimited(
+            self.request, group="password-reset", key="ip", rate=_reset_rate, increment=True
+        )
+        if limited:
+            form.add_error("email", "Too many reset links have been asked for. Try again later.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def second_factor_url(next_url: str) -> str:
