@@ -275,9 +275,31 @@ REFUSAL_BURST_MINUTES = env_int("INTERPLAY_REFUSAL_BURST_MINUTES", 10, minimum=1
 PASSWORD_RESET_RATE_LIMIT = env_str("INTERPLAY_PASSWORD_RESET_RATE_LIMIT", "10/h")
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None
 
+# What is logged and in which format: README.md, "Logs". No line carries a query string
+# (search terms, filters): the development server's request lines are filtered here, and
+# gunicorn.conf.py gives gunicorn's access log a format without one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"without_query": {"()": "interplay.lib.logfilters.WithoutQueryString"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["without_query"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
