@@ -70,7 +70,8 @@ class RefusalTests(BaseTestCase):
         self.sign_in(self.outsider)
         self.client.get(reverse("triage:queue"))
         self.sign_in(self.admin)
-        page = self.client.get(reverse("audit:events"), {"actor": "outsider", "action": "access"})
+        filters = {"actor": "outsider", "action": "access"}
+        page = self.client.get(self.client.post(reverse("audit:events"), filters)["Location"])
         self.assertContains(page, "access.refused")
         self.assertContains(page, "/triage/")
 
