@@ -65,5 +65,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        # A page that already says no-store (a PDF download, never_cache) is left as it is.
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         return response
