@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable), before everything else that answers.
+    "interplay.accounts.middleware.NoStoreMiddleware",
     "interplay.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "interplay.accounts.middleware.IdleTimeoutMiddleware",
+    "interplay.audit.middleware.RefusalAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -271,11 +274,40 @@ REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
 # Portal sign-in links asked for per address: beyond each patient's own limit of 3 an hour,
 # this stops one address sending links to many inboxes.
 PORTAL_LINK_RATE_LIMIT = env_str("INTERPLAY_PORTAL_LINK_RATE_LIMIT", "10/h")
+# Refusals (403, or 404 outside someone's scope) of one signed-in account: more than this
+# many within this many minutes emails the administrators, once per window.
+REFUSAL_BURST_LIMIT = env_int("INTERPLAY_REFUSAL_BURST_LIMIT", 20, minimum=1)
+REFUSAL_BURST_MINUTES = env_int("INTERPLAY_REFUSAL_BURST_MINUTES", 10, minimum=1)
+# Password-reset requests per client address (each account also gets at most 3 emails an
+# hour).
+PASSWORD_RESET_RATE_LIMIT = env_str("INTERPLAY_PASSWORD_RESET_RATE_LIMIT", "10/h")
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None
 
+# What is logged and in which format: README.md, "Logs". No line carries a query string
+# (search terms, filters): the development server's request lines are filtered here, and
+# gunicorn.conf.py gives gunicorn's access log a format without one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"without_query": {"()": "interplay.lib.logfilters.WithoutQueryString"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["without_query"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }

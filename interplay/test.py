@@ -5,8 +5,10 @@ overrides only where the story needs it; nothing random reaches an assertion.
 """
 
 import datetime as dt
+import statistics
+import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from django.core import mail
@@ -150,6 +152,27 @@ def sign_in(client: Client, user: User, *, second_factor: bool = True) -> None:
         session.save()
 
 
+# Tasks are queued and not run, so a timing compares what the request itself does.
+QUEUE_ONLY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def interleaved_medians(
+    first: Callable[[], object], second: Callable[[], object], rounds: int = 25
+) -> tuple[float, float]:
+    """Median seconds of ``first`` and of ``second``, run alternately (a slow spell of a
+    shared machine falls on both alike) after one warm-up each. A benchmark-style check
+    for equal work: compare the medians with a generous margin, never a fixed time."""
+    first(), second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for round_ in range(rounds):
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for which in order:
+            start = time.perf_counter()
+            (first, second)[which]()
+            times[which].append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 class BaseTestCase(TestCase):
     """Every persona of the service, made once per test class."""
 
@@ -173,6 +196,12 @@ class BaseTestCase(TestCase):
     def sign_in(self, user: User, *, second_factor: bool = True) -> None:
         """Sign in as ``user``, past the second factor unless told otherwise."""
         sign_in(self.client, user, second_factor=second_factor)
+
+    def assert_same_time(self, medians: tuple[float, float]) -> None:
+        """Within half again of each other (plus a millisecond of noise): a lookup, a
+        write and an email for one address and not the other differ by several times."""
+        faster, slower = sorted(medians)
+        self.assertLess(slower, faster * 1.5 + 0.001, f"medians {medians}")
 
     def only_email(self) -> mail.EmailMessage:
         self.assertEqual(len(mail.outbox), 1, [m.subject for m in mail.outbox])

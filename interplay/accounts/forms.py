@@ -2,11 +2,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from interplay.accounts.models import Weekday
 from interplay.accounts.rules import working_hours_problem
 from interplay.forms import DateField, InterplayForm
+from interplay.lib.crypto import encrypt_text
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
 
@@ -127,3 +128,13 @@ class LeaveForm(InterplayForm):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The last day away must be the same as or after the first")
         return data
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """The address someone types; saving only queues the lookup and the email
+    (``tasks.send_password_reset``), so a known and an unknown address take as long."""
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]
+        from interplay.accounts.tasks import send_password_reset
+
+        send_password_reset.enqueue(encrypt_text(self.cleaned_data["email"]))

@@ -1,4 +1,5 @@
-"""Sign staff out after a spell without activity (ASVS session timeouts)."""
+"""Sessions and responses: sign staff out after a spell without activity (ASVS session
+timeouts), and let no browser or proxy keep a copy of any page."""
 
 import time
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from interplay.accounts import drafts
 from interplay.accounts.models import User
@@ -46,3 +48,24 @@ class IdleTimeoutMiddleware:
             f"Sign in again to carry on.{kept}",
         )
         return redirect_to_login(back_to)
+
+
+class NoStoreMiddleware:
+    """Every response Interplay renders says ``Cache-Control: no-store`` (ASVS 14.3.2).
+
+    One rule for every page rather than a list of pages that carry personal data: a
+    public page (the self-referral start) may show what was typed after a POST, a staff
+    page changes with who is signed in, and a redirect or error may name a record.
+    Static files are served by WhiteNoise before this middleware and keep their own
+    long-lived caching: they hold no personal data.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A page that already says no-store (a PDF download, never_cache) is left as it is.
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response

@@ -18,11 +18,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"),
     path(
         "password-reset/",
-        views.ResetPasswordView.as_view(
+        views.PasswordResetRequestView.as_view(
             template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            html_email_template_name="accounts/email/password_reset.html",
-            subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
             http_method_names=FORM_METHODS,
         ),

@@ -1,14 +1,13 @@
 """Sign-in: the password step (Django's view), then the second factor, for every staff role."""
 
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,9 +15,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.models import Device
+from django_ratelimit.core import is_ratelimited
 
 from interplay.accounts import services, two_factor
-from interplay.accounts.forms import CodeForm, SetupCodeForm, SignInForm
+from interplay.accounts.forms import (
+    CodeForm,
+    PasswordResetRequestForm,
+    SetupCodeForm,
+    SignInForm,
+)
 from interplay.lib.errors import RuleViolation
 
 
@@ -34,27 +39,28 @@ class SignInView(LoginView):
         return second_factor_url(super().get_success_url())
 
 
-class ResetPasswordView(PasswordResetView):
-    """Django's password reset, its link built from INTERPLAY_BASE_URL.
+def _reset_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.PASSWORD_RESET_RATE_LIMIT)
 
-    Never from the request's Host header: a forged Host would otherwise send a real
-    person a reset link to someone else's site (host-header poisoning).
+
+class PasswordResetRequestView(PasswordResetView):
+    """Ask for a reset link: the same answer, in the same time, for any address.
+
+    At most ``PASSWORD_RESET_RATE_LIMIT`` requests an hour per client address; each
+    account also gets at most 3 emails an hour (``tasks.RESETS_PER_HOUR``).
     """
 
-    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        base = urlsplit(settings.BASE_URL)
-        form.save(
-            domain_override=base.netloc,
-            use_https=base.scheme == "https",
-            token_generator=self.token_generator,
-            from_email=self.from_email,
-            email_template_name=self.email_template_name,
-            subject_template_name=self.subject_template_name,
-            html_email_template_name=self.html_email_template_name,
-            request=self.request,
-            extra_email_context={"base_url": settings.BASE_URL.rstrip("/")},
+    form_class = PasswordResetRequestForm
+    http_method_names = ["get", "head", "post"]
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        limited = is_ratelimited(
+            self.request, group="password-reset", key="ip", rate=_reset_rate, increment=True
         )
-        return HttpResponseRedirect(self.get_success_url())
+        if limited:
+            form.add_error("email", "Too many reset links have been asked for. Try again later.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def second_factor_url(next_url: str) -> str:

@@ -31,3 +31,18 @@ class SystemActor:
     @property
     def audit_label(self) -> str:
         return f"system:{self.job}"
+
+
+def act_as(request: Any, actor: Any) -> None:
+    """Name who is acting in this request when it is not ``request.user`` (a patient in
+    the portal), so what the request leads to (a refusal) is audited under their name."""
+    request.interplay_actor = actor
+
+
+def acting(request: Any) -> Any:
+    """Who is signed in and acting in this request, or None for the public."""
+    actor = getattr(request, "interplay_actor", None)
+    if actor is not None:
+        return actor
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

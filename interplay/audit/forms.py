@@ -11,8 +11,9 @@ from django.core.validators import RegexValidator
 from interplay.forms import DateField, DateInputs, InterplayForm
 
 USERNAME = RegexValidator(
-    re.compile(r"^[\w.@+-]+\Z"),
-    "Enter a username using only letters, numbers and @ . + - _",
+    # A username, or a label such as patient:<public id> for a patient in the portal.
+    re.compile(r"^[\w.@+:-]+\Z"),
+    "Enter a username using only letters, numbers and @ . + - _ :",
 )
 ACTION = RegexValidator(
     re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*\Z"),
@@ -33,7 +34,8 @@ def filter_date(noun: str, label: str) -> DateField:
 class EventFilterForm(InterplayForm):
     actor = forms.CharField(
         label="Person",
-        help_text="Their username, exactly, or public for people who were not signed in",
+        help_text="Their username, exactly, patient:<id> for a patient in the portal, or "
+        "public for people who were not signed in",
         required=False,
         max_length=150,
         validators=[USERNAME],

@@ -13,10 +13,11 @@ from uuid import UUID
 from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from interplay.accounts import searches
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action
 from interplay.audit import services
@@ -73,18 +74,34 @@ def _page(
     return page, paginator
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @require(Action.VIEW_AUDIT)
 def events(request: HttpRequest) -> HttpResponse:
-    form = EventFilterForm(request.GET)
-    context: dict[str, object] = {"form": form, "referral_type": REFERRAL.model.lower()}
-    if not form.is_valid():
-        services.view_events(actor=request.user, rejected=sorted(form.errors))
-        return render(request, "audit/events.html", context, status=400)
+    """The trail, filtered. Filters are posted and kept in the session; the results are at
+    ``?search=<key>`` (``accounts.searches``): a username or record id typed here never
+    appears in a URL or a log line."""
+    context: dict[str, object] = {"referral_type": REFERRAL.model.lower()}
+    if request.method == "POST":
+        posted = EventFilterForm(request.POST)
+        if not posted.is_valid():
+            services.view_events(actor=request.user, rejected=sorted(posted.errors))
+            return render(request, "audit/events.html", context | {"form": posted}, status=400)
+        return redirect(searches.keep(request, "audit", _filter_inputs(request, posted)))
+    form = EventFilterForm(searches.recall(request, "audit") or {})
+    form.is_valid()  # kept filters were valid when posted
     page, paginator = _page(request, _matching(form.cleaned_data))
     services.view_events(actor=request.user, filters=form.filters(), page=page.number)
-    context |= {"page": page, "paginator": paginator, "filtered": bool(form.filters())}
-    return render(request, "audit/events.html", context)
+    context |= {"form": form, "page": page, "paginator": paginator}
+    return render(request, "audit/events.html", context | {"filtered": bool(form.filters())})
+
+
+def _filter_inputs(request: HttpRequest, form: EventFilterForm) -> dict[str, str]:
+    """What was typed into the filters' inputs (a date is three: ``date_from_0``...)."""
+    return {
+        key: str(request.POST.get(key, ""))
+        for key in request.POST
+        if any(key == name or key.startswith(f"{name}_") for name in form.fields)
+    }
 
 
 def _matching(data: Mapping[str, object]) -> AuditEventQuerySet:

@@ -26,6 +26,7 @@ from interplay.audit.actors import PatientActor
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
 from interplay.lib import totp
+from interplay.lib.crypto import encrypt_text
 from interplay.lib.errors import RuleViolation
 from interplay.patients.models import (
     ConsentKind,
@@ -76,6 +77,15 @@ def issue_link(patient: Patient, *, expires_at: dt.datetime, next_path: str = ""
 
 def link_url(token: str) -> str:
     return settings.BASE_URL.rstrip("/") + reverse("portal:link", args=[token])
+
+
+def ask_for_link(*, email: str) -> None:
+    """Queue a sign-in link for ``email``: the lookup and the email happen in the
+    background, so the answer takes the same time whether the address is known or not
+    (ASVS 2.5: no account enumeration by timing)."""
+    from interplay.patients.tasks import send_sign_in_link
+
+    send_sign_in_link.enqueue(encrypt_text(email))
 
 
 def request_link(*, email: str) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from interplay.accounts import searches
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action
 from interplay.lib.errors import RuleViolation
@@ -37,15 +38,21 @@ RESULT_FIELDS = (
 )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @require(Action.MANAGE_RECORDS)
 def find(request: HttpRequest) -> HttpResponse:
-    """Search by NHS number, referral reference or name; a fixed number of queries."""
-    form = SearchForm(request.GET)
-    if not form.is_valid():
-        return render(request, "patients/find.html", {"form": form}, status=400)
-    text = form.cleaned_data["q"]
-    context: dict[str, Any] = {"form": form, "searched": bool(text.strip())}
+    """Search by NHS number, referral reference or name; a fixed number of queries.
+
+    The search is posted and its results shown at ``?search=<key>`` (``accounts.searches``):
+    what was typed never appears in a URL or a log line."""
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if not form.is_valid():
+            return render(request, "patients/find.html", {"form": form}, status=400)
+        return redirect(searches.keep(request, "patients", {"q": form.cleaned_data["q"]}))
+    terms = searches.recall(request, "patients")
+    text = (terms or {}).get("q", "")
+    context: dict[str, Any] = {"form": SearchForm(initial=terms), "searched": bool(text.strip())}
     if context["searched"]:
         results = (
             Patient.objects.search(text)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from interplay.audit.actors import PatientActor
+from interplay.audit.actors import PatientActor, act_as
 from interplay.patients.models import Patient
 
 PATIENT = "portal_patient"
@@ -74,6 +74,8 @@ def patient_required(
             return redirect("portal:home")
         # Each request restarts the idle clock.
         request.session.set_expiry(settings.IDLE_TIMEOUT_SECONDS)
-        return view(request, PatientActor(patient), *args, **kwargs)
+        actor = PatientActor(patient)
+        act_as(request, actor)
+        return view(request, actor, *args, **kwargs)
 
     return wrapper

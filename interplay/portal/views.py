@@ -315,7 +315,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
     if is_ratelimited(request, group="portal-link", key="ip", rate=_link_rate, increment=True):
         form.add_error("email", "Too many sign-in links have been asked for. Try again later.")
         return render(request, "portal/sign_in.html", {"form": form}, status=429)
-    access.request_link(email=form.cleaned_data["email"])
+    access.ask_for_link(email=form.cleaned_data["email"])
     return render(request, "portal/link_sent.html", {"email": form.cleaned_data["email"]})
 
 

@@ -193,6 +193,7 @@ class UrlPolicyTests(BaseTestCase):
             expected_anonymous = 302 if guarded else expectation[0]
             got = self.client.get(url)
             self.assertEqual(got.status_code, expected_anonymous, f"anonymous {name}")
+            self.assert_not_stored(got, f"anonymous {name}")
             if guarded:
                 self.assertIn(reverse("accounts:login"), got["Location"], name)
             for label, user in personas.items():
@@ -203,8 +204,14 @@ class UrlPolicyTests(BaseTestCase):
                     expected = (404 if isinstance(expectation, Scoped) else 200) if allowed else 403
                 else:
                     expected = expectation[1]
-                status = self.client.get(url).status_code
-                self.assertEqual(status, expected, f"{label} {name}")
+                got = self.client.get(url)
+                self.assertEqual(got.status_code, expected, f"{label} {name}")
+                self.assert_not_stored(got, f"{label} {name}")
+
+    def assert_not_stored(self, response: Any, label: str) -> None:
+        """No browser or proxy may keep a copy: every answer, whatever its status."""
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        self.assertIn("no-store", directives, f"{label} may be cached")
 
     def test_no_route_answers_trace_or_other_unexpected_methods(self) -> None:
         referral = make_referral(email="")
@@ -218,8 +225,19 @@ class UrlPolicyTests(BaseTestCase):
             kwargs = {k: samples.get(v, v) for k, v in kwargs.items()}
             url = reverse(name, kwargs=kwargs)
             for method in ("TRACE", "PUT", "PATCH", "DELETE"):
-                status = self.client.generic(method, url).status_code
-                self.assertIn(status, {302, 405}, f"{method} {name} answered {status}")
+                got = self.client.generic(method, url)
+                self.assertIn(got.status_code, {302, 405}, f"{method} {name} answered {got}")
+                self.assert_not_stored(got, f"{method} {name}")
+
+    def test_a_posted_form_and_the_admin_are_not_stored_but_static_files_are(self) -> None:
+        # The self-referral's answers come back beside their fields when one is wrong.
+        start = self.client.post(reverse("referrals:eligibility"), {"age": "not a number"})
+        self.assert_not_stored(start, "self-referral eligibility POST")
+        self.sign_in(self.admin)
+        self.assert_not_stored(self.client.get(reverse("admin:index")), "admin")
+        css = self.client.get("/static/build/interplay.css")
+        self.assertEqual(css.status_code, 200)
+        self.assertNotIn("no-store", css.get("Cache-Control", ""))
 
     def test_only_administrators_open_the_admin(self) -> None:
         index = reverse("admin:index")

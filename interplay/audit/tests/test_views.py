@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -53,17 +54,27 @@ class PermissionTests(BaseTestCase):
         self.sign_in(self.admin)
         self.assertEqual(self.client.get(access_url(uuid.uuid4())).status_code, 404)
 
-    def test_only_get_is_allowed(self) -> None:
+    def test_the_trail_is_filtered_by_post_and_the_access_list_only_read(self) -> None:
         self.sign_in(self.admin)
-        self.assertEqual(self.client.post(EVENTS).status_code, 405)
+        self.assertEqual(self.client.put(EVENTS).status_code, 405)
+        url = access_url(make_referral(email="").public_id)
+        self.assertEqual(self.client.post(url).status_code, 405)
 
 
 class EventsTests(BaseTestCase):
     def setUp(self) -> None:
         self.sign_in(self.admin)
 
+    def filtered(self, query: dict[str, str], page: str = "") -> Any:
+        """Post the filters, then open their results page (``page`` N of them)."""
+        posted = self.client.post(EVENTS, query)
+        if posted.status_code != 302:
+            return posted
+        self.assertTrue(posted["Location"].startswith(f"{EVENTS}?search="))
+        return self.client.get(posted["Location"] + (f"&page={page}" if page else ""))
+
     def shown(self, query: dict[str, str]) -> list[AuditEvent]:
-        response = self.client.get(EVENTS, query)
+        response = self.filtered(query)
         self.assertEqual(response.status_code, 200, response.context["form"].errors)
         return list(response.context["page"].object_list)
 
@@ -134,15 +145,16 @@ class EventsTests(BaseTestCase):
     def test_it_shows_fifty_a_page_and_keeps_the_filters_on_the_next(self) -> None:
         for n in range(55):
             record(actor=self.triage, action="test.many", detail={"n": n})
-        response = self.client.get(EVENTS, {"action": "test.many"})
+        response = self.filtered({"action": "test.many"})
         self.assertEqual(len(response.context["page"].object_list), 50)
-        self.assertContains(response, 'href="?action=test.many&amp;page=2"')
-        second = self.client.get(EVENTS, {"action": "test.many", "page": "2"})
+        search = response.wsgi_request.GET["search"]
+        self.assertContains(response, f'href="?search={search}&amp;page=2"')
+        second = self.filtered({"action": "test.many"}, page="2")
         self.assertEqual(len(second.context["page"].object_list), 5)
 
     def test_invalid_filters_are_explained_beside_the_field_and_kept(self) -> None:
-        response = self.client.get(
-            EVENTS, {"action": "Referral Viewed!", "date_from_0": "31", "date_from_1": "2"}
+        response = self.filtered(
+            {"action": "Referral Viewed!", "date_from_0": "31", "date_from_1": "2"}
         )
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "There is a problem", status_code=400)
@@ -161,7 +173,7 @@ class EventsTests(BaseTestCase):
     def test_an_end_before_the_start_is_refused(self) -> None:
         dates = {"date_from_0": "3", "date_from_1": "6", "date_from_2": "2026"}
         dates |= {"date_to_0": "2", "date_to_1": "6", "date_to_2": "2026"}
-        response = self.client.get(EVENTS, dates)
+        response = self.filtered(dates)
         self.assertContains(
             response,
             "The end date must be the same as or after the start date",
@@ -169,7 +181,7 @@ class EventsTests(BaseTestCase):
         )
 
     def test_looking_is_audited_with_the_filters_used(self) -> None:
-        self.client.get(EVENTS, {"actor": "triage", "action": "referral", "page": "1"})
+        self.filtered({"actor": "triage", "action": "referral"}, page="1")
         event = AuditEvent.objects.by_action("audit.viewed").get()
         self.assertEqual(event.actor, self.admin)
         self.assertEqual(
@@ -178,7 +190,7 @@ class EventsTests(BaseTestCase):
         )
 
     def test_a_look_with_refused_filters_keeps_their_names_not_what_was_typed(self) -> None:
-        self.client.get(EVENTS, {"actor": "no spaces allowed"})
+        self.filtered({"actor": "no spaces allowed"})
         event = AuditEvent.objects.by_action("audit.viewed").get()
         self.assertEqual(
             event.detail, {"view": "events", "filters": {}, "page": 0, "rejected": ["actor"]}
@@ -194,6 +206,17 @@ class EventsTests(BaseTestCase):
             record(actor=self.triage, action="test.many", detail={"n": n})
         with self.assertNumQueries(10):
             self.client.get(EVENTS, {"page": "2"})
+
+    def test_what_was_typed_is_never_in_the_address(self) -> None:
+        record(actor=self.triage, action="referral.viewed")
+        posted = self.client.post(EVENTS, {"actor": "triage", "record": "IP-7KMX-3QAD"})
+        self.assertNotIn("triage", posted["Location"])
+        self.assertNotIn("IP-7KMX", posted["Location"])
+        page = self.client.get(posted["Location"])
+        self.assertContains(page, 'value="IP-7KMX-3QAD"')
+        # A filter put in the address bar filters nothing.
+        everything = self.client.get(EVENTS, {"actor": "nobody"})
+        self.assertFalse(everything.context["filtered"])
 
 
 class ReferralAccessTests(BaseTestCase):
