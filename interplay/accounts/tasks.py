@@ -53,4 +53,5 @@ def send_password_reset(sealed_email: str) -> None:
         subject_template_name="accounts/email/password_reset_subject.txt",
         email_template_name="accounts/email/password_reset.txt",
         html_email_template_name="accounts/email/password_reset.html",
+        extra_email_context={"base_url": settings.BASE_URL.rstrip("/")},
     )
