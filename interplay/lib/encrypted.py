@@ -87,7 +87,7 @@ class EncryptedBinaryField(EncryptedMixin, _BinaryField):
         return None if value is None else decrypt_bytes(value, what=self.label())
 
 
-class EncryptedJSONField(EncryptedMixin, _JSONField):
+class EncryptedJSONField(EncryptedMixin, _JSONField):  # type: ignore[misc]  # stubs: never None
     """A JSONField stored encrypted: the column holds a token of the JSON text, not JSON.
 
     Python, forms and defaults are JSONField's; the database sees text it cannot parse, so
