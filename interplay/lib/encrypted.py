@@ -2,12 +2,15 @@
 
 ``EncryptedTextField`` and ``EncryptedCharField`` behave as their plain counterparts in
 Python, forms and templates, ``EncryptedBinaryField`` as a BinaryField (bytes, for stored
-documents such as letters' PDFs); the column holds a token made with the newest of
+documents such as letters' PDFs), ``EncryptedJSONField`` as a JSONField (for structured
+clinical answers such as questionnaire items); the column holds a token made with the newest of
 settings.ENCRYPTION_KEYS (see interplay.lib.crypto). The database cannot compare what it
 cannot read, so no lookup but ``isnull`` is allowed (a filter would silently match
-nothing); ordering by one of these fields orders by ciphertext. Knows no app.
+nothing) and a JSON field has no key transforms (``answers__9`` is refused, not wrong);
+ordering by one of these fields orders by ciphertext. Knows no app.
 """
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +26,10 @@ if TYPE_CHECKING:  # the stubs' fields are generic; Django's own are not subscri
     _TextField = models.TextField[Any, Any]
     _CharField = models.CharField[Any, Any]
     _BinaryField = models.BinaryField[Any, Any]
+    _JSONField = models.JSONField[Any, Any]
 else:
     _Field, _TextField, _CharField = models.Field, models.TextField, models.CharField
-    _BinaryField = models.BinaryField
+    _BinaryField, _JSONField = models.BinaryField, models.JSONField
 
 
 class EncryptedMixin(_Field):
@@ -83,6 +87,30 @@ class EncryptedBinaryField(EncryptedMixin, _BinaryField):
         return None if value is None else decrypt_bytes(value, what=self.label())
 
 
+class EncryptedJSONField(EncryptedMixin, _JSONField):  # type: ignore[misc]  # stubs: never None
+    """A JSONField stored encrypted: the column holds a token of the JSON text, not JSON.
+
+    Python, forms and defaults are JSONField's; the database sees text it cannot parse, so
+    there are no key lookups (``answers__9``), ``contains`` or ``has_key``: read the value
+    and look in Python. SQL NULL stays NULL (``isnull`` works); JSON ``null`` is stored
+    encrypted like any other value.
+    """
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        # Not JSONField's own: that hands the value to the driver as JSON (jsonb on
+        # PostgreSQL); this column is text holding a token.
+        if not prepared:
+            value = self.get_prep_value(value)
+        if value is None:
+            return None
+        return encrypt_text(json.dumps(value, cls=self.encoder))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return json.loads(decrypt_text(value, what=self.label()), cls=self.decoder)
+
+
 def encrypted_fields() -> Iterator[tuple[type[models.Model], list[str]]]:
     """Every concrete model with encrypted fields, and those fields' names."""
     for model in apps.get_models():
@@ -117,3 +145,62 @@ def reencrypt_all(batch_size: int = 500) -> dict[str, int]:
             last_pk = batch[-1].pk
         counts[model._meta.label] = rewritten
     return counts
+
+
+# Data migrations: a column that held plain values, encrypted in place -------------------
+
+
+def encrypt_column_in_place(schema_editor: Any, table: str, column: str) -> int:
+    """Encrypt every plain JSON value of ``table.column``; rows rewritten.
+
+    For the data migration that follows turning a JSONField into an EncryptedJSONField
+    (the column now text, still holding plain JSON). Reads and writes with a raw cursor,
+    as the field would refuse to decrypt what is not yet a token. A value that is not JSON
+    is a token already (a token never parses as JSON) and is left: running it twice is
+    harmless.
+    """
+    return _rewrite_column(schema_editor, table, column, _encrypt_if_plain)
+
+
+def decrypt_column_in_place(schema_editor: Any, table: str, column: str) -> int:
+    """The reverse: every token of ``table.column`` back to its plain JSON text."""
+    return _rewrite_column(schema_editor, table, column, _decrypt_if_token)
+
+
+def _encrypt_if_plain(value: str) -> str | None:
+    try:
+        json.loads(value)
+    except ValueError:
+        return None
+    return encrypt_text(value)
+
+
+def _decrypt_if_token(value: str) -> str | None:
+    try:
+        json.loads(value)
+    except ValueError:
+        return decrypt_text(value, what="a stored value")
+    return None
+
+
+def _rewrite_column(schema_editor: Any, table: str, column: str, change: Any) -> int:
+    connection = schema_editor.connection
+    quote = connection.ops.quote_name
+    pk, col, tab = quote("id"), quote(column), quote(table)
+    # Quoted names the migration gives, never input; the values travel as parameters.
+    select = f"SELECT {pk}, {col} FROM {tab} WHERE {col} IS NOT NULL"  # noqa: S608
+    update = f"UPDATE {tab} SET {col} = %s WHERE {pk} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(select)
+        rows = cursor.fetchall()
+    changed = []
+    for pk, value in rows:
+        # A driver may hand back JSON it has parsed, if the column type was not changed.
+        text = value if isinstance(value, str) else json.dumps(value)
+        new = change(text)
+        if new is not None:
+            changed.append((new, pk))
+    if changed:
+        with connection.cursor() as cursor:
+            cursor.executemany(update, changed)
+    return len(changed)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 
+from interplay.lib.encrypted import EncryptedJSONField
+
 
 class DefinitionSource(models.TextChoices):
     BUILT_IN = "built_in", "Built in"
@@ -85,7 +87,9 @@ class QuestionnaireResponse(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     instrument_code = models.CharField(max_length=32)
     instrument_version = models.CharField(max_length=16)
-    answers = models.JSONField(help_text="Item number (as text) to the value chosen.")
+    # Encrypted at rest (item 9 above all); total, band and the flags stay plain, for the
+    # figures and the alerts. No query can look inside: read the value in Python.
+    answers = EncryptedJSONField(help_text="Item number (as text) to the value chosen.")
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
     total = models.PositiveSmallIntegerField(null=True, blank=True)
     band = models.CharField(max_length=40)

@@ -64,6 +64,7 @@ def outcome_panel(course: Course) -> OutcomePanel:
     responses = list(
         QuestionnaireResponse.objects.filter(course=course, instrument_code__in=MEASURES)
         .select_related("appointment")
+        .defer("answers")  # encrypted, and the panel shows totals: decrypt nothing
         .order_by("answered_at", "id")
     )
     attended = course.appointments.filter(status=AppointmentStatus.ATTENDED, number__gte=1).count()

@@ -103,6 +103,7 @@ def _dashboard(
     scores = list(
         QuestionnaireResponse.objects.filter(course__patient=patient, complete=True)
         .select_related("appointment", "course")
+        .defer("answers")  # encrypted, and the page shows totals: decrypt nothing
         .order_by("answered_at", "id")
     )
     audit(actor=actor, action="portal.home_viewed", obj=patient)

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from interplay.lib.dates import days_between
-from interplay.lib.encrypted import EncryptedTextField
+from interplay.lib.encrypted import EncryptedJSONField, EncryptedTextField
 from interplay.lib.errors import RuleViolation
 
 
@@ -127,7 +127,8 @@ class Referral(models.Model):
         help_text="The person's record; found or made when the referral arrives.",
     )
     urgent = models.BooleanField(default=False)
-    risk_reasons = models.JSONField(default=list, blank=True)
+    # Encrypted at rest; ``urgent`` stays plain, as the queue orders by it.
+    risk_reasons = EncryptedJSONField(default=list, blank=True)
 
     # Personal details
     first_name = models.CharField(max_length=100)

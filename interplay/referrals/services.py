@@ -88,11 +88,8 @@ def _create(
         actor=actor,
         action="referral.submitted",
         obj=referral,
-        detail={
-            "urgent": referral.urgent,
-            "risk_reasons": referral.risk_reasons,
-            "returning_patient": returning,
-        },
+        # Not the risk reasons: they are encrypted at rest, and the audit trail is not.
+        detail={"urgent": referral.urgent, "returning_patient": returning},
     )
     if referral.email:
         send_referral_acknowledgement.enqueue(str(referral.public_id))

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from interplay.accounts.roles import Modality
-from interplay.lib.encrypted import EncryptedTextField
+from interplay.lib.encrypted import EncryptedJSONField, EncryptedTextField
 
 
 class Urgency(models.TextChoices):
@@ -46,7 +46,8 @@ class TriageAssessment(models.Model):
     risk_to_others = EncryptedTextField(blank=True)
     protective_factors = EncryptedTextField(blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
-    exclusions = models.JSONField(default=list, blank=True)
+    # Encrypted at rest; ``urgency`` stays plain, as the queue and figures read it.
+    exclusions = EncryptedJSONField(default=list, blank=True)
     suitable_for = models.JSONField(
         default=list, blank=True, help_text="Modalities this person is suitable for."
     )

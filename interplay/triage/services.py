@@ -197,11 +197,8 @@ def save_assessment(*, actor: Any, referral: Referral, **answers: Any) -> Triage
         actor=actor,
         action="triage.assessed",
         obj=referral,
-        detail={
-            "urgency": assessment.urgency,
-            "exclusions": assessment.exclusions,
-            "suitable_for": assessment.suitable_for,
-        },
+        # Not the exclusions: they are encrypted at rest, and the audit trail is not.
+        detail={"urgency": assessment.urgency, "suitable_for": assessment.suitable_for},
     )
     return assessment
 

@@ -12,7 +12,8 @@ from interplay.audit.models import AuditEvent
 from interplay.lib.crypto import DecryptionError
 from interplay.lib.encrypted import encrypted_fields, reencrypt_all
 from interplay.referrals.models import Referral
-from interplay.test import BaseTestCase, make_referral
+from interplay.test import CALM_PHQ9, BaseTestCase, make_referral
+from interplay.triage.models import TriageAssessment
 
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
@@ -75,11 +76,31 @@ class RotateEncryptionKeyTests(BaseTestCase):
         with override_settings(ENCRYPTION_KEYS=[KEY_A]):
             self.assertEqual(notes(), self.written)  # nothing was lost
 
+    def test_structured_answers_are_rotated_too(self) -> None:
+        with override_settings(ENCRYPTION_KEYS=[KEY_A]):
+            referral = make_referral(phq9={**CALM_PHQ9, 9: 2})
+            assessment = TriageAssessment.objects.create(
+                referral=referral, assessed_by=self.triage, exclusions=["risk"]
+            )
+        with override_settings(ENCRYPTION_KEYS=[KEY_B, KEY_A]):
+            counts = reencrypt_all()
+        self.assertEqual(counts["measures.QuestionnaireResponse"], 8)  # 4 referrals
+        self.assertEqual(counts["triage.TriageAssessment"], 1)
+        with override_settings(ENCRYPTION_KEYS=[KEY_B]):
+            referral.refresh_from_db()
+            assessment.refresh_from_db()
+            self.assertEqual(referral.risk_reasons, ["phq9_item9"])
+            self.assertEqual(referral.responses.get(instrument_code="phq9").answer(9), 2)
+            self.assertEqual(assessment.exclusions, ["risk"])
+
     def test_it_finds_every_encrypted_field_of_every_model(self) -> None:
         found = {model._meta.label: names for model, names in encrypted_fields()}
+        self.assertEqual(found["measures.QuestionnaireResponse"], ["answers"])
+        self.assertIn("exclusions", found["triage.TriageAssessment"])
         self.assertEqual(
             found["referrals.Referral"],
             [
+                "risk_reasons",
                 "main_difficulties",
                 "relationships_affected",
                 "hoped_change",

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import override_settings
@@ -23,6 +24,7 @@ from interplay.lib.crypto import (
 from interplay.lib.encrypted import (
     EncryptedBinaryField,
     EncryptedCharField,
+    EncryptedJSONField,
     EncryptedTextField,
 )
 
@@ -119,6 +121,24 @@ def test_bytes_such_as_a_pdf_can_be_encrypted_as_text() -> None:
     assert field.from_db_value(token, None, connection) == document
     assert field.get_db_prep_save(None, connection) is None
     assert field.db_type(connection) == EncryptedTextField().db_type(connection)
+    with override_settings(ENCRYPTION_KEYS=[STRANGER_KEY]), pytest.raises(DecryptionError):
+        field.from_db_value(token, None, connection)
+
+
+def test_structured_answers_are_encrypted_as_json_and_read_back_as_such() -> None:
+    field = EncryptedJSONField(default=dict)
+    field.set_attributes_from_name("answers")
+    answers = {"1": 0, "9": 2, "note": "ünïcödé"}
+    token = field.get_db_prep_save(answers, connection)
+    assert token.startswith("gAAAAA") and '"9"' not in token
+    assert field.from_db_value(token, None, connection) == answers
+    assert field.from_db_value(field.get_db_prep_save([], connection), None, connection) == []
+    assert field.get_db_prep_save(None, connection) is None
+    assert field.db_type(connection) == EncryptedTextField().db_type(connection)
+    # No key lookups: the database would be asked to parse a token as JSON.
+    assert field.get_transform("9") is None
+    assert field.get_lookup("contains") is None and field.get_lookup("isnull") is not None
+    assert isinstance(field.formfield(), forms.JSONField)
     with override_settings(ENCRYPTION_KEYS=[STRANGER_KEY]), pytest.raises(DecryptionError):
         field.from_db_value(token, None, connection)
 

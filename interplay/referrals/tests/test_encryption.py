@@ -1,9 +1,11 @@
 """Free-text clinical content is encrypted at rest: the database never holds the words."""
 
+import importlib
 import uuid
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core import mail
 from django.core.exceptions import FieldError
 from django.db import connection
@@ -17,6 +19,7 @@ from interplay.referrals.models import Referral
 from interplay.referrals.services import submit_self_referral
 from interplay.test import CALM_GAD7, CALM_PHQ9, BaseTestCase, make_referral, referral_details
 
+risk_migration = importlib.import_module("interplay.referrals.migrations.0009_encrypt_risk_reasons")
 CANARY = "canary-5b1e: the lighthouse keeper's voice tells me to stay indoors"
 # Stored in a plain column on purpose: each raw read must find it, or the read proves nothing.
 CONTROL = "Controlbury-on-Sea"
@@ -130,6 +133,45 @@ class EncryptedFieldTests(BaseTestCase):
         self.sign_in(self.triage)
         response = self.client.get(f"/referrals/{referral.public_id}/")
         self.assertContains(response, "I argue with my sister every day")
+
+
+class RiskReasonsAtRestTests(BaseTestCase):
+    """Why a referral was marked urgent is encrypted; that it is urgent stays plain."""
+
+    def raw(self) -> list[tuple[str, bool]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT risk_reasons, urgent FROM referrals_referral ORDER BY id")
+            return list(cursor.fetchall())
+
+    def test_a_raw_read_shows_a_token_but_the_triage_page_shows_the_reason(self) -> None:
+        referral = make_referral(phq9={**CALM_PHQ9, 9: 1})
+        ((token, urgent),) = self.raw()
+        self.assertTrue(urgent)
+        self.assertTrue(token.startswith("gAAAAA"), token[:10])
+        self.assertNotIn("item9", token)
+        self.assertEqual(Referral.objects.filter(urgent=True).count(), 1)
+
+        self.sign_in(self.triage)
+        response = self.client.get(f"/referrals/{referral.public_id}/")
+        self.assertContains(response, "PHQ-9 question 9 answered")
+
+    def test_plain_risk_reasons_are_encrypted_by_the_migration_and_put_back(self) -> None:
+        referral = make_referral()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE referrals_referral SET risk_reasons = %s WHERE id = %s",
+                ['["phq9_item9"]', referral.pk],
+            )
+        editor = connection.schema_editor()
+
+        risk_migration.encrypt(apps, editor)
+        ((token, _),) = self.raw()
+        self.assertNotIn("item9", token)
+        referral.refresh_from_db()
+        self.assertEqual(referral.risk_reasons, ["phq9_item9"])
+
+        risk_migration.decrypt(apps, editor)
+        self.assertEqual(self.raw(), [('["phq9_item9"]', False)])
 
 
 class MigrationTests(TransactionTestCase):

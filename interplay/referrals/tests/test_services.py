@@ -42,7 +42,7 @@ class SubmitSelfReferralTests(BaseTestCase):
         event = AuditEvent.objects.by_action("referral.submitted").get()
         self.assertEqual(
             event.detail,
-            {"urgent": True, "risk_reasons": ["phq9_item9"], "returning_patient": False},
+            {"urgent": True, "returning_patient": False},
         )
         self.assertEqual(event.actor_label, "public")
 

@@ -48,7 +48,7 @@ class AssessmentTests(BaseTestCase):
         event = AuditEvent.objects.by_action("triage.assessed").get()
         self.assertEqual(
             event.detail,
-            {"urgency": "routine", "exclusions": ["substance"], "suitable_for": ["ipt"]},
+            {"urgency": "routine", "suitable_for": ["ipt"]},
         )
         self.assertNotIn("thoughts", str(event.detail))
         moved = AuditEvent.objects.by_action("referral.status_changed").get()
