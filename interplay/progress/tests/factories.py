@@ -29,4 +29,5 @@ def make_course(therapist: User, modality: str = "ipt", **details: Any) -> Cours
         weekday=0,
         at=dt.time(10),
         first_date=FIRST_MONDAY,
+        history=True,
     )

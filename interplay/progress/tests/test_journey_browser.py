@@ -39,6 +39,7 @@ def test_problems_ratings_ending_review_and_goodbye_letter(page: Any, live_serve
         weekday=1,
         at=dt.time(10),
         first_date=timezone.localdate() - dt.timedelta(weeks=20),
+        history=True,
     )
     signed_in_as(page, live_server, dara)
 

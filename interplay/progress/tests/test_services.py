@@ -159,6 +159,7 @@ class GroupCourseTests(BaseTestCase):
                 weekday=0,
                 at=dt.time(10),
                 first_date=dt.date(2026, 9, 7),
+                history=True,
             )
             self.assertEqual(list(stage.initial_numbers(course)), [0, 1])
             self.assertEqual(stage.rerate_numbers(course), (4, 8))
