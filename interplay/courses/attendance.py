@@ -223,7 +223,8 @@ def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
         raise RuleViolation("This course has already ended.")
     open_sessions = unresolved(course)
     if outcome == CourseStatus.COMPLETED and open_sessions:
-        numbers = " and ".join(str(a.number) for a in open_sessions)
+        *most, last = [str(a.number) for a in open_sessions]
+        numbers = f"{', '.join(most)} and {last}" if most else last
         raise RuleViolation(
             f"Record what happened at session{'s' if len(open_sessions) > 1 else ''} "
             f"{numbers} before ending the course as completed.",
