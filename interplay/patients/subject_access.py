@@ -608,6 +608,7 @@ def _session(appointment: Appointment, protocol: Any, course: Course) -> dict[st
         "therapist": _name(appointment.therapist),
         "room": appointment.room.name if appointment.room else None,
         **_coded(appointment, ("status",)),
+        "backdate_reason": appointment.backdate_reason,
         "record": _record(record, protocol, course) if record is not None else None,
     }
 
