@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from interplay.accounts.models import ClinicianProfile
@@ -187,11 +188,9 @@ def final_score_missing(course: Any) -> bool:
     5.3, 5.7)."""
     from interplay.measures.models import QuestionnaireResponse
 
-    last = course.appointments.filter(status=A.ATTENDED, number__gte=1).order_by("-number").first()
-    if last is None:
-        return True
+    last = course.appointments.filter(status=A.ATTENDED, number__gte=1).order_by("-number")
     return not QuestionnaireResponse.objects.filter(
-        appointment=last, instrument_code="phq9", complete=True
+        appointment=Subquery(last.values("pk")[:1]), instrument_code="phq9", complete=True
     ).exists()
 
 

@@ -11,7 +11,7 @@ from interplay.forms import DateField
 def backdate_reason() -> forms.CharField:
     """Why a time already past (only then): the back-dating window's reason."""
     return forms.CharField(
-        label="If the time is in the past: why",
+        label="Reason for booking in the past",
         help_text="Only to record a session that really happened then, within the "
         "service's back-dating window. Leave empty for a time to come.",
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -43,7 +43,7 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     first.get_by_label("Day").fill("1")
     first.get_by_label("Month").fill("9")
     first.get_by_label("Year").fill("2026")
-    page.get_by_label("If the time is in the past: why").fill("Recording sessions held.")
+    page.get_by_label("Reason for booking in the past").fill("Recording sessions held.")
     page.get_by_role("button", name="Propose the sessions").click()
 
     summary = page.get_by_test_id("plan-summary").inner_text()
@@ -126,7 +126,7 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     new.get_by_label("Month").fill(str(local.month))
     new.get_by_label("Year").fill(str(local.year))
     page.get_by_label("New time").fill("14:00")
-    page.get_by_label("If the time is in the past: why").fill("Held on the Wednesday.")
+    page.get_by_label("Reason for booking in the past").fill("Held on the Wednesday.")
     page.get_by_role("button", name="Move the session").click()
     page.get_by_text("Session 16 moved.").wait_for()
     assert "14:00" in page.get_by_test_id("when").inner_text()
