@@ -293,7 +293,8 @@ def course_for(
     first_date: dt.date = dt.date(2026, 9, 7),
     **details: Any,
 ) -> Any:
-    """A course started with ``therapist`` on Mondays at 10:00 from ``first_date``.
+    """A course started with ``therapist`` on Mondays at 10:00 from ``first_date``, past
+    or future (booked as history: the referral and back-dating rules do not apply).
 
     The therapist is qualified and given Monday hours if they have none yet.
     """
@@ -311,4 +312,5 @@ def course_for(
         weekday=0,
         at=dt.time(10),
         first_date=first_date,
+        history=True,  # a course already part-way, as the stories need it
     )

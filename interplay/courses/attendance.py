@@ -5,12 +5,13 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from interplay.accounts.models import ClinicianProfile
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
-from interplay.clinic.models import Room
+from interplay.clinic.models import Room, ServiceSettings
 from interplay.courses import rules
 from interplay.courses.models import (
     Appointment,
@@ -94,24 +95,38 @@ def complete_task(*, actor: Any, task: CourseTask, outcome: str) -> CourseTask:
     return task
 
 
+MOVE_FIELDS = {"date": "date", "weekday": "date", "time": "time", "reason": "reason"}
+
+
 @transaction.atomic
-def reschedule(*, actor: Any, appointment: Appointment, starts_at: dt.datetime) -> Appointment:
-    """Move one booked session, if the therapist (and room) are free then."""
+def reschedule(
+    *, actor: Any, appointment: Appointment, starts_at: dt.datetime, reason: str = ""
+) -> Appointment:
+    """Move one booked session, if the therapist (and room) are free then.
+
+    The date rules (``rules.session_time_refusal``): after the referral, between the
+    previous and the next session, inside the therapist's working hours and not on
+    their leave; a time in the past only within the service's back-dating window, with
+    a ``reason`` (kept encrypted on the session, audited as given).
+    """
     appointment = _own(actor, appointment)
     if appointment.status != A.BOOKED:
         raise RuleViolation("Only a booked session can be moved.")
-    ClinicianProfile.objects.select_for_update().get(user_id=appointment.therapist_id)
+    profile = ClinicianProfile.objects.select_for_update().get(user_id=appointment.therapist_id)
     if appointment.room_id:
         Room.objects.select_for_update().get(pk=appointment.room_id)
     ends_at = starts_at + (appointment.ends_at - appointment.starts_at)
+    _check_move(appointment, profile, starts_at, ends_at, reason)
     clash = Appointment.objects.overlapping(starts_at, ends_at).exclude(pk=appointment.pk)
     if clash.filter(therapist_id=appointment.therapist_id).exists():
-        raise RuleViolation("You already have a session at that time.")
+        raise RuleViolation("You already have a session at that time.", field="time")
     if appointment.room_id and clash.filter(room_id=appointment.room_id).exists():
-        raise RuleViolation("The room is booked at that time.")
+        raise RuleViolation("The room is booked at that time.", field="time")
     before = appointment.starts_at
+    backdated = starts_at < timezone.now()
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
-    appointment.save(update_fields=["starts_at", "ends_at"])
+    appointment.backdate_reason = reason.strip() if backdated else ""
+    appointment.save(update_fields=["starts_at", "ends_at", "backdate_reason"])
     record(
         actor=actor,
         action="appointment.rescheduled",
@@ -120,9 +135,63 @@ def reschedule(*, actor: Any, appointment: Appointment, starts_at: dt.datetime) 
             "session": appointment.number,
             "from": before.isoformat(),
             "to": starts_at.isoformat(),
+            "backdated": backdated,
         },
     )
     return appointment
+
+
+def _neighbour(appointment: Appointment, later: bool) -> rules.Neighbour | None:
+    others = appointment.course.appointments.live().exclude(pk=appointment.pk)
+    if later:
+        found = others.filter(number__gt=appointment.number).order_by("number").first()
+    else:
+        found = others.filter(number__lt=appointment.number).order_by("-number").first()
+    return rules.Neighbour(found.number, found.starts_at, found.ends_at) if found else None
+
+
+def _check_move(
+    appointment: Appointment,
+    profile: ClinicianProfile,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+) -> None:
+    from interplay.courses.services import refuse
+
+    refusal = rules.session_time_refusal(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        now=timezone.now(),
+        tz=timezone.get_current_timezone(),
+        referred_at=appointment.course.referral.received_at,
+        backdate_days=ServiceSettings.load().backdate_window_days,
+        hours=[rules.Hours(h.weekday, h.start, h.end) for h in profile.working_hours.all()],
+        leave=profile.leave.values_list("starts_on", "ends_on"),
+        previous=_neighbour(appointment, later=False),
+        following=_neighbour(appointment, later=True),
+        reason=reason,
+        number=appointment.number,
+    )
+    refuse(refusal, MOVE_FIELDS)
+
+
+def unresolved(course: Any) -> list[Appointment]:
+    """The course's sessions still booked whose time has passed: what happened at each
+    must be recorded before the course can be ended as completed."""
+    return list(course.appointments.unresolved_before(timezone.now()).order_by("number"))
+
+
+def final_score_missing(course: Any) -> bool:
+    """Whether the latest attended session has no complete PHQ-9: the course's outcome
+    then pairs the first score with an earlier one, or with none (docs/clinical-rules.md
+    5.3, 5.7)."""
+    from interplay.measures.models import QuestionnaireResponse
+
+    last = course.appointments.filter(status=A.ATTENDED, number__gte=1).order_by("-number")
+    return not QuestionnaireResponse.objects.filter(
+        appointment=Subquery(last.values("pk")[:1]), instrument_code="phq9", complete=True
+    ).exists()
 
 
 ENDINGS = {
@@ -136,8 +205,9 @@ ENDINGS = {
 @transaction.atomic
 def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
     """End a course: completed, dropped out, discharged after non-attendance, or referred
-    on. Later booked sessions are cancelled by the service, the therapist's place frees,
-    and the referral is discharged."""
+    on. Later booked sessions become "not needed: course ended" (not a cancellation),
+    the therapist's place frees, and the referral is discharged. "Completed" is refused
+    while a session whose time has passed is still booked: record what happened first."""
     from interplay.courses.models import Course
     from interplay.referrals.models import Referral, ReferralStatus
 
@@ -150,9 +220,18 @@ def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
     course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status != CourseStatus.ACTIVE:
         raise RuleViolation("This course has already ended.")
+    open_sessions = unresolved(course)
+    if outcome == CourseStatus.COMPLETED and open_sessions:
+        *most, last = [str(a.number) for a in open_sessions]
+        numbers = f"{', '.join(most)} and {last}" if most else last
+        raise RuleViolation(
+            f"Record what happened at session{'s' if len(open_sessions) > 1 else ''} "
+            f"{numbers} before ending the course as completed.",
+            field="outcome",
+        )
     now = timezone.now()
-    cancelled = course.appointments.filter(status=A.BOOKED, starts_at__gt=now).update(
-        status=A.CANCELLED_BY_SERVICE
+    not_needed = course.appointments.filter(status=A.BOOKED, starts_at__gt=now).update(
+        status=A.NOT_NEEDED
     )
     course.status, course.ended_at, course.end_reason = outcome, now, reason
     course.save(update_fields=["status", "ended_at", "end_reason"])
@@ -165,7 +244,11 @@ def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
         actor=actor,
         action="course.ended",
         obj=course,
-        detail={"outcome": outcome, "sessions_cancelled": cancelled},
+        detail={
+            "outcome": outcome,
+            "sessions_not_needed": not_needed,
+            "final_score": not final_score_missing(course),
+        },
     )
     record(
         actor=actor,

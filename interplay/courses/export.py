@@ -45,6 +45,7 @@ def appointment_data(appointment: Appointment) -> dict[str, Any]:
         "therapist": person_name(appointment.therapist),
         "room": appointment.room.name if appointment.room else None,
         **coded(appointment, ("status",)),
+        "backdate_reason": appointment.backdate_reason,
     }
 
 

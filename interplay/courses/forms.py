@@ -4,8 +4,20 @@ from django import forms
 
 from interplay.accounts.models import Weekday
 from interplay.clinic.models import Room
-from interplay.courses.models import AppointmentStatus
+from interplay.courses.models import RECORDABLE
 from interplay.forms import DateField, InterplayForm
+
+
+def backdate_reason() -> forms.CharField:
+    """Why a time already past (only then): the back-dating window's reason."""
+    return forms.CharField(
+        label="Reason for booking in the past",
+        help_text="Only to record a session that really happened then, within the "
+        "service's back-dating window. Leave empty for a time to come.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )
 
 
 class StartCourseForm(InterplayForm):
@@ -49,6 +61,7 @@ class StartCourseForm(InterplayForm):
         assume_scheme="https",
         error_messages={"invalid": "Enter a web address, like https://meet.example.org/abc"},
     )
+    reason = backdate_reason()
 
     def __init__(self, *args: Any, protocols: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,7 +75,7 @@ class AttendanceForm(InterplayForm):
     prefix = "attendance"
     status = forms.ChoiceField(
         label="What happened?",
-        choices=[c for c in AppointmentStatus.choices if c[0] != AppointmentStatus.BOOKED],
+        choices=[(s.value, s.label) for s in RECORDABLE],
         widget=forms.RadioSelect,
         error_messages={"required": "Select what happened to this session"},
     )
@@ -85,6 +98,7 @@ class RescheduleForm(InterplayForm):
         },
     )
     time.input_width = 5  # type: ignore[attr-defined]
+    reason = backdate_reason()
 
 
 class TaskDoneForm(InterplayForm):

@@ -86,15 +86,25 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED_BY_PATIENT = "cancelled_patient", "Cancelled by the patient, with notice"
     CANCELLED_LATE = "cancelled_late", "Cancelled by the patient, without enough notice"
     CANCELLED_BY_SERVICE = "cancelled_service", "Cancelled by the service"
+    # Set only by ending a course, for its later sessions: not a cancellation, so the
+    # service's cancellation figures count only sessions someone called off.
+    NOT_NEEDED = "not_needed", "Not needed: course ended"
 
 
 LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.DID_NOT_ATTEND)
+# What a therapist may record for a session (the rest are set by the system).
+SET_BY_SYSTEM = (AppointmentStatus.BOOKED, AppointmentStatus.NOT_NEEDED)
+RECORDABLE = tuple(s for s in AppointmentStatus if s not in SET_BY_SYSTEM)
 
 
 class AppointmentQuerySet(QuerySet["Appointment"]):
     def live(self) -> "AppointmentQuerySet":
         """Appointments that hold their time: booked or already happened."""
         return self.filter(status__in=LIVE)
+
+    def unresolved_before(self, moment: Any) -> "AppointmentQuerySet":
+        """Sessions still booked whose time has come: what happened is not recorded."""
+        return self.filter(status=AppointmentStatus.BOOKED, starts_at__lt=moment)
 
     def overlapping(self, starts_at: Any, ends_at: Any) -> "AppointmentQuerySet":
         return self.live().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
@@ -116,6 +126,9 @@ class Appointment(models.Model):
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    backdate_reason = EncryptedTextField(
+        blank=True, help_text="Why the session was booked or moved to a time already past."
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

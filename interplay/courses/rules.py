@@ -212,3 +212,187 @@ def reminder_due_at(starts_at: dt.datetime, hours_before: int = 48) -> dt.dateti
     _require_aware(starts_at)
     due = starts_at.astimezone(UTC) - dt.timedelta(hours=hours_before)
     return due.astimezone(starts_at.tzinfo)
+
+
+# --- Session dates: when a session may be booked or moved to -------------------------
+
+Field = Literal["date", "weekday", "time", "reason"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a time cannot be used, and the form field the message belongs beside."""
+
+    field: Field
+    message: str
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One span of a therapist's working week, in local time (Monday = 0)."""
+
+    weekday: int
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """The session before or after the one being moved."""
+
+    number: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _when(moment: dt.datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M}"
+
+
+def describe_hours(hours: Iterable[Hours]) -> str:
+    """ "Monday 09:00 to 17:00; Wednesday 13:00 to 18:00", or "none recorded"."""
+    spans = sorted(hours, key=lambda h: (h.weekday, h.start))
+    text = "; ".join(f"{WEEKDAYS[h.weekday]} {h.start:%H:%M} to {h.end:%H:%M}" for h in spans)
+    return text or "none recorded"
+
+
+def hours_refusal(
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    hours: Iterable[Hours],
+    tz: ZoneInfo,
+    day_field: Field = "date",
+) -> Refusal | None:
+    """Whether the session falls outside the therapist's working hours: it must fit
+    inside one span of its weekday (a session may end exactly when the span ends)."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    spans = [h for h in hours if h.weekday == start.weekday()]
+    day = WEEKDAYS[start.weekday()]
+    if not spans:
+        message = f"{day} is outside your working hours: you do not work on {day}s."
+        return Refusal(day_field, message)
+    if end.date() == start.date() and any(
+        h.start <= start.time() and end.time() <= h.end for h in spans
+    ):
+        return None
+    worked = " and ".join(f"{h.start:%H:%M} to {h.end:%H:%M}" for h in spans)
+    return Refusal(
+        "time",
+        f"{start:%H:%M} to {end:%H:%M} is outside your working hours on {day}s ({worked}).",
+    )
+
+
+def session_time_refusal(
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    referred_at: dt.datetime,
+    backdate_days: int,
+    hours: Iterable[Hours],
+    leave: Iterable[tuple[dt.date, dt.date]] = (),
+    previous: Neighbour | None = None,
+    following: Neighbour | None = None,
+    reason: str = "",
+    number: int | None = None,
+) -> Refusal | None:
+    """The first rule a session time breaks, or None if it may be booked there.
+
+    In order: not before the referral arrived; after the previous session has ended and
+    over before the next one starts (sessions keep their order); not in the past, except
+    within ``backdate_days`` and with a reason (to record a session that really
+    happened); inside the therapist's working hours; not on their leave.
+    """
+    _require_aware(starts_at, ends_at, now, referred_at)
+    start, end = _instant(starts_at), _instant(ends_at)
+    if start < _instant(referred_at):
+        received = referred_at.astimezone(tz)
+        return Refusal(
+            "date",
+            f"This is before the referral was received ({received.day} {received:%B %Y}).",
+        )
+    this = f"session {number}" if number is not None else "this session"
+    if previous is not None and start < _instant(previous.ends_at):
+        return Refusal(
+            "date",
+            f"Session {previous.number} is on {_when(previous.starts_at, tz)}, "
+            f"so {this} must come after it.",
+        )
+    if following is not None and end > _instant(following.starts_at):
+        return Refusal(
+            "date",
+            f"Session {following.number} is on {_when(following.starts_at, tz)}, "
+            f"so {this} must end before it starts.",
+        )
+    past = backdate_refusal(starts_at, now=now, backdate_days=backdate_days, reason=reason)
+    if past is not None:
+        return past
+    refused = hours_refusal(starts_at, ends_at, hours, tz)
+    if refused is not None:
+        return refused
+    day = starts_at.astimezone(tz).date()
+    for first, last in leave:
+        if first <= day <= last:
+            return Refusal("date", f"You are on leave from {first:%d/%m/%Y} to {last:%d/%m/%Y}.")
+    return None
+
+
+def backdate_refusal(
+    starts_at: dt.datetime, *, now: dt.datetime, backdate_days: int, reason: str
+) -> Refusal | None:
+    """A time in the past is refused beyond ``backdate_days`` days, and needs a reason
+    within them; a time from ``now`` on needs nothing."""
+    _require_aware(starts_at, now)
+    behind = _instant(now) - _instant(starts_at)
+    if behind <= dt.timedelta(0):
+        return None
+    if behind > dt.timedelta(days=backdate_days):
+        if backdate_days == 0:
+            return Refusal("date", "This is in the past. Choose a date and time from now on.")
+        return Refusal(
+            "date",
+            f"This is more than {backdate_days} day{'s' if backdate_days != 1 else ''} ago. "
+            f"A session can be recorded up to {backdate_days} days back.",
+        )
+    if not reason.strip():
+        return Refusal(
+            "reason",
+            "This time is in the past: say why (for example, to record a session that "
+            "happened then).",
+        )
+    return None
+
+
+# --- Where a course has got to: by sessions attended, not by dates passed --------------
+
+
+def reached(attended: Iterable[int]) -> int:
+    """The highest session number recorded as attended (0 before any).
+
+    The phases follow what happened: a session whose date has passed unrecorded, or that
+    was missed, moves the course on no further. A missed session still uses its place in
+    the contract (the course is not lengthened), so a later attended session counts from
+    its own number (docs/clinical-rules.md 1.1, 7).
+    """
+    return max(attended, default=0)
+
+
+def ending_begun(attended: Iterable[int], ending_first: int) -> bool:
+    """Whether a session of the ending phase has been attended (and recorded)."""
+    return reached(attended) >= ending_first
+
+
+def rerate_refusal(number: int, named: Sequence[int], attended: AbstractSet[int]) -> str | None:
+    """Why the therapist may not re-rate problems at session ``number`` now, or None:
+    only at the sessions the protocol names, once that session is recorded as attended."""
+    if number not in named:
+        listed = ", ".join(str(n) for n in named)
+        return f"The protocol re-rates problems at sessions {listed} only."
+    if number not in attended:
+        return f"Record session {number} as attended before re-rating at it."
+    return None

@@ -89,11 +89,19 @@ def _busy(
     return busy
 
 
-def _within_working_hours(therapist: User, weekday: int, at: dt.time, minutes: int) -> bool:
-    end = (dt.datetime.combine(dt.date.min, at) + dt.timedelta(minutes=minutes)).time()
-    return therapist.clinician.working_hours.filter(
-        weekday=weekday, start__lte=at, end__gte=end
-    ).exists()
+def working_hours(therapist: User) -> list[rules.Hours]:
+    """The therapist's working week, for the date rules and for the pages that refuse."""
+    return [rules.Hours(h.weekday, h.start, h.end) for h in therapist.clinician.working_hours.all()]
+
+
+def refuse(refusal: rules.Refusal | None, fields: dict[str, str] | None = None) -> None:
+    """Raise a rule's refusal as a ``RuleViolation`` naming the form field it is about."""
+    if refusal is not None:
+        field = (fields or {}).get(refusal.field, refusal.field)
+        raise RuleViolation(refusal.message, field=field)
+
+
+START_FIELDS = {"date": "first_date"}
 
 
 def propose(
@@ -105,26 +113,57 @@ def propose(
     at: dt.time,
     first_date: dt.date,
     room: Room | None = None,
+    reason: str = "",
+    history: bool = False,
 ) -> Plan:
-    """Weekly sessions from ``first_date``, skipping closures, leave and clashes."""
+    """Weekly sessions from ``first_date``, skipping closures, leave and clashes.
+
+    Refused (with the form field the message belongs beside) outside the therapist's
+    working hours, before the referral was received, or in the past beyond the
+    service's back-dating window; within it, only with a ``reason``. ``history`` is for
+    the demo and test factories, which build courses already part-way: it lifts the
+    referral and back-dating rules, never the working hours. No form passes it.
+    """
     protocol = available_protocols().get(protocol_code)
     if protocol is None or protocol.modality != _modality(referral):
         raise RuleViolation("Choose a protocol for the therapy this person was offered.")
-    if not _within_working_hours(therapist, weekday, at, protocol.session_minutes):
-        raise RuleViolation("That day and time is outside your working hours.")
-    closures = _closures(first_date)
+    zone = _zone()
+    starts_at = dt.datetime.combine(rules.first_on_or_after(first_date, weekday), at, tzinfo=zone)
+    ends_at = starts_at + dt.timedelta(minutes=protocol.session_minutes)
+    refuse(rules.hours_refusal(starts_at, ends_at, working_hours(therapist), zone, "weekday"))
     sessions = rules.propose_sessions(
         first=first_date,
         weekday=weekday,
         at=at,
         count=protocol.default_sessions,
         minutes=protocol.session_minutes,
-        tz=_zone(),
-        closures=closures,
+        tz=zone,
+        closures=_closures(first_date),
         unavailable=_busy(therapist, room, first_date),
     )
+    if not history:
+        _check_first(referral, sessions[0], reason)
     skipped = [s for proposed in sessions for s in proposed.skipped]
     return Plan(protocol, weekday, at, first_date, sessions, skipped, room)
+
+
+def _check_first(referral: Referral, first: rules.Proposed, reason: str) -> None:
+    """The first session: not before the referral, not in the past beyond the window."""
+    if first.starts_at < referral.received_at:
+        received = timezone.localtime(referral.received_at)
+        raise RuleViolation(
+            f"This is before the referral was received ({received.day} {received:%B %Y}).",
+            field="first_date",
+        )
+    refuse(
+        rules.backdate_refusal(
+            first.starts_at,
+            now=timezone.now(),
+            backdate_days=ServiceSettings.load().backdate_window_days,
+            reason=reason,
+        ),
+        START_FIELDS,
+    )
 
 
 def _modality(referral: Referral) -> str:
@@ -142,11 +181,14 @@ def start_course(
     first_date: dt.date,
     room: Room | None = None,
     video_link: str = "",
+    reason: str = "",
+    history: bool = False,
 ) -> Course:
     """Start the course of the person allocated to ``actor``: book every session at once.
 
     Refuses if any proposed session now clashes (someone booked that time meanwhile):
-    the therapist sees the new proposal and confirms again.
+    the therapist sees the new proposal and confirms again. The date rules are
+    ``propose``'s; sessions booked in the past keep the ``reason`` (encrypted).
     """
     if not can(actor, Action.RUN_COURSE):
         raise PermissionDenied(f"{actor} may not run courses.")
@@ -166,9 +208,11 @@ def start_course(
             at=at,
             first_date=first_date,
             room=room,
+            reason=reason,
+            history=history,
         )
         try:
-            course = _book(actor, referral, plan, video_link)
+            course = _book(actor, referral, plan, video_link, "" if history else reason)
         except IntegrityError:
             raise RuleViolation(
                 "Another booking took one of these times just now. Look at the new proposal."
@@ -176,7 +220,7 @@ def start_course(
     return course
 
 
-def _book(actor: User, referral: Referral, plan: Plan, video_link: str) -> Course:
+def _book(actor: User, referral: Referral, plan: Plan, video_link: str, reason: str) -> Course:
     protocol = plan.protocol
     if referral.patient is None:
         raise RuleViolation("This referral has no patient record.")
@@ -198,6 +242,8 @@ def _book(actor: User, referral: Referral, plan: Plan, video_link: str) -> Cours
         started_at=timezone.now(),
         started_by=actor,
     )
+    now = timezone.now()
+    backdated = [s.number for s in plan.sessions if s.starts_at < now] if reason.strip() else []
     with transaction.atomic():
         Appointment.objects.bulk_create(
             Appointment(
@@ -207,6 +253,7 @@ def _book(actor: User, referral: Referral, plan: Plan, video_link: str) -> Cours
                 ends_at=s.ends_at,
                 therapist=actor,
                 room=plan.room,
+                backdate_reason=reason.strip() if s.number in backdated else "",
             )
             for s in plan.sessions
         )
@@ -222,6 +269,7 @@ def _book(actor: User, referral: Referral, plan: Plan, video_link: str) -> Cours
             "protocol": f"{protocol.code}@{protocol.version}",
             "sessions": len(plan.sessions),
             "skipped": len(plan.skipped),
+            "backdated_sessions": backdated,
         },
     )
     record(

@@ -17,7 +17,7 @@ from interplay.accounts.decorators import require
 from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
 from interplay.audit.services import record
-from interplay.courses import attendance, protocols, services
+from interplay.courses import attendance, protocols, rules, services
 from interplay.courses.forms import (
     AttendanceForm,
     EndCourseForm,
@@ -26,7 +26,7 @@ from interplay.courses.forms import (
     StartCourseForm,
     TaskDoneForm,
 )
-from interplay.courses.models import Appointment, Course, CourseTask
+from interplay.courses.models import Appointment, Course, CourseStatus, CourseTask
 from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
@@ -144,9 +144,10 @@ def start(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     at=form.cleaned_data["time"],
                     first_date=form.cleaned_data["first_date"],
                     room=form.cleaned_data["room"],
+                    reason=form.cleaned_data["reason"],
                 )
             except RuleViolation as error:
-                form.add_error(None, str(error))
+                _explain(form, error)
                 status = 409
         else:
             status = 400
@@ -158,7 +159,18 @@ def start(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         for value in values
     ]
     context = {"referral": referral, "form": form, "plan": plan, "carry": carry}
-    return render(request, "courses/start.html", context, status=status)
+    return render(request, "courses/start.html", _with_hours(request, context), status=status)
+
+
+def _explain(form: Any, error: RuleViolation) -> None:
+    """The refusal beside the field it is about (or above the form)."""
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+def _with_hours(request: HttpRequest, context: dict[str, Any], therapist: Any = None) -> Any:
+    """The therapist's working hours, for the pages that refuse a time outside them."""
+    hours = services.working_hours(therapist or _me(request))
+    return context | {"working_hours": rules.describe_hours(hours)}
 
 
 @require_POST
@@ -168,10 +180,9 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     referral = _allocated_referral(request, public_id)
     choices = services.protocols_for(referral.decision.modality)
     form = StartCourseForm(request.POST, protocols=choices)
+    context = _with_hours(request, {"referral": referral, "form": form})
     if not form.is_valid():
-        return render(
-            request, "courses/start.html", {"referral": referral, "form": form}, status=400
-        )
+        return render(request, "courses/start.html", context, status=400)
     data = form.cleaned_data
     try:
         course = services.start_course(
@@ -183,12 +194,11 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             first_date=data["first_date"],
             room=data["room"],
             video_link=data["video_link"],
+            reason=data["reason"],
         )
     except RuleViolation as error:
-        form.add_error(None, str(error))
-        return render(
-            request, "courses/start.html", {"referral": referral, "form": form}, status=409
-        )
+        _explain(form, error)
+        return render(request, "courses/start.html", context, status=409)
     messages.success(request, f"Course started: {course.planned_sessions} sessions booked.")
     return redirect("courses:detail", public_id=course.public_id)
 
@@ -223,6 +233,9 @@ def _detail_page(
         "shift_form": bound.get("shift_form") or ShiftForm(),
         "outcomes": outcome_panel(course),
     }
+    if course.status == CourseStatus.ACTIVE and context["mine"]:
+        context["unresolved"] = attendance.unresolved(course)
+        context["no_final_score"] = attendance.final_score_missing(course)
     return render(request, "courses/detail.html", context, status=status)
 
 
@@ -252,6 +265,8 @@ def _session_page(
         "move_form": bound.get("move_form") or RescheduleForm(),
         "task_form": TaskDoneForm(),
     }
+    if context["mine"] and appointment.status == "booked":
+        context = _with_hours(request, context)
     return render(request, "courses/session.html", context, status=status)
 
 
@@ -306,11 +321,16 @@ def reschedule_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         form.cleaned_data["date"], form.cleaned_data["time"], tzinfo=zone
     )
     try:
-        attendance.reschedule(actor=request.user, appointment=appointment, starts_at=starts_at)
+        attendance.reschedule(
+            actor=request.user,
+            appointment=appointment,
+            starts_at=starts_at,
+            reason=form.cleaned_data["reason"],
+        )
     except PermissionDenied:
         return render(request, "403.html", status=403)
     except RuleViolation as error:
-        form.add_error(None, str(error))
+        _explain(form, error)
         return _session_page(request, appointment, status=409, move_form=form)
     messages.success(request, f"Session {appointment.number} moved.")
     return _back(appointment)
@@ -349,10 +369,10 @@ def end(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except PermissionDenied:
             return render(request, "403.html", status=403)
         except RuleViolation as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Course ended. Later sessions are cancelled.")
-            return redirect("courses:detail", public_id=course.public_id)
+            _explain(form, error)
+            return _detail_page(request, course, status=409, end_form=form)
+        messages.success(request, "Course ended. Later sessions are marked not needed.")
+        return redirect("courses:detail", public_id=course.public_id)
     return _detail_page(request, course, status=400, end_form=form)
 
 

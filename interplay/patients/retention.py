@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db import models
 
-from interplay.courses.models import Course, CourseTask
+from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.encounters.models import Addendum, SessionRecord
 from interplay.formulation.models import (
     FOCUS_TEXT_FIELDS,
@@ -156,6 +156,7 @@ def _anonymise_courses(courses: models.QuerySet[Course]) -> None:
     """Blank the words of every course; keep sessions, attendance, scores and ratings."""
     courses.update(**dict.fromkeys(BLANK_ON_COURSE, ""))
     CourseTask.objects.filter(course__in=courses).update(outcome="")
+    Appointment.objects.filter(course__in=courses).update(backdate_reason="")
     records = SessionRecord.objects.filter(appointment__course__in=courses)
     records.update(**dict.fromkeys(BLANK_ON_SESSION_RECORD, ""))
     Addendum.objects.filter(record__in=records).update(text="")

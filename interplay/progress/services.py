@@ -118,8 +118,9 @@ def rate_problem(
     """Re-rate one problem or goal, 0-10.
 
     The therapist rates at a session the protocol names (``stage.rerate_numbers``) once
-    it has begun, once per session. The patient (a ``PatientActor`` of this course) rates
-    a shared problem whenever they like; their rating is filed under the latest session.
+    it is recorded as attended, once per session. The patient (a ``PatientActor`` of
+    this course) rates a shared problem whenever they like; their rating is filed under
+    the latest session.
     """
     course = problem.course
     _active(course)
@@ -132,11 +133,9 @@ def rate_problem(
         if session is None:
             raise RuleViolation("Choose the session you are rating at.")
         _session_of(course, session)
-        if session.number not in stage.rerate_numbers(course):
-            named = ", ".join(str(n) for n in stage.rerate_numbers(course))
-            raise RuleViolation(f"The protocol re-rates problems at sessions {named} only.")
-        if not stage.has_started(session):
-            raise RuleViolation(f"Session {session.number} has not happened yet.")
+        refusal = stage.rerate_refusal(course, session.number)
+        if refusal:
+            raise RuleViolation(refusal)
         if problem.ratings.filter(session=session, rater=Rater.THERAPIST).exists():
             raise RuleViolation(f"Already rated at session {session.number}.")
         rater, rated_by = Rater.THERAPIST, actor

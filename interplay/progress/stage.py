@@ -2,14 +2,16 @@
 
 Read from the course's own protocol snapshot and its planned number of sessions, so a
 course planned shorter or longer moves its ending with it (``protocols.phases_for``).
+What a phase unlocks follows the sessions recorded as attended, not the dates passed
+(``courses.rules.ending_begun``, ``courses.rules.rerate_refusal``).
 """
 
 import datetime as dt
 
 from django.utils import timezone
 
-from interplay.courses import protocols
-from interplay.courses.models import Appointment, Course
+from interplay.courses import protocols, rules
+from interplay.courses.models import Appointment, AppointmentStatus, Course
 
 
 def phases(course: Course) -> tuple[protocols.Phase, ...]:
@@ -39,14 +41,26 @@ def has_started(appointment: Appointment, now: dt.datetime | None = None) -> boo
     return appointment.starts_at <= (now or timezone.now())
 
 
+def attended(course: Course) -> set[int]:
+    """The numbers of the sessions recorded as attended."""
+    return set(
+        course.appointments.filter(status=AppointmentStatus.ATTENDED).values_list(
+            "number", flat=True
+        )
+    )
+
+
 def ending_begun(course: Course) -> bool:
-    """Whether a session of the ending phase has started (or the course has ended)."""
+    """Whether a session of the ending phase is recorded as attended (or the course has
+    ended): a session whose date has passed unrecorded does not open the ending."""
     if course.ended_at is not None:
         return True
-    first = ending_phase(course).first
-    return (
-        course.appointments.live().filter(number__gte=first, starts_at__lte=timezone.now()).exists()
-    )
+    return rules.ending_begun(attended(course), ending_phase(course).first)
+
+
+def rerate_refusal(course: Course, number: int) -> str | None:
+    """Why the therapist may not re-rate at session ``number`` now, or None."""
+    return rules.rerate_refusal(number, rerate_numbers(course), attended(course))
 
 
 def latest_started(course: Course) -> Appointment | None:

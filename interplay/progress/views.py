@@ -265,6 +265,7 @@ def _letters_page(
         "rows": rows,
         "begun": stage.ending_begun(course),
         "goodbye_due": stage.goodbye_due(course) if course.modality == "dit" else None,
+        "ending_first": stage.ending_phase(course).first,
         "gp_consent": services.gp_consent(course),
         "ended": course.ended_at is not None,
         "mine": services.is_therapist_of(request.user, course),

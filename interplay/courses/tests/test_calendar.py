@@ -23,6 +23,7 @@ class CalendarTests(BaseTestCase):
             weekday=2,
             at=dt.time(10),
             first_date=dt.date(2026, 12, 2),
+            history=True,
         )
 
     def test_the_week_shows_todays_session_with_the_person(self) -> None:

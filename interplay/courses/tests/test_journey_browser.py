@@ -8,7 +8,7 @@ import pytest
 
 from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
-from interplay.clinic.models import Closure
+from interplay.clinic.models import Closure, ServiceSettings
 from interplay.courses.models import Course
 from interplay.formulation import services as formulation
 from interplay.test import allocated_to, give_hours, make_clinician, qualify
@@ -20,8 +20,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_server: Any) -> None:
     dara = make_clinician("dara", Role.THERAPIST, hours=300, caseload_capacity=8)
     qualify(dara, "dit")
-    give_hours(dara, (1, "09:00", "17:00"))
-    allocated_to(dara, "dit")
+    give_hours(dara, (1, "09:00", "17:00"), (2, "09:00", "17:00"))
+    referral = allocated_to(dara, "dit")
+    # The sessions since September really happened: the referral came in before them,
+    # and the service lets them be recorded that far back, with a reason.
+    referral.received_at = dt.datetime(2026, 8, 3, 9, tzinfo=dt.UTC)
+    referral.save(update_fields=["received_at"])
+    settings = ServiceSettings.load()
+    settings.backdate_window_days = 1000
+    settings.save()
     Closure.objects.create(date=dt.date(2026, 9, 22), reason="Service training day")
     signed_in_as(page, live_server, dara)
 
@@ -36,6 +43,7 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     first.get_by_label("Day").fill("1")
     first.get_by_label("Month").fill("9")
     first.get_by_label("Year").fill("2026")
+    page.get_by_label("Reason for booking in the past").fill("Recording sessions held.")
     page.get_by_role("button", name="Propose the sessions").click()
 
     summary = page.get_by_test_id("plan-summary").inner_text()
@@ -118,6 +126,7 @@ def test_a_therapist_starts_a_dit_course_that_skips_a_closure(page: Any, live_se
     new.get_by_label("Month").fill(str(local.month))
     new.get_by_label("Year").fill(str(local.year))
     page.get_by_label("New time").fill("14:00")
+    page.get_by_label("Reason for booking in the past").fill("Held on the Wednesday.")
     page.get_by_role("button", name="Move the session").click()
     page.get_by_text("Session 16 moved.").wait_for()
     assert "14:00" in page.get_by_test_id("when").inner_text()

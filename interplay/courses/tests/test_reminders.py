@@ -27,6 +27,7 @@ class ReminderTests(BaseTestCase):
             weekday=2,
             at=dt.time(10),
             first_date=dt.date(2026, 12, 9),
+            history=True,
             video_link="https://video.example.org/robin",
         )
         mail.outbox = []

@@ -58,6 +58,7 @@ class ServiceProtocolTests(BaseTestCase):
             weekday=0,
             at=dt.time(10),
             first_date=dt.date(2027, 1, 4),
+            history=True,
         )
         self.assertEqual(course.appointments.count(), 10)
         # The service edits its protocol later: the running course keeps its own version.

@@ -40,6 +40,7 @@ class StartCourseTests(BaseTestCase):
             "weekday": MONDAY,
             "at": TEN,
             "first_date": dt.date(2026, 12, 7),
+            "history": True,
         }
         options.update(overrides)
         return services.start_course(**options)  # type: ignore[arg-type]
@@ -69,6 +70,7 @@ class StartCourseTests(BaseTestCase):
             weekday=MONDAY,
             at=TEN,
             first_date=dt.date(2026, 12, 7),
+            history=True,
         )
         reasons = dict(plan.skipped)
         self.assertEqual(reasons[dt.date(2026, 12, 14)], "closure: Team training day")
@@ -96,6 +98,7 @@ class StartCourseTests(BaseTestCase):
             weekday=MONDAY,
             at=TEN,
             first_date=dt.date(2026, 12, 7),
+            history=True,
         )
         self.assertIn("therapist unavailable", {reason for _, reason in plan.skipped})
         taken = set(first.appointments.values_list("starts_at", flat=True))
@@ -122,6 +125,7 @@ class DoubleBookingTests(TransactionTestCase):
                     weekday=MONDAY,
                     at=TEN,
                     first_date=dt.date(2026, 12, 7),
+                    history=True,
                     room=room,
                 )
                 outcomes.append("booked")

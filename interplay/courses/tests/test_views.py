@@ -35,6 +35,7 @@ class CourseViewTests(BaseTestCase):
             weekday=0,
             at=dt.time(10),
             first_date=dt.date(2026, 12, 7),
+            history=True,
         )
         self.sign_in(self.therapist)
         page = self.client.get(reverse("caseload"))
@@ -85,6 +86,7 @@ class CourseViewTests(BaseTestCase):
             weekday=0,
             at=dt.time(10),
             first_date=dt.date(2026, 12, 7),
+            history=True,
         )
         url = reverse("courses:detail", args=[course.public_id])
         self.sign_in(self.therapist)
@@ -108,6 +110,7 @@ class CourseViewTests(BaseTestCase):
             weekday=0,
             at=dt.time(10),
             first_date=dt.date(2026, 12, 7),
+            history=True,
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("caseload"))
@@ -121,6 +124,7 @@ class CourseViewTests(BaseTestCase):
             weekday=0,
             at=dt.time(11),
             first_date=dt.date(2026, 12, 7),
+            history=True,
         )
         with self.assertNumQueries(16):
             self.client.get(reverse("caseload"))

@@ -28,6 +28,7 @@ class RecordTests(BaseTestCase):
             weekday=0,
             at=dt.time(10),
             first_date=dt.date(2026, 9, 7),
+            history=True,
         )
         self.first = course.appointments.get(number=1)
         self.second = course.appointments.get(number=2)

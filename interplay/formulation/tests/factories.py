@@ -28,6 +28,7 @@ def course_of(therapist: User, modality: str = "ipt", **details: Any) -> Course:
         weekday=0,
         at=dt.time(10),
         first_date=dt.date(2026, 9, 7),
+        history=True,
     )
 
 

@@ -35,6 +35,7 @@ def course_with_scores(
         weekday=0,
         at=dt.time(10),
         first_date=dt.date(2026, 12, 7),
+        history=True,
     )
     sessions = list(course.appointments.order_by("number"))
     for appointment, p, g in zip(sessions, phq, gad, strict=False):

@@ -15,6 +15,7 @@ from interplay.courses import services as courses
 from interplay.encounters import services as encounters
 from interplay.progress import services
 from interplay.progress.models import BetweenSessionTask, CourseLetter, Problem
+from interplay.progress.tests.factories import attend
 from interplay.test import allocated_to, give_hours, make_clinician, qualify
 from interplay.triage.tests.test_journey_browser import signed_in_as
 
@@ -39,7 +40,9 @@ def test_problems_ratings_ending_review_and_goodbye_letter(page: Any, live_serve
         weekday=1,
         at=dt.time(10),
         first_date=timezone.localdate() - dt.timedelta(weeks=20),
+        history=True,
     )
+    attend(course, *range(1, 17))  # and all 16 were recorded as attended
     signed_in_as(page, live_server, dara)
 
     page.goto(f"/courses/{course.public_id}/")

@@ -14,16 +14,18 @@ from interplay.encounters import services as encounters
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.progress import services, sharing, stage
 from interplay.progress.models import BetweenSessionTask, Problem, ProblemRating
-from interplay.progress.tests.factories import AFTER_THE_END, make_course
+from interplay.progress.tests.factories import AFTER_THE_END, attend, make_course
 from interplay.test import BaseTestCase
 
 
 class ProgressTestCase(BaseTestCase):
+    attended = 16  # the sessions recorded as attended: every one, unless a story says
+
     def setUp(self) -> None:
         traveller = time_machine.travel(AFTER_THE_END, tick=False)
         traveller.start()
         self.addCleanup(traveller.stop)
-        self.course = make_course(self.therapist, "ipt")
+        self.course = make_course(self.therapist, "ipt", attended=self.attended)
         self.patient = PatientActor(self.course.patient)
 
     def session(self, number: int) -> Appointment:
@@ -98,16 +100,6 @@ class RatingTests(ProgressTestCase):
         first, latest = problem.first_and_latest()
         self.assertEqual((first.score, latest.score), (8, 2))  # type: ignore[union-attr]
 
-    def test_not_before_the_session_has_happened(self) -> None:
-        problem = self.problem()
-        sixteen = self.session(16)
-        day_before = sixteen.starts_at - dt.timedelta(days=1)
-        with (
-            time_machine.travel(day_before, tick=False),
-            self.assertRaisesMessage(RuleViolation, "has not happened yet"),
-        ):
-            services.rate_problem(actor=self.therapist, problem=problem, score=3, session=sixteen)
-
     def test_the_patient_rates_a_shared_problem_at_any_time(self) -> None:
         problem = self.problem()
         with self.assertRaises(PermissionDenied):
@@ -144,6 +136,18 @@ class RatingTests(ProgressTestCase):
         self.assertEqual(list(two.ratings.all())[-1], two_rated)
 
 
+class UnrecordedSessionTests(ProgressTestCase):
+    attended = 15
+
+    def test_not_before_the_session_is_recorded_as_attended(self) -> None:
+        problem = self.problem()
+        sixteen = self.session(16)  # its date has passed, its attendance is not recorded
+        with self.assertRaisesMessage(RuleViolation, "Record session 16 as attended"):
+            services.rate_problem(actor=self.therapist, problem=problem, score=3, session=sixteen)
+        attend(self.course, 16)
+        services.rate_problem(actor=self.therapist, problem=problem, score=3, session=sixteen)
+
+
 class GroupCourseTests(BaseTestCase):
     def test_a_group_member_lists_problems_before_the_middle_phase(self) -> None:
         from interplay.courses import services as courses
@@ -159,6 +163,7 @@ class GroupCourseTests(BaseTestCase):
                 weekday=0,
                 at=dt.time(10),
                 first_date=dt.date(2026, 9, 7),
+                history=True,
             )
             self.assertEqual(list(stage.initial_numbers(course)), [0, 1])
             self.assertEqual(stage.rerate_numbers(course), (4, 8))
@@ -349,16 +354,14 @@ class SharingTests(ProgressTestCase):
 
 
 class EndingReviewTests(ProgressTestCase):
+    attended = 12  # every date has passed, but only sessions 1-12 are recorded
+
     def test_it_opens_with_the_ending_phase_and_closes_with_the_course(self) -> None:
-        twelve = self.session(12)
-        day_after = twelve.starts_at + dt.timedelta(days=1)
-        with (
-            time_machine.travel(day_after, tick=False),
-            self.assertRaisesMessage(RuleViolation, "ending phase begins"),
-        ):
+        with self.assertRaisesMessage(RuleViolation, "ending phase begins"):
             services.save_ending_review(
                 actor=self.therapist, course=self.course, warning_signs="Not sleeping."
             )
+        attend(self.course, 13, 14, 15, 16)
         review = services.save_ending_review(
             actor=self.therapist, course=self.course, warning_signs="Not sleeping."
         )

@@ -254,6 +254,7 @@ class Command(BaseCommand):
             weekday=2,
             at=dt.time(10),
             first_date=started,
+            history=True,
             video_link="https://video.example.org/demo-room",
         )
         # Sessions so far: all attended but the third, which was missed (a risk check is
@@ -303,6 +304,7 @@ class Command(BaseCommand):
             weekday=3,
             at=dt.time(17),
             first_date=started,
+            history=True,
         )
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
             attendance.record_attendance(
@@ -363,6 +365,7 @@ class Command(BaseCommand):
             weekday=weekday,
             at=at,
             first_date=started,
+            history=True,
         )
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
             attendance.record_attendance(
@@ -442,6 +445,7 @@ class Command(BaseCommand):
             weekday=third.weekday(),
             at=dt.time(12),
             first_date=third - dt.timedelta(weeks=2),
+            history=True,
         )
         course.patient.email = course.patient.email or "demo.patient@example.org"
         course.patient.save(update_fields=["email"])
