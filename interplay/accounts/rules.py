@@ -1,7 +1,7 @@
 """Pure rules about clinicians: no Django, no database.
 
 DIT practitioner training requires at least 150 hours of supervised psychodynamic
-practice on entry (DOMAIN.md section 2.6, sources S39-S41).
+practice on entry (docs/clinical-rules.md section 2.6, sources S39-S41).
 """
 
 import datetime as dt

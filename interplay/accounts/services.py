@@ -83,7 +83,8 @@ def grant_qualification(
 ) -> Qualification:
     """Record that a clinician may deliver ``modality``, if the training rule allows it.
 
-    Raises RuleViolation for DIT without 150 supervised psychodynamic hours (DOMAIN.md 2.6).
+    Raises RuleViolation for DIT without 150 supervised psychodynamic hours
+    (docs/clinical-rules.md 2.6).
     """
     _require(actor, Action.GRANT_QUALIFICATION)
     problem = qualification_problem(modality, profile.psychodynamic_supervised_hours)

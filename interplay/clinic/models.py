@@ -44,7 +44,8 @@ class ServiceSettings(models.Model):
     next_steps_text = models.TextField(default=DEFAULT_NEXT_STEPS)
     privacy_notice = models.TextField(default=DEFAULT_PRIVACY_NOTICE)
     minimum_referral_age = models.PositiveSmallIntegerField(
-        default=18, help_text="DOMAIN.md 6.1: services use 16, 17 years 9 months or 18."
+        default=18,
+        help_text="docs/clinical-rules.md 6.1: services use 16, 17 years 9 months or 18.",
     )
     area_postcode_prefixes = models.CharField(
         max_length=500,
@@ -56,7 +57,7 @@ class ServiceSettings(models.Model):
     wait_boundary_inclusive = models.BooleanField(
         default=True,
         help_text="Whether a wait of exactly 6 (or 18) weeks counts as within the standard "
-        "(DOMAIN.md 5.6: unverified in the sources).",
+        "(docs/clinical-rules.md 5.6: unverified in the sources).",
     )
     breach_warning_days = models.PositiveSmallIntegerField(
         default=7, help_text="Warn this many days before a waiting-time standard is missed."
@@ -104,13 +105,13 @@ class ServiceSettings(models.Model):
         ],
         default="deterioration",
         help_text="How to classify a course where one measure reliably improves and the other "
-        "reliably worsens (DOMAIN.md 5.4: unverified for NHS Talking Therapies).",
+        "reliably worsens (docs/clinical-rules.md 5.4: unverified for NHS Talking Therapies).",
     )
     ipaf_defensive_function = models.BooleanField(
         default=True,
         help_text="Whether a DIT focus records the defensive function, the fourth part of the "
-        "interpersonal-affective focus as commonly taught (DOMAIN.md 2.2: unverified in "
-        "published summaries).",
+        "interpersonal-affective focus as commonly taught (docs/clinical-rules.md 2.2: "
+        "unverified in published summaries).",
     )
     backdate_window_days = models.PositiveSmallIntegerField(
         default=7,

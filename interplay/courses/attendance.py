@@ -38,8 +38,9 @@ def _own(actor: Any, appointment: Appointment) -> Appointment:
 @transaction.atomic
 def record_attendance(*, actor: Any, appointment: Appointment, status: str) -> list[CourseTask]:
     """Record what happened to a session. A missed one (did not attend, or cancelled too
-    late) raises a risk check (DOMAIN.md 6.2: a missed contact is a risk signal) and, as
-    the protocol's attendance policy says, an attendance review. Returns tasks raised."""
+    late) raises a risk check (docs/clinical-rules.md 6.2: a missed contact is a risk
+    signal) and, as the protocol's attendance policy says, an attendance review. Returns
+    tasks raised."""
     appointment = _own(actor, appointment)
     if status == A.ATTENDED and appointment.starts_at > timezone.now():
         raise RuleViolation("A session cannot be marked attended before it has happened.")

@@ -5,8 +5,8 @@ A course stores the protocol's ``code`` and ``version`` (and a snapshot) when it
 so changing a built-in later never rewrites the history of a running course: bump the
 version when a phase boundary or a task changes.
 
-Sources are DOMAIN.md sections and its [S..] numbers. Where the sources disagree
-(DOMAIN.md 8) the choice is a separate protocol, not a hidden constant.
+Sources are docs/clinical-rules.md sections and its [S..] numbers. Where the sources disagree
+(docs/clinical-rules.md 8) the choice is a separate protocol, not a hidden constant.
 """
 
 import itertools
@@ -45,8 +45,9 @@ class Phase:
 
 @dataclass(frozen=True)
 class AttendancePolicy:
-    """What missed sessions lead to. A late cancellation (less than ``notice_hours``
-    before the start) counts as missed, as in CPFT's and Bristol's policies (DOMAIN 7).
+    """What missed sessions lead to. A late cancellation (less than ``notice_hours`` before
+    the start) counts as missed, as in CPFT's and Bristol's policies (docs/clinical-rules.md
+    7).
 
     Defaults: a second missed session calls for a review: CPFT gives "one further
     opportunity" after the first DNA [S113], and a missed contact is itself a risk
@@ -71,8 +72,9 @@ class AttendancePolicy:
             raise ValueError("notice_hours cannot be negative")
 
 
-# NHS Talking Therapies measure at every session (DOMAIN 5.7, [S90]); the IPT Institute's
-# "every 4 sessions" (DOMAIN 1.10) is the other view, not the default.
+# NHS Talking Therapies measure at every session (docs/clinical-rules.md 5.7, [S90]); the
+# IPT Institute's "every 4 sessions" (docs/clinical-rules.md 1.10) is the other view, not
+# the default.
 EVERY_SESSION_MEASURES = ("phq9", "gad7")
 
 
@@ -102,7 +104,7 @@ class Protocol:
     # it when a course is planned shorter or longer, as ``phases_for`` moves the phase.
     rerate_problems_at: tuple[int, ...] | None = None
     # The session a DIT goodbye letter is due (None: the penultimate session, the usual
-    # telling; UNVERIFIED, DOMAIN 2.3). An optional ending-phase document.
+    # telling; UNVERIFIED, docs/clinical-rules.md 2.3). An optional ending-phase document.
     goodbye_letter_at: int | None = None
 
     def __post_init__(self) -> None:
@@ -179,9 +181,9 @@ def goodbye_letter_session(protocol: Protocol, planned_total: int | None = None)
 def phases_for(protocol: Protocol, planned_total: int | None = None) -> tuple[Phase, ...]:
     """The phases of a course planned for ``planned_total`` sessions.
 
-    The opening phases keep their sessions; the final phase keeps its length and moves
-    so it stays the last sessions; the phase before it (the middle) grows or shrinks.
-    The ending is "the last few sessions" (DOMAIN 1.2 [S8], 1.9 [S24]; DIT 13-16 = the
+    The opening phases keep their sessions; the final phase keeps its length and moves so it
+    stays the last sessions; the phase before it (the middle) grows or shrinks. The ending
+    is "the last few sessions" (docs/clinical-rules.md 1.2 [S8], 1.9 [S24]; DIT 13-16 = the
     last four, 2.1), while the initial phase is counted from the start.
     """
     total = protocol.default_sessions if planned_total is None else planned_total
@@ -218,11 +220,11 @@ def session_label(protocol: Protocol, n: int, planned_total: int) -> str:
     return f"Session {n} of {planned_total}, {phase.name.lower()} phase"
 
 
-# --- IPT (DOMAIN 1) -----------------------------------------------------------------
+# --- IPT (docs/clinical-rules.md 1) --------------------------------------------------------------
 
-# Initial phase checklist, DOMAIN 1.3 [S1][S3][S5][S6][S10]. The focus and the contract
-# are one step in the sources (#8); they are two tasks here because the focus is ticked
-# only when a focus is recorded, and the contract when the end date is agreed.
+# Initial phase checklist, docs/clinical-rules.md 1.3 [S1][S3][S5][S6][S10]. The focus and
+# the contract are one step in the sources (#8); they are two tasks here because the focus
+# is ticked only when a focus is recorded, and the contract when the end date is agreed.
 IPT_INITIAL_TASKS = (
     Task("review_symptoms", "Review symptoms with a rating scale and name the depression"),
     Task("psychoeducation", "Explain that depression is common and treatable"),
@@ -235,8 +237,9 @@ IPT_INITIAL_TASKS = (
     Task("agree_contract", "Agree the contract: number of sessions and end date"),
 )
 
-# Middle phase, DOMAIN 1.8 [S1][S22]. "Between-session tasks" is the clinic's wording for
-# the interpersonal work agreed in a session; DOMAIN does not name homework.
+# Middle phase, docs/clinical-rules.md 1.8 [S1][S22]. "Between-session tasks" is the
+# clinic's wording for the interpersonal work agreed in a session; the clinical rules do not
+# name homework.
 IPT_MIDDLE_TASKS = (
     Task("mood_review", "Ask how things have been and rate mood each session"),
     Task("link_mood_events", "Link the week's mood to events in the focus area"),
@@ -244,7 +247,7 @@ IPT_MIDDLE_TASKS = (
     Task("review_between_sessions", "Review what the patient tried between sessions"),
 )
 
-# Termination, DOMAIN 1.9 [S4][S8][S24].
+# Termination, docs/clinical-rules.md 1.9 [S4][S8][S24].
 IPT_TERMINATION_TASKS = (
     Task("discuss_ending", "Talk openly about the ending"),
     Task("feelings_about_ending", "Acknowledge feelings about ending: a loss or a change"),
@@ -266,40 +269,42 @@ def _ipt(
         min_sessions=minimum,
         max_sessions=sessions,
         default_sessions=sessions,
-        session_minutes=50,  # 45-50 minutes, DOMAIN 1.1 [S3]
+        session_minutes=50,  # 45-50 minutes, docs/clinical-rules.md 1.1 [S3]
         phases=(
             Phase("initial", "Initial", 1, initial_last, IPT_INITIAL_TASKS),
             Phase("middle", "Middle", initial_last + 1, termination_first - 1, IPT_MIDDLE_TASKS),
             Phase("termination", "Termination", termination_first, sessions, IPT_TERMINATION_TASKS),
         ),
         # Re-rate halfway and at the last session, as symptoms are re-rated through the
-        # course (DOMAIN 1.3 #1) and gains reviewed at the end (1.9). A clinic choice.
+        # course (docs/clinical-rules.md 1.3 #1) and gains reviewed at the end (1.9). A
+        # clinic choice.
         rerate_problems_at=(sessions // 2, sessions),
     )
 
 
-# 16 sessions, IPT UK's split: initial 1-4, middle 5-12, termination 13-16 (DOMAIN 1.2
-# [S1]; 13-16 is implied by the other two, UNVERIFIED in the retrieved page). A course
-# may be planned from 12 (DOMAIN 1.1: 12-16 weekly sessions [S3]).
+# 16 sessions, IPT UK's split: initial 1-4, middle 5-12, termination 13-16
+# (docs/clinical-rules.md 1.2 [S1]; 13-16 is implied by the other two, UNVERIFIED in the
+# retrieved page). A course may be planned from 12 (docs/clinical-rules.md 1.1: 12-16 weekly
+# sessions [S3]).
 IPT_16 = _ipt("ipt16", "IPT, 16 sessions", 4, 13, sessions=16, minimum=12)
 
-# DISAGREEMENT (DOMAIN 8.1): Markowitz/Weissman keep the initial phase to 3 sessions
+# DISAGREEMENT (docs/clinical-rules.md 8.1): Markowitz/Weissman keep the initial phase to 3 sessions
 # [S5][S6]; the middle is then 4-12, as the CITC page has it [S7].
 IPT_16_INITIAL_3 = _ipt(
     "ipt16-initial3", "IPT, 16 sessions (3 initial)", 3, 13, sessions=16, minimum=12
 )
 
-# 12 sessions, the short end of 12-16 [S3]. DOMAIN gives no 12-session split: this is
+# 12 sessions, the short end of 12-16 [S3]. The clinical rules give no 12-session split: this is
 # 16 scaled to 12 (initial 1-3 as Markowitz [S5], termination the last three, "last few /
 # ~3 sessions" [S8]); UNVERIFIED, a clinic choice. Down to 8 (brief format tested [S3]).
 IPT_12 = _ipt("ipt12", "IPT, 12 sessions", 3, 10, sessions=12, minimum=8)
 
 
-# --- DIT (DOMAIN 2) -----------------------------------------------------------------
+# --- DIT (docs/clinical-rules.md 2) --------------------------------------------------------------
 
-# DIT is 16 weekly sessions; initial 1-4, middle 5-12, ending 13-16 (DOMAIN 2.1
-# [S32][S33][S34]). DISAGREEMENT (DOMAIN 8.2): one service page says middle 5-15, which
-# overlaps its own ending; the OUP chapter's 5-12 is used.
+# DIT is 16 weekly sessions; initial 1-4, middle 5-12, ending 13-16 (docs/clinical-rules.md
+# 2.1 [S32][S33][S34]). DISAGREEMENT (docs/clinical-rules.md 8.2): one service page says
+# middle 5-15, which overlaps its own ending; the OUP chapter's 5-12 is used.
 DIT_16 = Protocol(
     code="dit16",
     version="1",
@@ -308,7 +313,7 @@ DIT_16 = Protocol(
     min_sessions=16,
     max_sessions=16,
     default_sessions=16,
-    session_minutes=50,  # DOMAIN 2.1 [S30]
+    session_minutes=50,  # docs/clinical-rules.md 2.1 [S30]
     phases=(
         Phase(
             "initial",
@@ -317,11 +322,13 @@ DIT_16 = Protocol(
             4,
             (
                 Task("assess", "Assess: history, relationships and symptoms"),
-                # The IPAF: self, other and the feeling linking them (DOMAIN 2.2 [S33][S35]).
+                # The IPAF: self, other and the feeling linking them (docs/clinical-rules.md
+                # 2.2 [S33][S35]).
                 Task("ipaf", "Formulate the IPAF: self, other and the feeling between"),
                 # Sharing the IPAF and agreeing it is the outcome of the phase [S33].
                 Task("agree_focus", "Share the IPAF and agree it as the focus"),
-                # A fixed end date: IPT's rule (DOMAIN 1.1); applied to DIT as a clinic choice.
+                # A fixed end date: IPT's rule (docs/clinical-rules.md 1.1); applied to DIT
+                # as a clinic choice.
                 Task("agree_contract", "Agree the 16 sessions and the end date"),
             ),
         ),
@@ -334,7 +341,7 @@ DIT_16 = Protocol(
                 Task("mood_review", "Rate mood and anxiety each session"),
                 # Work on the IPAF in current relationships, incl. with the therapist [S34].
                 Task("work_on_ipaf", "Work on the IPAF in relationships, including this one"),
-                # Mentalizing focus, DOMAIN 2.4 [S29][S34].
+                # Mentalizing focus, docs/clinical-rules.md 2.4 [S29][S34].
                 Task("mentalizing", "Explore the thoughts and feelings behind mood changes"),
             ),
         ),
@@ -346,24 +353,25 @@ DIT_16 = Protocol(
             (
                 Task("discuss_ending", "Talk about the ending and feelings about it"),
                 Task("review_ipaf", "Review the work on the IPAF"),
-                # UNVERIFIED (DOMAIN 2.3): often said to be given at the penultimate
+                # UNVERIFIED (docs/clinical-rules.md 2.3): often said to be given at the penultimate
                 # session; the due session is for the letters feature to configure.
                 Task("goodbye_letter", "Write and give the goodbye letter", optional=True),
             ),
         ),
     ),
     rerate_problems_at=(8, 16),
-    # UNVERIFIED (DOMAIN 2.3): the penultimate session, as it is often described.
+    # UNVERIFIED (docs/clinical-rules.md 2.3): the penultimate session, as it is often described.
     goodbye_letter_at=15,
 )
 
 
-# --- Group IPT (DOMAIN 3) -----------------------------------------------------------
+# --- Group IPT (docs/clinical-rules.md 3) --------------------------------------------------------
 
-# WHO Group IPT, generic field-trial version 1.0, 2016 (WHO/MSD/MER/16.4) [S46]:
-# 8 group sessions [S48][S49]; as implemented from the manual: an individual pre-group
-# session, initial = group session 1, middle = 2-7, termination = 8 (DOMAIN 3.1 [S50]).
-# Other programmes run 6-20 sessions (DOMAIN 8.9): add them as their own protocols.
+# WHO Group IPT, generic field-trial version 1.0, 2016 (WHO/MSD/MER/16.4) [S46]: 8 group
+# sessions [S48][S49]; as implemented from the manual: an individual pre-group session,
+# initial = group session 1, middle = 2-7, termination = 8 (docs/clinical-rules.md 3.1
+# [S50]). Other programmes run 6-20 sessions (docs/clinical-rules.md 8.9): add them as their
+# own protocols.
 WHO_GROUP_IPT = Protocol(
     code="who-group-ipt",
     version="1",
@@ -380,7 +388,8 @@ WHO_GROUP_IPT = Protocol(
             "Pre-group",
             0,
             0,
-            # Pre-group content from the Ethiopia pilot of the manual (DOMAIN 3.1 [S50]).
+            # Pre-group content from the Ethiopia pilot of the manual
+            # (docs/clinical-rules.md 3.1 [S50]).
             (
                 Task("symptom_inventory", "Go through symptoms using the PHQ-9 items"),
                 Task("link_onset", "Link when symptoms started to problems with people"),
@@ -396,8 +405,8 @@ WHO_GROUP_IPT = Protocol(
             "Initial",
             1,
             1,
-            # DOMAIN 3.1 names the phase, not its content: IPT's opening (DOMAIN 1.3)
-            # in a group. UNVERIFIED against the manual.
+            # docs/clinical-rules.md 3.1 names the phase, not its content: IPT's opening
+            # (docs/clinical-rules.md 1.3) in a group. UNVERIFIED against the manual.
             (
                 Task("group_introductions", "Introductions and the group's agreement"),
                 Task("group_psychoeducation", "Explain depression and how the group works"),
@@ -420,7 +429,8 @@ WHO_GROUP_IPT = Protocol(
             "Termination",
             8,
             8,
-            # DOMAIN 3.1 [S50]: re-rate symptoms, plan for relapse, consider referral.
+            # docs/clinical-rules.md 3.1 [S50]: re-rate symptoms, plan for relapse, consider
+            # referral.
             (
                 Task("rerate_symptoms", "Re-rate symptoms"),
                 Task("relapse_plan", "Plan for relapse: warning signs and what to do"),
@@ -428,7 +438,7 @@ WHO_GROUP_IPT = Protocol(
             ),
         ),
     ),
-    # Halfway, and the termination session's re-rating (DOMAIN 3.1 [S50]).
+    # Halfway, and the termination session's re-rating (docs/clinical-rules.md 3.1 [S50]).
     rerate_problems_at=(4, 8),
 )
 

@@ -96,7 +96,7 @@ def propose_sessions(
     A week whose day is closed, or whose slot ``unavailable`` rejects (leave, a clash),
     is skipped and the session moves to the next week: the course gets longer rather
     than doubling up, because a fixed weekly rhythm is part of a time-limited contract
-    (DOMAIN 1.1). Each session lists the weeks it was moved past, with reasons.
+    (docs/clinical-rules.md 1.1). Each session lists the weeks it was moved past, with reasons.
     Sessions are numbered from ``first_number`` (0 for a group's pre-group meeting).
     """
     _check_request(weekday, at, count, minutes)
@@ -138,7 +138,7 @@ def skipped_dates(proposed: Iterable[Proposed]) -> list[tuple[dt.date, str]]:
 
 def agreed_end_date(proposed: Sequence[Proposed]) -> dt.date:
     """The date of the last session: the end date agreed in the IPT contract at the
-    outset (DOMAIN 1.1 [S3], 1.3 #8), in the sessions' local zone."""
+    outset (docs/clinical-rules.md 1.1 [S3], 1.3 #8), in the sessions' local zone."""
     if not proposed:
         raise ValueError("no sessions proposed")
     return max(proposed, key=lambda session: session.starts_at.astimezone(UTC)).starts_at.date()
@@ -177,9 +177,9 @@ def missed_count_triggers(policy: AttendancePolicy, missed_so_far: int) -> Trigg
     sessions (DNAs plus late cancellations) in the course.
 
     "review" from ``review_after_missed`` on, so every further miss is reviewed too (a
-    missed contact is a risk signal, DOMAIN 6.2 [S124]); "discharge" from
-    ``discharge_after_missed`` on, if the policy sets it (DOMAIN 7). It prompts a person
-    to act; it discharges no one by itself.
+    missed contact is a risk signal, docs/clinical-rules.md 6.2 [S124]); "discharge" from
+    ``discharge_after_missed`` on, if the policy sets it (docs/clinical-rules.md 7). It
+    prompts a person to act; it discharges no one by itself.
     """
     if missed_so_far < 0:
         raise ValueError("missed_so_far cannot be negative")
@@ -200,7 +200,8 @@ def cancelled_too_late(
     policy: AttendancePolicy, starts_at: dt.datetime, cancelled_at: dt.datetime
 ) -> bool:
     """Whether a cancellation gave less than the policy's notice (48 hours by default,
-    DOMAIN 7 [S126]); exactly the notice is enough. Real hours, across clock changes."""
+    docs/clinical-rules.md 7 [S126]); exactly the notice is enough. Real hours, across clock
+    changes."""
     _require_aware(starts_at, cancelled_at)
     notice = starts_at.astimezone(UTC) - cancelled_at.astimezone(UTC)
     return notice < dt.timedelta(hours=policy.notice_hours)

@@ -1,7 +1,7 @@
 """Where each person sits on the closeness circle: pure arithmetic, no Django.
 
 The patient is in the centre; each placed person sits on the ring of their felt closeness
-(1 = inner, closest; DOMAIN.md 1.5), spread evenly round it. Each ring starts at a
+(1 = inner, closest; docs/clinical-rules.md 1.5), spread evenly round it. Each ring starts at a
 different angle so that labels on neighbouring rings do not line up.
 """
 

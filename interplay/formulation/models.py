@@ -36,14 +36,15 @@ class Answer(models.TextChoices):
 
 
 class Ring(models.IntegerChoices):
-    """Felt closeness on the closeness circle (DOMAIN.md 1.5): the inner ring is closest."""
+    """Felt closeness on the closeness circle (docs/clinical-rules.md 1.5): the inner ring
+    is closest."""
 
     INNER = 1, "Inner ring (closest)"
     MIDDLE = 2, "Middle ring"
     OUTER = 3, "Outer ring (least close)"
 
 
-# The inventory's fields (DOMAIN.md 1.4), in the order the pages show them.
+# The inventory's fields (docs/clinical-rules.md 1.4), in the order the pages show them.
 ENTRY_FIELDS = (
     "name",
     "relationship",
@@ -185,7 +186,8 @@ class LifeEventQuerySet(QuerySet["LifeEvent"]):
 
 
 class LifeEvent(models.Model):
-    """A dated life event on the timeline (DOMAIN.md 1.3 task 6, 1.5), with the mood change
+    """A dated life event on the timeline (docs/clinical-rules.md 1.3 task 6, 1.5), with the
+    mood change
     around it. The date may be approximate: a year, or a month and year."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -221,7 +223,8 @@ class LifeEvent(models.Model):
 
 
 class ProblemArea(models.TextChoices):
-    """The four IPT problem areas (DOMAIN.md 1.6). Group IPT shows the WHO names (3.1)."""
+    """The four IPT problem areas (docs/clinical-rules.md 1.6). Group IPT shows the WHO
+    names (3.1)."""
 
     GRIEF = "grief", "Grief"
     ROLE_DISPUTE = "role_dispute", "Role dispute"
@@ -229,7 +232,7 @@ class ProblemArea(models.TextChoices):
     DEFICITS = "deficits", "Interpersonal deficits (sensitivity)"
 
 
-# WHO Group IPT (2016) names for the same four areas (DOMAIN.md 3.1).
+# WHO Group IPT (2016) names for the same four areas (docs/clinical-rules.md 3.1).
 GROUP_AREA_LABELS = {
     ProblemArea.GRIEF: "Grief",
     ProblemArea.ROLE_DISPUTE: "Disputes",
@@ -249,7 +252,7 @@ def area_label(modality: str, code: str) -> str:
 
 
 class DisputeStage(models.TextChoices):
-    """DOMAIN.md 1.7: stored on the focus, for a dispute only."""
+    """docs/clinical-rules.md 1.7: stored on the focus, for a dispute only."""
 
     RENEGOTIATION = "renegotiation", "Renegotiation"
     IMPASSE = "impasse", "Impasse"
@@ -279,7 +282,7 @@ FOCUS_FIELDS = (
 
 class Focus(Revised):
     """A course's focus: an IPT (or group IPT) problem area, or the DIT interpersonal-
-    affective focus (DOMAIN.md 2.2), with what was agreed with the patient and when."""
+    affective focus (docs/clinical-rules.md 2.2), with what was agreed with the patient and when."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     course = models.OneToOneField("courses.Course", on_delete=models.CASCADE, related_name="focus")

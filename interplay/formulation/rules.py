@@ -34,7 +34,7 @@ DIT_FIELDS = (
 
 def focus_fields(modality: str, *, defensive_function: bool) -> tuple[str, ...]:
     """The focus's fields for this modality. For DIT, the defensive function (the fourth
-    IPAF component as commonly taught; DOMAIN.md 2.2 unverified) only when the service
+    IPAF component as commonly taught; docs/clinical-rules.md 2.2 unverified) only when the service
     records it."""
     if modality != "dit":
         return IPT_FIELDS
@@ -63,7 +63,8 @@ def focus_problems(
 
 
 def _ipt(values: Mapping[str, Any]) -> dict[str, str]:
-    # DOMAIN.md 1.6, 1.7: one problem area (a second is optional); a dispute has a stage.
+    # docs/clinical-rules.md 1.6, 1.7: one problem area (a second is optional); a dispute
+    # has a stage.
     problems: dict[str, str] = {}
     first, second = values.get("problem_area") or "", values.get("second_area") or ""
     if not first:
@@ -79,7 +80,7 @@ def _ipt(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _dit(values: Mapping[str, Any], defensive_function: bool) -> dict[str, str]:
-    # DOMAIN.md 2.2: self and other representations linked by an affect.
+    # docs/clinical-rules.md 2.2: self and other representations linked by an affect.
     required = {
         "self_representation": "Describe how the patient sees themselves",
         "other_representation": "Describe how the patient sees the other person",

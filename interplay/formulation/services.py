@@ -60,7 +60,8 @@ def _revise(entry: InventoryEntry, actor: Any) -> EntryRevision:
 
 @transaction.atomic
 def add_person(*, actor: Any, course: Course, **fields: Any) -> InventoryEntry:
-    """Add an important person to the course's interpersonal inventory (DOMAIN.md 1.4)."""
+    """Add an important person to the course's interpersonal inventory
+    (docs/clinical-rules.md 1.4)."""
     _therapist(actor, course)
     _entry_fields(fields)
     entry = InventoryEntry.objects.create(course=course, created_at=timezone.now(), **fields)
@@ -107,9 +108,9 @@ def _may_place(actor: Any, course: Course) -> bool:
 @transaction.atomic
 def place_person(*, actor: Any, entry: InventoryEntry, ring: int | None) -> InventoryEntry:
     """Place a person on the closeness circle by felt closeness (1 = inner ring, closest;
-    DOMAIN.md 1.5), or take them off it (``None``). The course's therapist or the patient
-    (a ``PatientActor`` of the course's patient, from the portal) may place; who placed
-    them is kept."""
+    docs/clinical-rules.md 1.5), or take them off it (``None``). The course's therapist or
+    the patient (a ``PatientActor`` of the course's patient, from the portal) may place; who
+    placed them is kept."""
     entry = InventoryEntry.objects.select_for_update().select_related("course").get(pk=entry.pk)
     course = entry.course
     if not _may_place(actor, course):
@@ -179,7 +180,8 @@ def add_life_event(
     people: Iterable[InventoryEntry] = (),
 ) -> LifeEvent:
     """Add a life event to the timeline, dated as precisely as the patient remembers (a year,
-    a month and year, or a day), with how mood changed around it (DOMAIN.md 1.3 task 6)."""
+    a month and year, or a day), with how mood changed around it (docs/clinical-rules.md 1.3
+    task 6)."""
     _therapist(actor, course)
     _approximate_date(year, month, day)
     if not description.strip():
@@ -238,10 +240,10 @@ def record_focus(*, actor: Any, course: Course, **fields: Any) -> Focus:
     """Record or change the course's focus, keeping every version as a dated revision.
 
     IPT and group IPT: one problem area, optionally a second different one, the dispute's
-    stage for a dispute only (DOMAIN.md 1.6, 1.7), the rationale, the people involved and
-    the formulation agreed with the patient. DIT: the interpersonal-affective focus
-    (DOMAIN.md 2.2) and its plain-language version for the patient. Marking it agreed or
-    shared needs the text written for the patient.
+    stage for a dispute only (docs/clinical-rules.md 1.6, 1.7), the rationale, the people
+    involved and the formulation agreed with the patient. DIT: the interpersonal-affective
+    focus (docs/clinical-rules.md 2.2) and its plain-language version for the patient.
+    Marking it agreed or shared needs the text written for the patient.
     """
     _therapist(actor, course)
     allowed = focus_fields_for(course)
@@ -290,7 +292,8 @@ def focus_agreed(course: Course) -> bool:
 
 
 def check_agree_focus_task(course: Course, tasks_done: Iterable[str]) -> None:
-    """Refuse the initial phase's "agree the focus" task (DOMAIN.md 1.3 task 8, 2.2) until a
+    """Refuse the initial phase's "agree the focus" task (docs/clinical-rules.md 1.3 task 8,
+    2.2) until a
     focus is recorded and marked agreed. Session records call this before saving."""
     if AGREE_FOCUS_TASK in tasks_done and not focus_agreed(course):
         raise RuleViolation(

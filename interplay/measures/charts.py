@@ -39,7 +39,7 @@ def scores_chart(
 
     ``phq`` and ``gad`` are (session number, total) pairs; ``phases`` shade the sessions
     each phase covers; ``sessions`` is the last session on the axis (else the last
-    point). Dashed lines mark the caseness cut-offs (PHQ-9 10, GAD-7 8; DOMAIN.md 5.1).
+    point). Dashed lines mark the caseness cut-offs (PHQ-9 10, GAD-7 8; docs/clinical-rules.md 5.1).
     The portal reuses this for a patient's own chart.
     """
     return chartstyle.data_uri(_svg(phq, gad, phases, sessions))

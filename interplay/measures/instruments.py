@@ -1,6 +1,6 @@
 """The built-in instruments as plain data: PHQ-9 and GAD-7.
 
-Wording, options, bands and codes from DOMAIN.md section 4 (sources S60-S84). The item
+Wording, options, bands and codes from docs/clinical-rules.md section 4 (sources S60-S84). The item
 wording is reproduced word for word because an instrument is only valid as published;
 the attribution line must be shown wherever the items are. These are the seed of the
 stored, versioned definitions (``models.InstrumentDefinition``, ``services.instrument``);
@@ -129,7 +129,7 @@ GAD7 = Instrument(
         Item(6, "Becoming easily annoyed or irritable", "69689-8"),
         Item(7, "Feeling afraid, as if something awful might happen", "69736-7"),
     ),
-    # Spitzer 2006 cut-points 5/10/15 (S68, S69); DOMAIN.md 8.3 explains the choice.
+    # Spitzer 2006 cut-points 5/10/15 (S68, S69); docs/clinical-rules.md 8.3 explains the choice.
     bands=(
         Band(0, 4, "Minimal"),
         Band(5, 9, "Mild"),

@@ -1,13 +1,13 @@
 """Course outcomes from paired PHQ-9 and GAD-7 scores: pure functions, no Django, no ORM.
 
-The rules are NHS Talking Therapies' (DOMAIN.md 5), summarised here so a reader can
+The rules are NHS Talking Therapies' (docs/clinical-rules.md 5), summarised here so a reader can
 check the code against them:
 
 - Caseness (5.1): a case if PHQ-9 >= 10 or GAD-7 >= 8 (the anxiety cut-off is 8, not the
   GAD-7 screening 10). Cut-offs live on the instrument (``instruments.py``).
 - Finished a course (5.2): at least two attended treatment sessions.
 - Paired scores (5.3): the first and last scores of each measure. Only complete
-  responses have a score (DOMAIN.md 4.5), so callers pass complete totals, in the order
+  responses have a score (docs/clinical-rules.md 4.5), so callers pass complete totals, in the order
   they were answered; a measure needs two of them to pair.
 - Flags (5.4): reliable change is a change of at least 6 on PHQ-9 and 4 on GAD-7.
   Recovery = a case at the first score and not at the last. Reliable improvement = a
@@ -29,7 +29,7 @@ from interplay.measures.instruments import BUILT_IN, GAD7, PHQ9, Instrument
 
 MixedRule = Literal["deterioration", "no_change"]
 MIXED_RULES: tuple[str, ...] = ("deterioration", "no_change")
-MIN_ATTENDED_TO_FINISH = 2  # DOMAIN.md 5.2 [S87][S88]
+MIN_ATTENDED_TO_FINISH = 2  # docs/clinical-rules.md 5.2 [S87][S88]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class CourseOutcome:
 
 
 def band(instrument: Instrument, total: int) -> str:
-    """The severity band of a total (DOMAIN.md 4.1 Kroenke 2001, 4.2 Spitzer 2006)."""
+    """The severity band of a total (docs/clinical-rules.md 4.1 Kroenke 2001, 4.2 Spitzer 2006)."""
     for b in instrument.bands:
         if b.low <= total <= b.high:
             return b.label
@@ -82,24 +82,26 @@ def band(instrument: Instrument, total: int) -> str:
 
 
 def at_caseness(instrument: Instrument, total: int) -> bool:
-    """Whether one measure's total is at or above its caseness cut-off (DOMAIN.md 5.1)."""
+    """Whether one measure's total is at or above its caseness cut-off
+    (docs/clinical-rules.md 5.1)."""
     return total >= instrument.caseness_threshold
 
 
 def is_case(phq: int, gad: int) -> bool:
-    """``case(phq, gad) = phq >= 10 or gad >= 8`` (DOMAIN.md 5.1, 5.4)."""
+    """``case(phq, gad) = phq >= 10 or gad >= 8`` (docs/clinical-rules.md 5.1, 5.4)."""
     return at_caseness(PHQ9, phq) or at_caseness(GAD7, gad)
 
 
 def pair(scores: Sequence[int]) -> Pair | None:
-    """First and last of the complete scores, in answer order (DOMAIN.md 5.3)."""
+    """First and last of the complete scores, in answer order (docs/clinical-rules.md 5.3)."""
     if not scores:
         return None
     return Pair(first=scores[0], last=scores[-1] if len(scores) > 1 else None)
 
 
 def reliable_change(instrument: Instrument, first: int, last: int) -> int:
-    """-1 reliably better, +1 reliably worse, 0 neither (PHQ-9: 6, GAD-7: 4; DOMAIN.md 5.4)."""
+    """-1 reliably better, +1 reliably worse, 0 neither (PHQ-9: 6, GAD-7: 4;
+    docs/clinical-rules.md 5.4)."""
     change = last - first
     if change <= -instrument.reliable_change:
         return -1
@@ -112,7 +114,7 @@ def reliably_deteriorated(instrument_code: str, first: int, latest: int) -> bool
     """Whether ``latest`` is reliably worse than ``first`` on the built-in instrument.
 
     For deterioration alerts during a course: a rise of 6 or more on PHQ-9, 4 or more on
-    GAD-7 (DOMAIN.md 5.4). Raises KeyError for an instrument that is not built in.
+    GAD-7 (docs/clinical-rules.md 5.4). Raises KeyError for an instrument that is not built in.
     """
     return reliable_change(BUILT_IN[instrument_code], first, latest) > 0
 

@@ -58,8 +58,9 @@ def outcome_panel(course: Course) -> OutcomePanel:
     """Scores, flags and chart for ``course``, from its complete responses in answer order.
 
     The first and last scores are the course's own (answered for its sessions); the
-    referral's screening answers are not counted, since which appointment gives the
-    first score is unverified (DOMAIN.md 5.3) and the course's first session measures it.
+    referral's screening answers are not counted, since which appointment gives the first
+    score is unverified (docs/clinical-rules.md 5.3) and the course's first session measures
+    it.
     """
     responses = list(
         QuestionnaireResponse.objects.filter(course=course, instrument_code__in=MEASURES)

@@ -1,8 +1,9 @@
 """Scoring of one questionnaire response: pure functions, no Django.
 
 Rules: totals are the sum of the scored items; a total exists only when every item is
-answered (DOMAIN.md 4.5: prorating is unverified, so partial answers stay incomplete);
-bands per DOMAIN.md 4.1-4.2; caseness per 5.1; a risk item above 0 flags risk (4.1, S64).
+answered (docs/clinical-rules.md 4.5: prorating is unverified, so partial answers stay
+incomplete); bands per docs/clinical-rules.md 4.1-4.2; caseness per 5.1; a risk item above 0
+flags risk (4.1, S64).
 """
 
 from collections.abc import Mapping

@@ -79,7 +79,7 @@ def store_response(
     ``owner`` names what the response belongs to: ``referral=``, or ``course=`` with
     ``appointment=`` and, for answers typed by staff, ``entered_by=``. A total is stored
     only when every item is answered; otherwise the response is kept as incomplete
-    (DOMAIN.md 4.5). Callers hold the transaction and write the audit.
+    (docs/clinical-rules.md 4.5). Callers hold the transaction and write the audit.
     """
     definition = instrument(instrument_code, instrument_version)
     result = score(definition, answers)

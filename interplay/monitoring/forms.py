@@ -2,7 +2,7 @@
 
 Every question is asked; one left blank gets a message beside it and the answers typed
 stay. Someone who wants to leave questions out ticks "send without them", and the
-response is kept as incomplete, with no total (DOMAIN.md 4.5).
+response is kept as incomplete, with no total (docs/clinical-rules.md 4.5).
 """
 
 from typing import Any

@@ -195,7 +195,8 @@ def _first_complete(response: QuestionnaireResponse) -> QuestionnaireResponse | 
 
 def reliably_worse(response: QuestionnaireResponse, first: int, latest: int) -> bool:
     """A rise of at least the instrument's reliable-change value (PHQ-9 6, GAD-7 4:
-    NHS Talking Therapies, DOMAIN.md 5.4), on the version the latest was answered on."""
+    NHS Talking Therapies, docs/clinical-rules.md 5.4), on the version the latest was
+    answered on."""
     answered_on = instrument(response.instrument_code, response.instrument_version)
     return outcomes.reliable_change(answered_on, first, latest) > 0
 

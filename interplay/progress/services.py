@@ -313,7 +313,7 @@ def note_task(*, actor: Any, task: BetweenSessionTask, note: str) -> BetweenSess
 @transaction.atomic
 def save_ending_review(*, actor: Any, course: Course, **fields: str) -> EndingReview:
     """Write or change the course's ending review: the patient's and therapist's
-    reflections, warning signs and what to do if they return (DOMAIN 1.9). Once the
+    reflections, warning signs and what to do if they return (docs/clinical-rules.md 1.9). Once the
     ending phase has begun, until the course ends."""
     _therapist(actor, course)
     _active(course)
@@ -342,7 +342,8 @@ def save_ending_review(*, actor: Any, course: Course, **fields: str) -> EndingRe
 
 
 def letter_kinds(course: Course) -> list[str]:
-    """The ending letters a course has: DIT's goodbye letter (DOMAIN 2.3) or IPT's ending
+    """The ending letters a course has: DIT's goodbye letter (docs/clinical-rules.md 2.3) or
+    IPT's ending
     summary (1.9), and the GP's discharge letter."""
     first = (
         EndingLetterKind.GOODBYE if course.modality == "dit" else EndingLetterKind.ENDING_SUMMARY

@@ -89,7 +89,8 @@ class ReferralQuerySet(QuerySet["Referral"]):
         return self.filter(status__in=AWAITING_TRIAGE)
 
     def in_queue_order(self) -> "ReferralQuerySet":
-        """Urgent first, then the longest waiting (DOMAIN.md 6.2: disclosed risk first)."""
+        """Urgent first, then the longest waiting (docs/clinical-rules.md 6.2: disclosed
+        risk first)."""
         return self.order_by("-urgent", "received_at", "id")
 
     def with_scores(self) -> "ReferralQuerySet":
@@ -190,7 +191,7 @@ class Referral(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def days_waited(self, today: dt.date | None = None) -> int:
-        """Whole days since the referral arrived (the waiting clock, DOMAIN.md 5.6)."""
+        """Whole days since the referral arrived (the waiting clock, docs/clinical-rules.md 5.6)."""
         today = today or timezone.localdate()
         return days_between(timezone.localtime(self.received_at).date(), today)
 

@@ -37,7 +37,7 @@ def submit_self_referral(
     """Record a self-referral once, however often the same form is submitted.
 
     Returns the referral and whether this call created it. Scores PHQ-9 and GAD-7; PHQ-9
-    item 9 above 0 marks the referral urgent (DOMAIN.md 4.1, 6.2). Queues the
+    item 9 above 0 marks the referral urgent (docs/clinical-rules.md 4.1, 6.2). Queues the
     acknowledgement email in the same transaction, so it exists only if the referral does.
     """
     existing = Referral.objects.filter(submission_token=submission_token).first()

@@ -142,21 +142,6 @@ def broken_references() -> list[str]:
     )
 
 
-# The clinical rules were cited as DOMAIN.md, a file outside the repository. They are now
-# docs/clinical-rules.md, with the same section numbers; the citations are rewritten in
-# one mechanical pass when the branches are merged, after which this test passes.
-RENAMED_AT_MERGE = re.compile(r": DOMAIN\.md$")
-
-
-def test_every_reference_resolves_apart_from_the_renamed_rules() -> None:
-    broken = [ref for ref in broken_references() if not RENAMED_AT_MERGE.search(ref)]
-    assert broken == [], "References to files the repository does not have:\n" + "\n".join(broken)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="DOMAIN.md citations are rewritten to docs/clinical-rules.md at the merge",
-)
 def test_no_page_or_document_cites_a_file_outside_the_repository() -> None:
     broken = broken_references()
     assert broken == [], "References to files the repository does not have:\n" + "\n".join(broken)

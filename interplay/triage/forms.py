@@ -39,7 +39,8 @@ class AssessmentForm(InterplayModelForm):
     exclusions = forms.MultipleChoiceField(
         label="Does any of these apply?",
         help_text="Select all that apply. Each makes primary-care talking therapy less "
-        "likely to suit (DOMAIN.md 6.3).",
+        "likely to suit: talk it through with the person and, where it fits, refer on or "
+        "signpost instead.",
         choices=Exclusion.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,

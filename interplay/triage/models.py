@@ -19,7 +19,7 @@ class Urgency(models.TextChoices):
 
 
 class Exclusion(models.TextChoices):
-    """Reasons primary-care talking therapy may not suit (DOMAIN.md 6.3, 2.5)."""
+    """Reasons primary-care talking therapy may not suit (docs/clinical-rules.md 6.3, 2.5)."""
 
     RISK = "risk", "Risk that cannot be managed between sessions"
     PSYCHOSIS = "psychosis", "Psychosis (active or significant vulnerability)"

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# NHS Talking Therapies waiting-time standards (DOMAIN.md 5.6, S99-S100): 75% start
+# NHS Talking Therapies waiting-time standards (docs/clinical-rules.md 5.6, S99-S100): 75% start
 # treatment within 6 weeks of referral, 95% within 18 weeks.
 SIX_WEEKS = 42
 EIGHTEEN_WEEKS = 126
@@ -49,7 +49,7 @@ def _last_day_within(limit: int, inclusive: bool) -> int:
 def wait_standing(referred_on: dt.date, today: dt.date, policy: WaitPolicy) -> WaitStanding:
     """Where one person stands against the 6- and 18-week standards today.
 
-    The clock runs from the referral date (DOMAIN.md 5.6); day 0 is the day it arrived.
+    The clock runs from the referral date (docs/clinical-rules.md 5.6); day 0 is the day it arrived.
     """
     days = (today - referred_on).days
     left_6 = _last_day_within(SIX_WEEKS, policy.boundary_inclusive) - days

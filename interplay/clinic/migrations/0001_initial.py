@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                     "minimum_referral_age",
                     models.PositiveSmallIntegerField(
                         default=18,
-                        help_text="DOMAIN.md 6.1: services use 16, 17 years 9 months or 18.",
+                        help_text="docs/clinical-rules.md 6.1: services use 16, 17 years 9 months or 18.",
                     ),
                 ),
                 (

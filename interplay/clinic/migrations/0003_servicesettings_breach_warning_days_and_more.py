@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='servicesettings',
             name='wait_boundary_inclusive',
-            field=models.BooleanField(default=True, help_text='Whether a wait of exactly 6 (or 18) weeks counts as within the standard (DOMAIN.md 5.6: unverified in the sources).'),
+            field=models.BooleanField(default=True, help_text='Whether a wait of exactly 6 (or 18) weeks counts as within the standard (docs/clinical-rules.md 5.6: unverified in the sources).'),
         ),
     ]

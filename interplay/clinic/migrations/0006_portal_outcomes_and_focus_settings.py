@@ -19,12 +19,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='servicesettings',
             name='ipaf_defensive_function',
-            field=models.BooleanField(default=True, help_text='Whether a DIT focus records the defensive function, the fourth part of the interpersonal-affective focus as commonly taught (DOMAIN.md 2.2: unverified in published summaries).'),
+            field=models.BooleanField(default=True, help_text='Whether a DIT focus records the defensive function, the fourth part of the interpersonal-affective focus as commonly taught (docs/clinical-rules.md 2.2: unverified in published summaries).'),
         ),
         migrations.AddField(
             model_name='servicesettings',
             name='mixed_change_rule',
-            field=models.CharField(choices=[('deterioration', 'Counts as reliable deterioration, not improvement (CORC)'), ('no_change', 'Counts as neither improvement nor deterioration')], default='deterioration', help_text='How to classify a course where one measure reliably improves and the other reliably worsens (DOMAIN.md 5.4: unverified for NHS Talking Therapies).', max_length=20),
+            field=models.CharField(choices=[('deterioration', 'Counts as reliable deterioration, not improvement (CORC)'), ('no_change', 'Counts as neither improvement nor deterioration')], default='deterioration', help_text='How to classify a course where one measure reliably improves and the other reliably worsens (docs/clinical-rules.md 5.4: unverified for NHS Talking Therapies).', max_length=20),
         ),
         migrations.AddField(
             model_name='servicesettings',

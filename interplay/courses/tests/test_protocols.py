@@ -1,4 +1,5 @@
-"""Protocols as data: every session of every built-in falls in the phase DOMAIN.md gives."""
+"""Protocols as data: every session of every built-in falls in the phase
+docs/clinical-rules.md gives."""
 
 import dataclasses
 import json
@@ -20,7 +21,7 @@ from interplay.courses.protocols import (
     session_label,
 )
 
-# Written from DOMAIN.md, not from the code: 1.2 (IPT UK 1-4 / 5-12 / 13-16, and the
+# Written from docs/clinical-rules.md, not from the code: 1.2 (IPT UK 1-4 / 5-12 / 13-16, and the
 # Markowitz 1-3 / 4-12 variant), 2.1 (DIT 1-4 / 5-12 / 13-16), 3.1 (WHO group: pre-group,
 # 1, 2-7, 8). IPT-12 is the clinic's scaling of 16 to 12 (see protocols.py).
 EXPECTED_PHASES: dict[str, dict[str, range]] = {
@@ -133,7 +134,7 @@ def test_the_focus_is_agreed_once_before_the_middle(protocol: Protocol) -> None:
 def test_built_ins_share_the_service_defaults(protocol: Protocol) -> None:
     assert BUILT_IN[protocol.code] is protocol
     assert protocol.version == "1"
-    assert protocol.measures_due == ("phq9", "gad7")  # every session, DOMAIN 5.7
+    assert protocol.measures_due == ("phq9", "gad7")  # every session, docs/clinical-rules.md 5.7
     assert protocol.attendance == AttendancePolicy(2, None, 48)
     assert all(phase.tasks for phase in protocol.phases)
 

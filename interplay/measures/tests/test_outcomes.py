@@ -1,4 +1,5 @@
-"""Course outcomes from paired scores (DOMAIN.md 5.1-5.4): every rule, at its boundaries."""
+"""Course outcomes from paired scores (docs/clinical-rules.md 5.1-5.4): every rule, at its
+boundaries."""
 
 import pytest
 
@@ -107,7 +108,8 @@ def test_missing_items_leave_a_score_out_of_the_pair() -> None:
 
 
 def test_the_mixed_case_counts_as_deterioration_by_default() -> None:
-    """PHQ-9 reliably better (-8), GAD-7 reliably worse (+4): CORC wording (DOMAIN 5.4)."""
+    """PHQ-9 reliably better (-8), GAD-7 reliably worse (+4): CORC wording
+    (docs/clinical-rules.md 5.4)."""
     outcome = course_outcome([18, 10], [4, 8], attended=6)
     assert outcome.mixed
     assert outcome.reliable_deterioration

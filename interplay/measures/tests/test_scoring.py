@@ -1,4 +1,4 @@
-"""PHQ-9 and GAD-7 scoring (DOMAIN.md 4.1, 4.2, 4.5, 5.1)."""
+"""PHQ-9 and GAD-7 scoring (docs/clinical-rules.md 4.1, 4.2, 4.5, 5.1)."""
 
 import pytest
 
