@@ -70,7 +70,8 @@ def draft(course: Course, kind: str, problems: list[Problem], review: EndingRevi
             parts.append(f"Their plan if things get harder again: {review.relapse_plan}")
         return "\n\n".join(parts)
     if focus:
-        parts.append(f"We agreed to focus on {focus}")
+        # The focus in the patient's words is a sentence of its own, however it begins.
+        parts.append(f"The focus we agreed, in your words: {focus}")
     lines = progress_lines(problems)
     if lines:
         parts.append("At the start you named these problems and goals:\n" + "\n".join(lines))

@@ -179,7 +179,9 @@ class EndingLetterTests(ProgressTestCase):
             return_value="how you expect to be overlooked, and the anger that follows.",
         ):
             text = self.first_draft("goodbye")
-        self.assertTrue(text.startswith("We agreed to focus on how you expect to be overlooked"))
+        self.assertTrue(
+            text.startswith("The focus we agreed, in your words: how you expect to be overlooked")
+        )
 
 
 class DischargeLetterTests(ProgressTestCase):
@@ -238,7 +240,7 @@ class DischargeLetterTests(ProgressTestCase):
             "1 February 2027, and we have discharged them from our service.",
             "First session 7 September 2026",
             "How it ended Completed",
-            "Sessions attended 5 of 16 planned",
+            "Sessions attended 16 of 16 planned",
             "PHQ-9 (depression) 16 (moderately severe) 4 (none or minimal)",
             "GAD-7 (anxiety) 14 (moderate) 3 (minimal)",
             "Recovery: their first scores were at or above a clinical cut-off",

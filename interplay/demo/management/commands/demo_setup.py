@@ -222,8 +222,8 @@ class Command(BaseCommand):
                 referral=referral,
                 outcome=outcome,
                 signposted_to="Citizens Advice (debt advice)" if outcome == "signpost" else "",
-                reason="Their main difficulty is alcohol use: referred to the local alcohol "
-                "service, with their agreement."
+                reason="Your main difficulty is alcohol use: as we agreed, we have referred "
+                "you to the local alcohol service."
                 if outcome == "decline"
                 else "",
             )
