@@ -360,20 +360,8 @@ def _portal(patient: Patient) -> dict[str, Any]:
 # Writing
 
 
-_PATIENT_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "date_of_birth": "Date of birth",
-    "nhs_number": "NHS number",
-    "address_line_1": "Address line 1",
-    "address_line_2": "Address line 2",
-    "town": "Town or city",
-    "postcode": "Postcode",
-    "phone": "Phone",
-    "email": "Email",
-    "gp_practice": "GP practice",
-    "gp_address": "GP address",
-    "created_at": "Record made",
+_PATIENT_LABELS = {name: ABOUT_THEM[name] for name in PATIENT_FIELDS} | {
+    "created_at": "Record made"
 }
 
 

@@ -166,6 +166,12 @@ def course_history(therapist: User, word: str = "CANARY", **person: Any) -> Cour
         progress.note_task(
             actor=PatientActor(course.patient), task=task, note=f"{word}-PATIENT-NOTE"
         )
+        for appointment in course.appointments.filter(status="booked"):
+            # Every other session happened and is recorded: the ending opens, and the
+            # course can end as completed with nothing left to resolve.
+            attendance.record_attendance(
+                actor=therapist, appointment=appointment, status="attended"
+            )
         progress.save_ending_review(
             actor=therapist,
             course=course,

@@ -291,7 +291,7 @@ class CourseRetentionTests(BaseTestCase):
         self.assertEqual(course.ended_at, AFTER_THE_COURSE)
         self.assertEqual(
             list(course.appointments.order_by("number").values_list("status", flat=True))[:3],
-            ["attended", "booked", "dna"],
+            ["attended", "attended", "dna"],
         )
         response = QuestionnaireResponse.objects.get(course=course)
         self.assertEqual((response.total, response.risk_flagged), (17, True))

@@ -22,9 +22,8 @@ def make_course(
     """A 16-session course of ``modality`` (IPT-16 or DIT-16) on Mondays at 10:00, its
     sessions up to ``attended`` that have happened by now recorded as attended (what
     opens re-rating and the ending)."""
-    if (
-        modality == "dit"
-    ):  # DIT needs 150 supervised psychodynamic hours (docs/clinical-rules.md 2.6)
+    # DIT needs 150 supervised psychodynamic hours (docs/clinical-rules.md 2.6).
+    if modality == "dit":
         therapist.clinician.psychodynamic_supervised_hours = 200
         therapist.clinician.save(update_fields=["psychodynamic_supervised_hours"])
     qualify(therapist, modality)
