@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from interplay.accounts.models import Weekday
 from interplay.accounts.rules import working_hours_problem
-from interplay.forms import DateField, InterplayForm
+from interplay.forms import CleanTextMixin, DateField, InterplayForm
 from interplay.lib.crypto import encrypt_text
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
@@ -130,7 +130,7 @@ class LeaveForm(InterplayForm):
         return data
 
 
-class PasswordResetRequestForm(PasswordResetForm):
+class PasswordResetRequestForm(CleanTextMixin, PasswordResetForm):
     """The address someone types; saving only queues the lookup and the email
     (``tasks.send_password_reset``), so a known and an unknown address take as long."""
 
