@@ -1,7 +1,8 @@
 """Instruments as FHIR Questionnaires (R4B), out and back in. No Django, no ORM.
 
 FHIR version: R4B models from ``fhir.resources`` (its default is R5), because Interplay's
-FHIR façade is R4-compatible (``DESIGN.md``: stack) and R4 is what NHS systems exchange.
+FHIR is R4-compatible (docs/architecture.md, "Standards: FHIR") and R4 is what NHS systems
+exchange.
 
 Mapping (an export imports back to the same ``Instrument``; tested):
 
