@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "interplay.portal",
     "interplay.formulation",
     "interplay.progress",
+    "interplay.reports",
+    "interplay.today",
     "interplay.pages",
     "interplay.demo",
 ]

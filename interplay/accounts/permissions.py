@@ -29,6 +29,7 @@ class Action(StrEnum):
     KEEP_OWN_HOURS = "keep_own_hours"
     MANAGE_RECORDS = "manage_records"
     RECORD_CONSENT = "record_consent"
+    VIEW_SERVICE_FIGURES = "view_service_figures"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -53,6 +54,8 @@ POLICY: dict[Action, frozenset[Role]] = {
     # Information governance (subject access, erasure, retention) is the administrators'.
     Action.MANAGE_RECORDS: frozenset({Role.ADMINISTRATOR}),
     Action.RECORD_CONSENT: frozenset({Role.ADMINISTRATOR, Role.TRIAGE}),
+    # The service's figures: counts and references, never free text or notes.
+    Action.VIEW_SERVICE_FIGURES: frozenset({Role.SERVICE_MANAGER, Role.ADMINISTRATOR}),
 }
 
 

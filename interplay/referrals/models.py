@@ -43,6 +43,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 AWAITING_TRIAGE = (S.RECEIVED, S.IN_TRIAGE)
 
 
+class ReferralSource(models.TextChoices):
+    """Where a referral came from: the service figures count referrals by source."""
+
+    SELF = "self", "Self-referral"
+    GP = "gp", "GP"
+    OTHER_HEALTH = "other_health", "Another health or care professional"
+    OTHER = "other", "Other"
+
+
 class ProblemArea(models.TextChoices):
     LOW_MOOD = "low_mood", "Low mood"
     ANXIETY = "anxiety", "Anxiety or worry"
@@ -119,6 +128,9 @@ class Referral(models.Model):
         max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
     )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(
+        max_length=16, choices=ReferralSource.choices, default=ReferralSource.SELF
+    )
     patient = models.ForeignKey(
         "patients.Patient",
         on_delete=models.PROTECT,
