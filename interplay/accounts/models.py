@@ -114,6 +114,12 @@ class Qualification(models.Model):
     granted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the qualification lapses unless renewed (e.g. DIT accreditation); "
+        "empty if it does not lapse.",
+    )
 
     class Meta:
         constraints = [
