@@ -216,6 +216,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background jobs: the django.tasks API; the database backend and its worker
 # (`manage.py db_worker`). Tests run tasks immediately.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A job left RUNNING this long had a worker that died: `manage.py requeue_stalled_jobs`
+# (scheduled) queues it again. Longer than the longest job; see docs/scaling.md.
+JOB_STALLED_MINUTES = env_int("INTERPLAY_JOB_STALLED_MINUTES", 30, minimum=1)
 
 # HTTPS hardening: on whenever DEBUG is off, unless the operator says the TLS terminator
 # is elsewhere and plain HTTP is expected (INTERPLAY_HTTPS=0, e.g. the local benchmark).
