@@ -10,6 +10,7 @@ A test's data must be committed for these processes to see it (``transactional_d
 """
 
 import contextlib
+import email
 import http.client
 import os
 import re
@@ -17,9 +18,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from email.message import Message
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -169,6 +172,68 @@ def db_worker(name: str, env: dict[str, str], logs: Path) -> Process:
         "--no-reload",
     ]  # fmt: skip
     return Process(name, command, env, logs / f"{name}.log")
+
+
+@dataclass
+class Cluster:
+    """Servers by name (A, B) on their ports, job workers, and the directory of emails."""
+
+    env: dict[str, str]
+    logs: Path
+    mail: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    servers: dict[str, Process] = field(default_factory=dict)
+    workers: list[Process] = field(default_factory=list)
+
+    def start_server(self, name: str, port: int) -> Process:
+        process = gunicorn(name, port, self.env, self.logs).start()
+        self.servers[name], self.ports[name] = process, port
+        self.wait_for(name)
+        return process
+
+    def wait_for(self, name: str) -> None:
+        process, port = self.servers[name], self.ports[name]
+
+        def answers() -> bool:
+            assert process.running(), f"{name} exited\n{process.tail()}"
+            try:
+                return Browser().get(port, "/healthz").status == 200
+            except OSError:
+                return False
+
+        wait_until(answers, f"{name} answers /healthz on port {port}\n{process.tail()}")
+
+    def start_worker(self, name: str) -> Process:
+        process = db_worker(name, self.env, self.logs).start()
+        self.workers.append(process)
+        return process
+
+    def stop_workers(self) -> None:
+        for process in self.workers:
+            process.stop()
+        self.workers.clear()
+
+    def stop_all(self) -> None:
+        self.stop_workers()
+        for process in self.servers.values():
+            process.stop()
+
+    def sweep(self, *command: str) -> str:
+        return manage(self.env, *command)
+
+    def emails(self, subject: str) -> list[Message]:
+        """Every email sent so far by any process, with this subject."""
+        found = []
+        for path in sorted(self.mail.glob("*.log")):
+            for part in path.read_text().split("\n" + "-" * 79 + "\n"):
+                if part.strip():
+                    message = email.message_from_string(part.lstrip("\n"))
+                    if subject in str(message["Subject"]):
+                        found.append(message)
+        return found
+
+    def logs_tail(self) -> str:
+        return "\n".join(p.tail() for p in [*self.servers.values(), *self.workers])
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -341,3 +406,89 @@ def refer(browser: Browser, port: int, gate: str, fields: list[tuple[str, str]])
         ("submission_token", hidden(SUBMISSION_TOKEN, form)),
     ]
     return browser.request(port, "POST", "/refer/details/", token + fields)
+
+
+# --- load while a server restarts ------------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    """The process ids whose parent is ``pid`` (Linux /proc): a gunicorn master's workers."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        parent = int(text.rsplit(")", 1)[1].split()[1])
+        if parent == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@dataclass
+class Load:
+    """Client threads sending requests to one port until stopped, counting what came back.
+
+    ``answers`` are responses (status codes); ``refused`` are connections the port turned
+    away (nothing listening: the request never reached a server); ``dropped`` are
+    connections that were made but closed or timed out without a response.
+    """
+
+    port: int
+    browser: Browser
+    paths: list[str]
+    threads: int = 2
+    answers: list[int] = field(default_factory=list)
+    refused: int = 0
+    dropped: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> "Load":
+        for n in range(self.threads):
+            thread = threading.Thread(target=self._send, args=(n,), daemon=True)
+            thread.start()
+            self._running.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._running:
+            thread.join(timeout=PATIENCE)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.answers)
+
+    def bad(self) -> list[int]:
+        with self._lock:
+            return [status for status in self.answers if not 200 <= status < 400]
+
+    def _send(self, offset: int) -> None:
+        browser = Browser(dict(self.browser.cookies))  # one jar per thread
+        n = offset
+        while not self._stop.is_set():
+            path = self.paths[n % len(self.paths)]
+            n += 1
+            try:
+                status = browser.get(self.port, path).status
+            except ConnectionRefusedError:
+                with self._lock:
+                    self.refused += 1
+                self._stop.wait(0.02)  # nothing listens yet; ask again shortly
+                continue
+            except (OSError, http.client.HTTPException) as error:
+                with self._lock:
+                    self.dropped.append(f"{path}: {error!r}")
+                continue
+            with self._lock:
+                self.answers.append(status)
+
+    def summary(self) -> str:
+        bad = len(self.bad())
+        with self._lock:
+            return (
+                f"{len(self.answers)} answered ({bad} not 2xx/3xx), "
+                f"{self.refused} refused while nothing listened, {len(self.dropped)} dropped"
+            )
