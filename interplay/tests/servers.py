@@ -185,8 +185,8 @@ class Cluster:
     servers: dict[str, Process] = field(default_factory=dict)
     workers: list[Process] = field(default_factory=list)
 
-    def start_server(self, name: str, port: int) -> Process:
-        process = gunicorn(name, port, self.env, self.logs).start()
+    def start_server(self, name: str, port: int, **extra_env: str) -> Process:
+        process = gunicorn(name, port, {**self.env, **extra_env}, self.logs).start()
         self.servers[name], self.ports[name] = process, port
         self.wait_for(name)
         return process

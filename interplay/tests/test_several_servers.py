@@ -57,7 +57,8 @@ def cluster(django_db_setup: None) -> Iterator[Cluster]:
         # table; the servers' settings keep the cache in the database, as production does.
         cluster.sweep("createcachetable")
         cluster.start_server("A", port_a)
-        cluster.start_server("B", port_b)
+        # A keeps one connection per process (CONN_MAX_AGE); B draws from a pool.
+        cluster.start_server("B", port_b, DATABASE_POOL_SIZE="2")
         yield cluster
     finally:
         cluster.stop_all()
