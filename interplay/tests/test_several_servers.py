@@ -32,8 +32,8 @@ from interplay.test import (
     course_for,
     current_code,
     make_clinician,
+    make_user,
 )
-from interplay.test import make_user as make_test_user
 from interplay.tests import servers
 from interplay.tests.servers import Browser, Cluster, wait_until
 
@@ -86,7 +86,7 @@ def two_workers(servers_ready: Cluster) -> Cluster:
 
 def staff(username: str, role: Role) -> User:
     """A staff member who signs in as production does: an Argon2 password, an app code."""
-    user = make_test_user(username, role)
+    user = make_user(username, role)
     with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
         user.set_password(PASSWORD)
     user.save(update_fields=["password"])
@@ -328,7 +328,7 @@ def test_a_settings_change_shows_on_both_servers_at_once(servers_ready: Cluster)
     service = ServiceSettings.load()
     service.name = "Leeds Talking Therapies"
     change_service_settings(
-        actor=make_test_user("ada", Role.ADMINISTRATOR), settings=service, changed=["name"]
+        actor=make_user("ada", Role.ADMINISTRATOR), settings=service, changed=["name"]
     )
     for port in (a, b):
         assert "Leeds Talking Therapies" in Browser().get(port, "/refer/").text
