@@ -113,7 +113,23 @@ FORM_RENDERER = "interplay.forms.NHSFormRenderer"
 
 # Database: SQLite by default, anything dj-database-url understands from DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'interplay.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    )
+}
+# PostgreSQL: each process keeps its connection for DATABASE_CONN_MAX_AGE seconds, or, with
+# DATABASE_POOL_SIZE, draws from a pool of up to that many (psycopg's pool; Django then
+# needs CONN_MAX_AGE 0). The sum over every server and worker process must stay under the
+# database's max_connections: docs/scaling.md.
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0)
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
@@ -216,6 +232,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background jobs: the django.tasks API; the database backend and its worker
 # (`manage.py db_worker`). Tests run tasks immediately.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A job left RUNNING this long had a worker that died: `manage.py requeue_stalled_jobs`
+# (scheduled) queues it again. Longer than the longest job; see docs/scaling.md.
+JOB_STALLED_MINUTES = env_int("INTERPLAY_JOB_STALLED_MINUTES", 30, minimum=1)
 
 # HTTPS hardening: on whenever DEBUG is off, unless the operator says the TLS terminator
 # is elsewhere and plain HTTP is expected (INTERPLAY_HTTPS=0, e.g. the local benchmark).
