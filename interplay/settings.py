@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_tasks_db",
+    # The periodic jobs' scheduler (`manage.py crontask`); every schedule is in
+    # interplay/schedules/tasks.py.
+    "crontask",
     # django-otp's own plugins are not installed: they keep keys and codes readable.
     # Interplay's devices (accounts.AuthenticatorApp, accounts.BackupCodes) replace them.
     "django_otp",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
     "interplay.reports",
     "interplay.today",
     "interplay.pages",
+    "interplay.schedules",
     "interplay.demo",
 ]
 
@@ -186,6 +190,18 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Production serves the files `collectstatic` wrote, compressed and with a content hash in
+# their names (cached for ever by browsers). Off by default: pages then need no
+# collectstatic (the demo, the tests, the benchmark); deploy/interplay.env.example sets it.
+STATIC_MANIFEST = env_bool("INTERPLAY_STATIC_MANIFEST", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Email: SMTP in production; the console in the demo; captured in memory in tests.
 EMAIL_BACKEND_PATH = env_str(
@@ -267,6 +283,11 @@ BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "
 # audit_anchor, daily): an append-only file, and/or an address it is emailed to.
 AUDIT_ANCHOR_FILE = env_str("INTERPLAY_AUDIT_ANCHOR_FILE")
 AUDIT_ANCHOR_EMAIL = env_str("INTERPLAY_AUDIT_ANCHOR_EMAIL")
+# The scheduled jobs (interplay/schedules/tasks.py): the triage clinician whose name the
+# daily opt-in letters carry (none: no letters are sent on a schedule), and the folder the
+# nightly backup is written to (none: no scheduled backup).
+OPT_IN_LETTERS_AS = env_str("INTERPLAY_OPT_IN_LETTERS_AS")
+BACKUP_DIR = env_str("INTERPLAY_BACKUP_DIR")
 # The patient portal: how long a sign-in link the patient asked for lasts.
 PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 
