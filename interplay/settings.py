@@ -174,6 +174,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# The client's address as the rate limits and the audit trail see it (RATELIMIT_IP_META_KEY
+# behind a proxy), so a lockout is per person, not per proxy.
+AXES_CLIENT_IP_CALLABLE = "interplay.audit.middleware.client_address"
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
@@ -182,7 +185,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes the files WhiteNoise serves.
+STATIC_ROOT = Path(env_str("INTERPLAY_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # nhsuk-frontend arrives from the npm registry at install time (see Makefile).
@@ -237,6 +241,8 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.Databa
 # is elsewhere and plain HTTP is expected (INTERPLAY_HTTPS=0, e.g. the local benchmark).
 HTTPS = env_bool("INTERPLAY_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer may ask for /healthz over plain HTTP, straight from gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
