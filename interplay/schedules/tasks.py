@@ -14,7 +14,7 @@ backup, which would otherwise be written twice, claim their day first (``runs.cl
 import logging
 from pathlib import Path
 
-from crontask import cron
+from crontask import cron, scheduler
 from django.conf import settings
 from django.tasks import task
 
@@ -28,6 +28,10 @@ from interplay.schedules.runs import claimed, today
 from interplay.triage.services import OPT_IN_AFTER_DAYS, send_due_opt_in_letters
 
 logger = logging.getLogger(__name__)
+
+# A job whose time comes while the scheduler is busy still runs, up to an hour late
+# (APScheduler's own default gives up after one second), and once however late.
+scheduler.configure(job_defaults={"misfire_grace_time": 3600, "coalesce": True})
 
 
 @cron("*/15 * * * *")
