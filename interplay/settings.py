@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor
 
 from interplay.lib.crypto import backup_keys_from_environment, encryption_keys_from_environment
 from interplay.lib.env import env_bool, env_int, env_list, env_str
@@ -198,6 +199,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # their names (cached for ever by browsers). Off by default: pages then need no
 # collectstatic (the demo, the tests, the benchmark); deploy/interplay.env.example sets it.
 STATIC_MANIFEST = env_bool("INTERPLAY_STATIC_MANIFEST", default=False)
+# Source maps and the design system's sources are for developers' tools, seldom fetched:
+# not worth compressing at every collectstatic (they are half its bytes).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *Compressor.SKIP_COMPRESS_EXTENSIONS,
+    *("map", "scss", "mts", "njk", "md"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -290,7 +297,7 @@ BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "
 AUDIT_ANCHOR_FILE = env_str("INTERPLAY_AUDIT_ANCHOR_FILE")
 AUDIT_ANCHOR_EMAIL = env_str("INTERPLAY_AUDIT_ANCHOR_EMAIL")
 # The scheduled jobs (interplay/schedules/tasks.py): the triage clinician whose name the
-# daily opt-in letters carry (none: no letters are sent on a schedule), and the folder the
+# weekday opt-in letters carry (none: no letters are sent on a schedule), and the folder the
 # nightly backup is written to (none: no scheduled backup).
 OPT_IN_LETTERS_AS = env_str("INTERPLAY_OPT_IN_LETTERS_AS")
 BACKUP_DIR = env_str("INTERPLAY_BACKUP_DIR")
