@@ -54,7 +54,8 @@ demo: install
 	@echo "Emails the demo sends (acknowledgements, letters, password resets) are files in demo-mail/"
 	@export $(DEMO_ENV); \
 	$(PYTHON) manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PYTHON) manage.py crontask --no-heartbeat >/dev/null & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev lint typecheck pytest

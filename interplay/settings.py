@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor
 
 from interplay.lib.crypto import backup_keys_from_environment, encryption_keys_from_environment
 from interplay.lib.env import env_bool, env_int, env_list, env_str
@@ -42,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_tasks_db",
+    # The periodic jobs' scheduler (`manage.py crontask`); every schedule is in
+    # interplay/schedules/tasks.py.
+    "crontask",
     # django-otp's own plugins are not installed: they keep keys and codes readable.
     # Interplay's devices (accounts.AuthenticatorApp, accounts.BackupCodes) replace them.
     "django_otp",
@@ -63,6 +67,7 @@ INSTALLED_APPS = [
     "interplay.reports",
     "interplay.today",
     "interplay.pages",
+    "interplay.schedules",
     "interplay.demo",
 ]
 
@@ -186,6 +191,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# The client's address as the rate limits and the audit trail see it (RATELIMIT_IP_META_KEY
+# behind a proxy), so a lockout is per person, not per proxy.
+AXES_CLIENT_IP_CALLABLE = "interplay.audit.middleware.client_address"
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
@@ -194,7 +202,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes the files WhiteNoise serves.
+STATIC_ROOT = Path(env_str("INTERPLAY_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # nhsuk-frontend arrives from the npm registry at install time (see Makefile).
@@ -202,6 +211,24 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Production serves the files `collectstatic` wrote, compressed and with a content hash in
+# their names (cached for ever by browsers). Off by default: pages then need no
+# collectstatic (the demo, the tests, the benchmark); deploy/interplay.env.example sets it.
+STATIC_MANIFEST = env_bool("INTERPLAY_STATIC_MANIFEST", default=False)
+# Source maps and the design system's sources are for developers' tools, seldom fetched:
+# not worth compressing at every collectstatic (they are half its bytes).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *Compressor.SKIP_COMPRESS_EXTENSIONS,
+    *("map", "scss", "mts", "njk", "md"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Email: SMTP in production; the console in the demo; captured in memory in tests.
 EMAIL_BACKEND_PATH = env_str(
@@ -240,6 +267,8 @@ JOB_STALLED_MINUTES = env_int("INTERPLAY_JOB_STALLED_MINUTES", 30, minimum=1)
 # is elsewhere and plain HTTP is expected (INTERPLAY_HTTPS=0, e.g. the local benchmark).
 HTTPS = env_bool("INTERPLAY_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer may ask for /healthz over plain HTTP, straight from gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
@@ -286,6 +315,11 @@ BASE_URL = env_str("INTERPLAY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "
 # audit_anchor, daily): an append-only file, and/or an address it is emailed to.
 AUDIT_ANCHOR_FILE = env_str("INTERPLAY_AUDIT_ANCHOR_FILE")
 AUDIT_ANCHOR_EMAIL = env_str("INTERPLAY_AUDIT_ANCHOR_EMAIL")
+# The scheduled jobs (interplay/schedules/tasks.py): the triage clinician whose name the
+# weekday opt-in letters carry (none: no letters are sent on a schedule), and the folder the
+# nightly backup is written to (none: no scheduled backup).
+OPT_IN_LETTERS_AS = env_str("INTERPLAY_OPT_IN_LETTERS_AS")
+BACKUP_DIR = env_str("INTERPLAY_BACKUP_DIR")
 # The patient portal: how long a sign-in link the patient asked for lasts.
 PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 

@@ -23,6 +23,8 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from interplay.audit.actors import SystemActor
+from interplay.audit.services import record
 from interplay.lib.crypto import (
     CHUNK_SIZE,
     BackupError,
@@ -47,6 +49,16 @@ def describe(connection: BaseDatabaseWrapper) -> str:
 
 
 # Backing up ---------------------------------------------------------------------------
+
+
+def take_backup(output: Path, *, using: str = "default", force: bool = False) -> dict[str, Any]:
+    """``manage.py backup`` and the nightly scheduled backup: audit, then back up.
+
+    Recorded before the copy is taken, so the backup holds the record of its making; an
+    attempt that then fails stays in the trail as an attempt.
+    """
+    record(actor=SystemActor("backup"), action="backup.started")
+    return back_up(output, using=using, force=force)
 
 
 def back_up(output: Path, *, using: str = "default", force: bool = False) -> dict[str, Any]:

@@ -447,6 +447,26 @@ def send_opt_in_letter(*, actor: Any, referral: Referral) -> Any:
     return letter
 
 
+# How long someone waits before an opt-in letter asks whether they still want therapy.
+OPT_IN_AFTER_DAYS = 56
+
+
+def send_due_opt_in_letters(*, actor: Any, after_days: int) -> int:
+    """``manage.py send_opt_in_letters`` and its daily schedule: one letter to each person
+    waiting longer than ``after_days``, once, even when two runs overlap (each referral is
+    locked and checked again before its letter is written). Returns how many were sent."""
+    _require(actor, Action.TRIAGE_REFERRAL)
+    sent = 0
+    for pk in due_opt_in(after_days).values_list("pk", flat=True):
+        with transaction.atomic():
+            referral = _locked(Referral(pk=pk))
+            if not due_opt_in(after_days).filter(pk=pk).exists():
+                continue  # written to, or no longer waiting, since the list was read
+            send_opt_in_letter(actor=actor, referral=referral)
+            sent += 1
+    return sent
+
+
 def due_opt_in(after_days: int, today: dt.date | None = None) -> ReferralQuerySet:
     """People waiting longer than ``after_days`` who have had no opt-in letter yet."""
     today = today or timezone.localdate()

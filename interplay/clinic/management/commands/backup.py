@@ -6,9 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from interplay.audit.actors import SystemActor
-from interplay.audit.services import record
-from interplay.clinic.backups import back_up, describe
+from interplay.clinic.backups import describe, take_backup
 from interplay.lib.crypto import BackupError
 
 
@@ -25,11 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]
-        # Recorded before the copy is taken, so the backup holds the record of its making;
-        # an attempt that then fails stays in the trail as an attempt.
-        record(actor=SystemActor("backup"), action="backup.started")
         try:
-            back_up(output, using=options["database"], force=options["force"])
+            take_backup(output, using=options["database"], force=options["force"])
         except BackupError as error:
             raise CommandError(str(error)) from None
         except OSError as error:
