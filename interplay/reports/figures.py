@@ -164,7 +164,7 @@ TALLIES: tuple[Tally, ...] = (
             f"received_{source.value}",
             REFERRALS,
             f"Referrals received: {source.label}",
-            f"referrals that arrived in the period from this source ({source.label.lower()})",
+            f"referrals that arrived in the period from this source: {source.label}",
             _received_from(source.value),
         )
         for source in ReferralSource
