@@ -13,6 +13,7 @@ from interplay.accounts.models import User
 from interplay.accounts.roles import Modality
 from interplay.referrals.models import ReferralSource
 from interplay.reports import capacity, figures, series
+from interplay.reports.charts import Chart, Trend, chart
 from interplay.reports.figures import BY_KEY, RATES, Filters, Policy, Rate
 from interplay.reports.forms import FiltersForm
 
@@ -30,6 +31,7 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     intro: str = ""
+    chart: Chart | None = None
 
 
 Link = Callable[..., str]
@@ -301,11 +303,20 @@ class Dashboard:
             [Cell(f"{m:%B %Y}"), Cell(str(found.get(m, 0)), self.month_link("received", m))]
             for m in self.months()
         ]
+        trend = Trend(
+            "referrals",
+            "Referrals received each month",
+            "Referrals",
+            self.months(),
+            [found.get(m, 0) for m in self.months()],
+            bars=True,
+        )
         return Table(
             "monthly_referrals",
             "Referrals received each month",
             ["Month", "Referrals received"],
             rows,
+            chart=chart(trend),
         )
 
     def month_link(self, key: str, month: dt.date) -> str:
@@ -324,19 +335,30 @@ class Dashboard:
             ]
             for m in self.months()
         ]
+        trend = Trend(
+            "waits",
+            "Median wait of the courses finishing each month",
+            "Days",
+            self.months(),
+            [medians.get(m) for m in self.months()],
+            standard=42,
+            standard_label="The 6-week standard (42 days)",
+        )
         return Table(
             "monthly_waits",
             "Median wait of the courses finishing each month",
             ["Month", "Finished courses", "Median wait from referral to first session"],
             rows,
+            chart=chart(trend),
         )
 
     def monthly_recovery(self) -> Table:
         found = series.monthly_outcomes(self.filters, self.policy)
         recovery = RATES["recovery"]
-        rows = []
+        rows, values = [], []
         for m in self.months():
             counts = found.get(m) or dict.fromkeys(figures.OUTCOME_KEYS, 0)
+            values.append(recovery.of(counts))
             rows.append(
                 [
                     Cell(f"{m:%B %Y}"),
@@ -345,11 +367,21 @@ class Dashboard:
                     Cell(percent(recovery.of(counts))),
                 ]
             )
+        trend = Trend(
+            "recovery",
+            "Recovery rate of the courses finishing each month",
+            "%",
+            self.months(),
+            values,
+            standard=50,
+            standard_label="The 50% recovery standard",
+        )
         return Table(
             "monthly_recovery",
             "Recovery rate of the courses finishing each month",
             ["Month", "Recovered", "Finished at caseness", "Recovery rate"],
             rows,
+            chart=chart(trend),
         )
 
 

@@ -116,6 +116,15 @@ class DashboardTests(BaseTestCase):
         self.assertIn("Recovered ÷ (finished - finished not at caseness)", page)
         self.assertIn(reverse("reports:list", args=["recovered"]) + "?period=custom", page)
 
+    def test_the_monthly_trends_are_charted_beside_their_tables(self) -> None:
+        page = self.dashboard()
+        for key in ("monthly_referrals", "monthly_waits", "monthly_recovery"):
+            self.assertIn(f'data-testid="chart-{key}"', page)
+        self.assertIn(
+            'alt="Bar chart of referrals received each month: January 2026 2 referrals;', page
+        )
+        self.assertIn("March 2026 28 days", page)  # C, the one course finishing in March
+
     def test_no_person_is_named(self) -> None:
         page = self.dashboard()
         listed = self.client.get(reverse("reports:list", args=["ended"]), HALF_YEAR)
