@@ -87,7 +87,7 @@ def day(value: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date()
-    return f"{value:%d %b %Y}"
+    return f"{value.day} {value:%b %Y}"
 
 
 def course_cells(row: Any, policy: Policy) -> list[str]:
