@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from interplay.accounts.roles import Modality
 from interplay.clinic.models import ServiceSettings
@@ -67,6 +68,19 @@ class Filters:
 
     def period(self) -> tuple[dt.date, dt.date]:
         return (self.start, self.end)
+
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as moments where the service is: from the first day's midnight to
+        the midnight after the last day (a range the index on a moment can use)."""
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.start, dt.time(), tzinfo=zone)
+        return start, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def moments(field: str, f: Filters) -> dict[str, dt.datetime]:
+    """A moment ``field`` falling on a day of the period."""
+    start, after = f.moments()
+    return {f"{field}__gte": start, f"{field}__lt": after}
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,7 @@ def _within(weeks: int) -> Condition:
 
 
 def received_in(f: Filters, p: Policy) -> Q:
-    return Q(received_at__date__range=f.period())
+    return Q(**moments("received_at", f))
 
 
 def _received_from(source: str) -> Condition:
@@ -175,8 +189,7 @@ TALLIES: tuple[Tally, ...] = (
         "People triaged",
         "referrals given a triage decision in the period (not counting withdrawals)",
         lambda f, p: (
-            Q(decision__decided_at__date__range=f.period())
-            & ~Q(decision__outcome=Outcome.WITHDRAWN)
+            Q(**moments("decision__decided_at", f)) & ~Q(decision__outcome=Outcome.WITHDRAWN)
         ),
     ),
     Tally(
@@ -465,7 +478,11 @@ def course_tallies(
 ) -> dict[str, int]:
     """Every course tally (or those named) in one query."""
     chosen = [BY_KEY[k] for k in keys] if keys else COURSE_TALLIES
-    return unprefixed(courses(filters).aggregate(**aggregates_of(chosen, filters, policy)))
+    # Every course tally counts courses that started or ended in the period: read only
+    # those (the indexes on both dates), not the whole history.
+    touched = Q(ended_on__range=filters.period()) | Q(first_session_on__range=filters.period())
+    found = courses(filters).filter(touched).aggregate(**aggregates_of(chosen, filters, policy))
+    return unprefixed(found)
 
 
 def referral_tallies(filters: Filters, policy: Policy) -> dict[str, int]:
