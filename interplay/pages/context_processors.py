@@ -20,6 +20,7 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
             "audit": verified and can(user, Action.VIEW_AUDIT),
             "patients": verified and can(user, Action.MANAGE_RECORDS),
             "settings": verified and can(user, Action.CONFIGURE_SERVICE),
+            "reports": verified and can(user, Action.VIEW_SERVICE_FIGURES),
             "staff_hours": verified and can(user, Action.MANAGE_WORKING_HOURS),
             "my_hours": verified and can(user, Action.KEEP_OWN_HOURS),
         }

@@ -1,0 +1,63 @@
+"""Capacity now: each therapist's places, used and free, and the waiting list against them.
+
+A place is one course on a caseload (``ClinicianProfile.caseload_capacity``); a place is
+used by each course in progress. Two queries whatever the size of the service.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from interplay.accounts.models import ClinicianProfile
+from interplay.accounts.roles import Modality, Role
+from interplay.courses.models import Course
+
+
+@dataclass
+class Places:
+    therapist_id: int
+    name: str
+    places: int
+    used_by_modality: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def used(self) -> int:
+        return sum(self.used_by_modality.values())
+
+    @property
+    def free(self) -> int:
+        return max(0, self.places - self.used)
+
+    def used_for(self) -> list[tuple[str, int]]:
+        return [(m.label, self.used_by_modality.get(m.value, 0)) for m in Modality]
+
+
+def places(therapist_id: int | None = None) -> list[Places]:
+    """Every active therapist's places (or one therapist's), by name."""
+    profiles = (
+        ClinicianProfile.objects.filter(
+            user__is_active=True, user__role_assignments__role=Role.THERAPIST
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+        .distinct()
+    )
+    active = Course.objects.active()
+    if therapist_id:
+        profiles = profiles.filter(user_id=therapist_id)
+        active = active.filter(therapist_id=therapist_id)
+    used: dict[int, dict[str, int]] = defaultdict(dict)
+    for therapist, modality, n in (
+        active.values_list("therapist_id", "modality").annotate(n=Count("pk")).order_by()
+    ):
+        used[therapist][modality] = n
+    return [
+        Places(p.user_id, therapist_name(p.user), p.caseload_capacity, used[p.user_id])
+        for p in profiles
+    ]
+
+
+def therapist_name(user: object) -> str:
+    full = getattr(user, "get_full_name", lambda: "")()
+    return full or str(user)

@@ -1,0 +1,517 @@
+"""The service figures, each defined once as a database condition and aggregated there.
+
+A *tally* is one named set of rows (courses from ``CourseFigures``, or referrals) with its
+definition in words; it counts the rows, or sums one column over them (sessions, missed
+appointments). A *rate* divides one tally by another, as published (docs/clinical-rules.md
+5.5, 5.6). The dashboard's numbers and the drill-down lists (``lists.py``) read the same
+conditions, so a list always holds exactly the rows its figure counts.
+
+The work is a constant number of aggregate queries whatever the size of the service:
+all course tallies in one query (and one per breakdown), all referral tallies in one,
+the waiting-time medians from a histogram of days (bounded by the number of distinct
+waits, not of courses). No course's history is read here: ``rows.refresh`` keeps each
+course's row.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from interplay.accounts.roles import Modality
+from interplay.clinic.models import ServiceSettings
+from interplay.referrals.models import Referral, ReferralSource, ReferralStatus
+from interplay.reports import flags, rates
+from interplay.reports.models import CourseFigures
+from interplay.triage.models import Outcome
+
+COURSES, REFERRALS = "courses", "referrals"
+SIX_WEEKS, EIGHTEEN_WEEKS = 6, 18
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the figures are counted over: a period (both days included) and, if chosen,
+    one modality, one therapist (a user id) and one referral source."""
+
+    start: dt.date
+    end: dt.date
+    modality: str = ""
+    therapist_id: int | None = None
+    source: str = ""
+
+    def courses(self) -> Q:
+        q = Q()
+        if self.modality:
+            q &= Q(modality=self.modality)
+        if self.therapist_id:
+            q &= Q(therapist_id=self.therapist_id)
+        if self.source:
+            q &= Q(referral_source=self.source)
+        return q
+
+    def referrals(self) -> Q:
+        """A referral has a modality once a triage decision offers one, and a therapist
+        once its course starts; choosing either keeps only the referrals that have it."""
+        q = Q()
+        if self.source:
+            q &= Q(source=self.source)
+        if self.modality:
+            q &= Q(decision__modality=self.modality)
+        if self.therapist_id:
+            q &= Q(course__therapist_id=self.therapist_id)
+        return q
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        return (self.start, self.end)
+
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as moments where the service is: from the first day's midnight to
+        the midnight after the last day (a range the index on a moment can use)."""
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.start, dt.time(), tzinfo=zone)
+        return start, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def moments(field: str, f: Filters) -> dict[str, dt.datetime]:
+    """A moment ``field`` falling on a day of the period."""
+    start, after = f.moments()
+    return {f"{field}__gte": start, f"{field}__lt": after}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The service's settings that change how a figure counts."""
+
+    mixed_change_rule: str = "deterioration"
+    wait_boundary_inclusive: bool = True
+
+    @classmethod
+    def of_service(cls) -> "Policy":
+        settings = ServiceSettings.load()
+        return cls(settings.mixed_change_rule, settings.wait_boundary_inclusive)
+
+
+Condition = Callable[[Filters, Policy], Q]
+
+
+@dataclass(frozen=True)
+class Tally:
+    key: str
+    table: str
+    label: str
+    words: str
+    condition: Condition
+    # A column (or sum of columns) added up over the rows, instead of counting them.
+    total: tuple[str, ...] = ()
+
+    def value(self) -> Any:
+        """The expression summed (or 1 a row when counting)."""
+        if not self.total:
+            return Value(1, output_field=IntegerField())
+        expression: Any = F(self.total[0])
+        for name in self.total[1:]:
+            expression = expression + F(name)
+        return expression
+
+    def aggregate(self, filters: Filters, policy: Policy) -> Any:
+        condition = self.condition(filters, policy)
+        if not self.total:
+            return Count("pk", filter=condition)
+        return Coalesce(Sum(self.value(), filter=condition), 0)
+
+
+def _ended(f: Filters, p: Policy) -> Q:
+    return Q(ended_on__range=f.period())
+
+
+def finished_in(f: Filters, p: Policy) -> Q:
+    return _ended(f, p) & Q(finished=True)
+
+
+def _within(weeks: int) -> Condition:
+    """Finished courses whose wait to the first session was within ``weeks`` weeks (5.6),
+    the boundary day counting as within unless the service's setting says otherwise
+    (the same arithmetic as ``rates.within``)."""
+
+    def condition(f: Filters, p: Policy) -> Q:
+        limit = weeks * 7
+        wait = Q(wait_days__lte=limit) if p.wait_boundary_inclusive else Q(wait_days__lt=limit)
+        return finished_in(f, p) & wait
+
+    return condition
+
+
+def received_in(f: Filters, p: Policy) -> Q:
+    return Q(**moments("received_at", f))
+
+
+def _received_from(source: str) -> Condition:
+    return lambda f, p: received_in(f, p) & Q(source=source)
+
+
+def _waiting_for(modality: str) -> Condition:
+    return lambda f, p: Q(status=ReferralStatus.WAITING, decision__modality=modality)
+
+
+ENDED_WORDS = "courses that ended in the period"
+FINISHED_WORDS = (
+    "courses that ended in the period after at least two attended treatment sessions "
+    "(docs/clinical-rules.md 5.2)"
+)
+
+TALLIES: tuple[Tally, ...] = (
+    # Referrals.
+    Tally(
+        "received",
+        REFERRALS,
+        "Referrals received",
+        "referrals that arrived in the period",
+        received_in,
+    ),
+    *(
+        Tally(
+            f"received_{source.value}",
+            REFERRALS,
+            f"Referrals received: {source.label}",
+            f"referrals that arrived in the period from this source: {source.label}",
+            _received_from(source.value),
+        )
+        for source in ReferralSource
+    ),
+    Tally(
+        "triaged",
+        REFERRALS,
+        "People triaged",
+        "referrals given a triage decision in the period (not counting withdrawals)",
+        lambda f, p: (
+            Q(**moments("decision__decided_at", f)) & ~Q(decision__outcome=Outcome.WITHDRAWN)
+        ),
+    ),
+    Tally(
+        "waiting",
+        REFERRALS,
+        "Waiting now",
+        "people on a waiting list today: triaged and offered a therapy, not yet given to a "
+        "therapist (whatever the period)",
+        lambda f, p: Q(status=ReferralStatus.WAITING),
+    ),
+    *(
+        Tally(
+            f"waiting_{modality.value}",
+            REFERRALS,
+            f"Waiting now for {modality.label}",
+            f"people on the {modality.label} waiting list today (whatever the period)",
+            _waiting_for(modality.value),
+        )
+        for modality in Modality
+    ),
+    # Courses.
+    Tally(
+        "entered",
+        COURSES,
+        "Entering treatment",
+        "courses whose first attended treatment session fell in the period",
+        lambda f, p: Q(first_session_on__range=f.period()),
+    ),
+    Tally("ended", COURSES, "Courses ended", ENDED_WORDS, _ended),
+    Tally("finished", COURSES, "Finished courses", FINISHED_WORDS, finished_in),
+    Tally(
+        "ended_unfinished",
+        COURSES,
+        "Ended without finishing",
+        "courses that ended in the period with fewer than two attended treatment sessions",
+        lambda f, p: _ended(f, p) & Q(finished=False),
+    ),
+    Tally(
+        "finished_at_caseness",
+        COURSES,
+        "Finished, at caseness at the start",
+        "finished courses whose first PHQ-9 or GAD-7 was at or above its cut-off (5.1)",
+        lambda f, p: finished_in(f, p) & Q(at_caseness=True),
+    ),
+    Tally(
+        "finished_not_at_caseness",
+        COURSES,
+        "Finished, not at caseness at the start",
+        "finished courses whose first scores were below both cut-offs, or missing",
+        lambda f, p: finished_in(f, p) & Q(at_caseness=False),
+    ),
+    Tally(
+        "recovered",
+        COURSES,
+        "Recovered",
+        "finished courses at caseness at the start and below both cut-offs at the end (5.4)",
+        lambda f, p: finished_in(f, p) & Q(at_caseness=True, recovered=True),
+    ),
+    Tally(
+        "reliably_improved",
+        COURSES,
+        "Reliably improved",
+        "finished courses where PHQ-9 fell by 6 or more or GAD-7 by 4 or more, and neither "
+        "rose as much (5.4)",
+        lambda f, p: finished_in(f, p) & flags.reliable_improvement(p.mixed_change_rule),
+    ),
+    Tally(
+        "reliably_recovered",
+        COURSES,
+        "Reliably recovered",
+        "finished courses both recovered and reliably improved (5.4)",
+        lambda f, p: finished_in(f, p) & flags.reliable_recovery(p.mixed_change_rule),
+    ),
+    Tally(
+        "reliably_deteriorated",
+        COURSES,
+        "Reliably deteriorated",
+        "finished courses where PHQ-9 rose by 6 or more or GAD-7 by 4 or more (5.4)",
+        lambda f, p: finished_in(f, p) & flags.reliable_deterioration(p.mixed_change_rule),
+    ),
+    Tally(
+        "within_6_weeks",
+        COURSES,
+        "Started within 6 weeks",
+        "finished courses whose first treatment session came 42 days or less after the "
+        "referral arrived (day 0)",
+        _within(SIX_WEEKS),
+    ),
+    Tally(
+        "within_18_weeks",
+        COURSES,
+        "Started within 18 weeks",
+        "finished courses whose first treatment session came 126 days or less after the "
+        "referral arrived (day 0)",
+        _within(EIGHTEEN_WEEKS),
+    ),
+    Tally(
+        "sessions_finished",
+        COURSES,
+        "Sessions attended in finished courses",
+        "attended treatment sessions, added up over the finished courses",
+        finished_in,
+        total=("attended",),
+    ),
+    Tally(
+        "attended",
+        COURSES,
+        "Sessions attended",
+        "attended treatment sessions, added up over " + ENDED_WORDS,
+        _ended,
+        total=("attended",),
+    ),
+    Tally(
+        "attended_or_missed",
+        COURSES,
+        "Sessions attended or missed",
+        "attended and missed treatment sessions, added up over " + ENDED_WORDS,
+        _ended,
+        total=("attended", "did_not_attend"),
+    ),
+    Tally(
+        "did_not_attend",
+        COURSES,
+        "Missed sessions",
+        "sessions the person did not come to without telling us, added up over " + ENDED_WORDS,
+        _ended,
+        total=("did_not_attend",),
+    ),
+    Tally(
+        "cancelled_by_patient",
+        COURSES,
+        "Cancelled by the person",
+        "sessions the person called off, with or without enough notice, added up over "
+        + ENDED_WORDS,
+        _ended,
+        total=("cancelled_by_patient",),
+    ),
+    Tally(
+        "cancelled_by_service",
+        COURSES,
+        "Cancelled by the service",
+        "sessions the service called off, added up over " + ENDED_WORDS,
+        _ended,
+        total=("cancelled_by_service",),
+    ),
+    Tally(
+        "attended_with_paired_scores",
+        COURSES,
+        "Sessions with both questionnaires",
+        "attended sessions with a complete PHQ-9 and GAD-7 for the session, added up over "
+        + ENDED_WORDS,
+        _ended,
+        total=("attended_with_paired_scores",),
+    ),
+)
+BY_KEY: dict[str, Tally] = {t.key: t for t in TALLIES}
+COURSE_TALLIES = tuple(t for t in TALLIES if t.table == COURSES)
+REFERRAL_TALLIES = tuple(t for t in TALLIES if t.table == REFERRALS)
+OUTCOME_KEYS = (
+    "finished",
+    "finished_at_caseness",
+    "finished_not_at_caseness",
+    "recovered",
+    "reliably_improved",
+    "reliably_recovered",
+    "reliably_deteriorated",
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator ÷ (denominator - less), as a percentage: the published arithmetic."""
+
+    key: str
+    label: str
+    words: str
+    numerator: str
+    denominator: str
+    less: str = ""
+    standard: float | None = None
+
+    def of(self, counts: Mapping[str, int]) -> float | None:
+        return rates.percent(counts[self.numerator], self.base(counts))
+
+    def base(self, counts: Mapping[str, int]) -> int:
+        return counts[self.denominator] - (counts[self.less] if self.less else 0)
+
+    def meets(self, counts: Mapping[str, int]) -> bool | None:
+        value = self.of(counts)
+        return None if value is None or self.standard is None else value >= self.standard
+
+
+OUTCOME_RATES = (
+    Rate(
+        "recovery",
+        "Recovery rate",
+        "recovered ÷ (finished - finished not at caseness), as a percentage (5.5); the "
+        "older standard is 50% (5.6)",
+        "recovered",
+        "finished",
+        less="finished_not_at_caseness",
+        standard=50,
+    ),
+    Rate(
+        "reliable_improvement",
+        "Reliable improvement rate",
+        "reliably improved ÷ finished, as a percentage (5.5)",
+        "reliably_improved",
+        "finished",
+    ),
+    Rate(
+        "reliable_recovery",
+        "Reliable recovery rate",
+        "reliably recovered ÷ finished at caseness, as a percentage (5.5)",
+        "reliably_recovered",
+        "finished_at_caseness",
+    ),
+    Rate(
+        "reliable_deterioration",
+        "Reliable deterioration rate",
+        "reliably deteriorated ÷ finished, as a percentage",
+        "reliably_deteriorated",
+        "finished",
+    ),
+)
+WAIT_RATES = (
+    Rate(
+        "within_6_weeks",
+        "Started within 6 weeks",
+        "finished courses that started within 6 weeks ÷ finished, as a percentage; the "
+        "standard is 75% (5.6)",
+        "within_6_weeks",
+        "finished",
+        standard=75,
+    ),
+    Rate(
+        "within_18_weeks",
+        "Started within 18 weeks",
+        "finished courses that started within 18 weeks ÷ finished, as a percentage; the "
+        "standard is 95% (5.6)",
+        "within_18_weeks",
+        "finished",
+        standard=95,
+    ),
+)
+ATTENDANCE_RATES = (
+    Rate(
+        "did_not_attend",
+        "Missed-appointment (DNA) rate",
+        "missed sessions ÷ (attended + missed sessions), as a percentage, over " + ENDED_WORDS,
+        "did_not_attend",
+        "attended_or_missed",
+    ),
+    Rate(
+        "paired_scores",
+        "Sessions with both questionnaires",
+        "attended sessions with a complete PHQ-9 and GAD-7 ÷ attended sessions, as a "
+        "percentage, over " + ENDED_WORDS,
+        "attended_with_paired_scores",
+        "attended",
+    ),
+)
+RATES: dict[str, Rate] = {r.key: r for r in (*OUTCOME_RATES, *WAIT_RATES, *ATTENDANCE_RATES)}
+
+
+def courses(filters: Filters) -> QuerySet[CourseFigures]:
+    """Course rows the filters (other than the period) allow."""
+    return CourseFigures.objects.filter(filters.courses())
+
+
+def referrals(filters: Filters) -> QuerySet[Referral]:
+    return Referral.objects.filter(filters.referrals())
+
+
+def rows_of(tally: Tally, filters: Filters, policy: Policy) -> QuerySet[Any]:
+    """Exactly the rows a tally counts (for a summed tally, the rows adding to it)."""
+    base = courses(filters) if tally.table == COURSES else referrals(filters)
+    rows = base.filter(tally.condition(filters, policy))
+    if tally.total:
+        rows = rows.alias(tally_value=tally.value()).filter(tally_value__gt=0)
+    return rows
+
+
+def course_tallies(
+    filters: Filters, policy: Policy, keys: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Every course tally (or those named) in one query."""
+    chosen = [BY_KEY[k] for k in keys] if keys else COURSE_TALLIES
+    # Every course tally counts courses that started or ended in the period: read only
+    # those (the indexes on both dates), not the whole history.
+    touched = Q(ended_on__range=filters.period()) | Q(first_session_on__range=filters.period())
+    found = courses(filters).filter(touched).aggregate(**aggregates_of(chosen, filters, policy))
+    return unprefixed(found)
+
+
+def referral_tallies(filters: Filters, policy: Policy) -> dict[str, int]:
+    """Every referral tally in one query."""
+    aggregates = aggregates_of(REFERRAL_TALLIES, filters, policy)
+    return unprefixed(referrals(filters).aggregate(**aggregates))
+
+
+# Aggregates are named "n_<key>": a bare key may be a column's name ("finished").
+def aggregates_of(chosen: Iterable[Tally], filters: Filters, policy: Policy) -> dict[str, Any]:
+    return {f"n_{t.key}": t.aggregate(filters, policy) for t in chosen}
+
+
+def unprefixed(row: Mapping[str, Any], *leave_out: str) -> dict[str, Any]:
+    return {k.removeprefix("n_"): v for k, v in row.items() if k not in leave_out}
+
+
+def tallies(filters: Filters, policy: Policy) -> dict[str, int]:
+    return {**referral_tallies(filters, policy), **course_tallies(filters, policy)}
+
+
+def breakdown(filters: Filters, policy: Policy, by: str) -> dict[Any, dict[str, int]]:
+    """The outcome tallies per ``by`` ("modality" or "therapist"), in one query."""
+    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters, policy)
+    found = (
+        courses(filters)
+        .filter(finished_in(filters, policy))
+        .values(by)
+        .annotate(**aggregates)
+        .order_by(by)
+    )
+    return {row[by]: unprefixed(row, by) for row in found}
