@@ -4,6 +4,7 @@ import uuid
 
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from interplay.accounts.roles import Role
@@ -162,3 +163,16 @@ class NoteVisibilityTests(BaseTestCase):
         (note,) = doc["courses"][0]["supervision_notes"]
         self.assertEqual((note["text"], note["author"]), (WORDS, "Supervisor"))
         self.assertEqual(note["written_at"], NOW)
+
+    def test_the_course_page_costs_the_same_with_more_notes(self) -> None:
+        self.sign_in(self.therapist)
+        self.client.get(self.course_url)
+        with CaptureQueriesContext(connection) as one:
+            self.client.get(self.course_url)
+        for _ in range(3):
+            services.record_note(
+                actor=self.supervisor, course=self.course, text=WORDS, submission_token=uuid.uuid4()
+            )
+        with self.assertNumQueries(len(one.captured_queries)):
+            page = self.client.get(self.course_url)
+        self.assertContains(page, WORDS, count=4)
