@@ -151,11 +151,12 @@ def _unanswered_at_last_two(courses: list[Course]) -> set[int]:
         .values_list("course_id", "phq9", "gad7")
     ):
         latest.setdefault(course_id, []).append(phq9 and gad7)
-    return {pk: seen for pk, seen in latest.items() if len(seen) >= 2 and not any(seen[:2])}
+    return {pk for pk, seen in latest.items() if len(seen) >= 2 and not any(seen[:2])}
 
 
 def _row(course: Any, today: dt.date, unanswered: bool) -> CourseRow:
-    number = course.next_number or course.planned_sessions
+    # The next booked session's number (a group's pre-group session is 0), else the last.
+    number = course.next_number if course.next_number is not None else course.planned_sessions
     figures = _figures(course)
     return CourseRow(
         course=course,
@@ -168,7 +169,7 @@ def _row(course: Any, today: dt.date, unanswered: bool) -> CourseRow:
 
 def _figures(course: Course) -> CourseFigures | None:
     try:
-        return course.figures  # type: ignore[attr-defined,no-any-return]
+        return course.figures
     except ObjectDoesNotExist:  # not built yet: `manage.py rebuild_figures`
         return None
 

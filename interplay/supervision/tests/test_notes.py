@@ -25,7 +25,9 @@ class NoteServiceTests(BaseTestCase):
     def setUp(self) -> None:
         self.course = start(self.therapist, "Noted")
 
-    def record(self, actor: object = None, text: str = WORDS, token: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+    def record(
+        self, actor: object = None, text: str = WORDS, token: uuid.UUID | None = None
+    ) -> tuple[SupervisionNote, bool]:
         return services.record_note(
             actor=actor or self.supervisor,
             course=self.course,
