@@ -147,6 +147,24 @@ class NoteVisibilityTests(BaseTestCase):
         self.assertContains(page, "Staff only: not shown in the patient portal or in letters.")
         self.assertNotContains(page, "Record a supervision note")
 
+    def test_the_supervisor_goes_back_to_the_supervision_page(self) -> None:
+        self.sign_in(self.supervisor)
+        page = self.client.get(self.course_url)
+        self.assertContains(page, "Back to supervision")
+        self.assertContains(page, "Record a supervision note")
+
+    def test_markup_in_a_note_is_shown_as_text(self) -> None:
+        services.record_note(
+            actor=self.supervisor,
+            course=self.course,
+            text="<script>alert(1)</script>",
+            submission_token=uuid.uuid4(),
+        )
+        self.sign_in(self.therapist)
+        page = self.client.get(self.course_url)
+        self.assertNotContains(page, "<script>alert(1)</script>")
+        self.assertContains(page, "&lt;script&gt;alert(1)&lt;/script&gt;")
+
     def test_no_other_therapist_or_supervisor_sees_it(self) -> None:
         other = make_clinician("other-supervisor", Role.SUPERVISOR, Role.THERAPIST)
         for user in (self.outsider, other):
