@@ -8,9 +8,7 @@ from interplay.forms import InterplayForm
 class NoteForm(InterplayForm):
     text = forms.CharField(
         label="Supervision note",
-        help_text="What you discussed and agreed in supervision. The therapist and "
-        "supervisors see it on the course page; the person does not see it in the portal "
-        "or in letters, but may ask for it, as for their whole record.",
+        help_text="What you discussed and agreed in supervision.",
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
         error_messages={
