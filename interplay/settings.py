@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "interplay.formulation",
     "interplay.progress",
     "interplay.reports",
+    "interplay.supervision",
     "interplay.today",
     "interplay.pages",
     "interplay.schedules",

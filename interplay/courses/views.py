@@ -208,7 +208,7 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every session of the course with its number, phase and state."""
     course = get_object_or_404(
-        visible_courses(request.user).select_related("patient", "therapist", "room"),
+        visible_courses(request.user).select_related("patient", "therapist__clinician", "room"),
         public_id=public_id,
     )
     record(actor=request.user, action="course.viewed", obj=course)

@@ -14,6 +14,7 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
             "caseload": verified and can(user, Action.RUN_COURSE),
             "calendar": verified and can(user, Action.RUN_COURSE),
             "alerts": verified and can(user, Action.VIEW_ALERTS),
+            "supervision": verified and can(user, Action.SUPERVISE),
             "triage_queue": verified and can(user, Action.VIEW_TRIAGE_QUEUE),
             "waiting_list": verified and can(user, Action.VIEW_WAITING_LIST),
             "admin": verified and can(user, Action.MANAGE_USERS),

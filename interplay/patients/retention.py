@@ -36,6 +36,7 @@ from interplay.monitoring.models import RiskAlert
 from interplay.patients.models import Consent, Patient, PatientAuthenticator, SignInLink
 from interplay.progress.models import BetweenSessionTask, CourseLetter, EndingReview, Problem
 from interplay.referrals.models import Referral
+from interplay.supervision.models import SupervisionNote
 from interplay.triage.models import ContactAttempt, TriageAssessment, TriageDecision
 
 ANONYMISED = "Anonymised"
@@ -172,6 +173,7 @@ def _anonymise_courses(courses: models.QuerySet[Course]) -> None:
     BetweenSessionTask.objects.filter(course__in=courses).update(**dict.fromkeys(BLANK_ON_TASK, ""))
     EndingReview.objects.filter(course__in=courses).update(**dict.fromkeys(BLANK_ON_REVIEW, ""))
     CourseLetter.objects.filter(course__in=courses).update(draft="")
+    SupervisionNote.objects.filter(course__in=courses).update(text="")
 
 
 def _blank_revisions(revisions: models.QuerySet[Any], blank: tuple[str, ...]) -> None:

@@ -61,6 +61,8 @@ from interplay.progress.export import (
 from interplay.progress.models import BetweenSessionTask, CourseLetter, Problem, ProblemRating
 from interplay.referrals.export import ABOUT_THEM, OWN_WORDS, REFERRAL_CONSENT, referral_details
 from interplay.referrals.models import Referral
+from interplay.supervision.export import note_data
+from interplay.supervision.models import SupervisionNote
 from interplay.triage.export import allocation_data, assessment_data, attempt_data, decision_data
 from interplay.triage.models import Allocation, ContactAttempt
 
@@ -309,6 +311,10 @@ def _courses(patient: Patient) -> models.QuerySet[Course]:
                     "letter__created_at",
                 ),
             ),
+            Prefetch(
+                "supervision_notes",
+                SupervisionNote.objects.select_related("author").order_by("written_at", "id"),
+            ),
         )
         .order_by("started_at", "id")
     )
@@ -327,6 +333,7 @@ def _course(course: Course, instruments: Instruments) -> dict[str, Any]:
         "between_session_tasks": [task_data(t) for t in course.between_session_tasks.all()],
         "ending_review": ending_review_data(course),
         "ending_letters": [ending_letter_data(letter) for letter in course.ending_letters.all()],
+        "supervision_notes": [note_data(n) for n in course.supervision_notes.all()],
     }
 
 

@@ -74,6 +74,8 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "calendar_revoke": ({}, (405, 405)),
     "calendar_feed": ({"token": "not-a-real-token"}, (404, 404)),
     "monitoring:alerts": ({}, Action.VIEW_ALERTS),
+    "supervision:index": ({}, Action.SUPERVISE),
+    "supervision:note": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.SUPERVISE)),
     "monitoring:alert": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_ALERTS)),
     "monitoring:enter": (
         {"public_id": SAMPLE_UNKNOWN, "code": "phq9"},

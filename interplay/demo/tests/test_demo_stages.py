@@ -45,6 +45,23 @@ class DemoStagesTests(TestCase):
         ]
         return course
 
+    def test_the_supervisor_sees_flagged_courses_of_two_supervisees_and_a_note(self) -> None:
+        self.sign_in("supervisor")
+        page = self.client.get("/supervision/").content.decode()
+        for shown in (
+            "Riley Reyes",
+            "Taylor Therapist",
+            "2 missed sessions",
+            "Past its agreed end date",
+            "before the agreed end",
+            "Reliable deterioration",
+            "1 open risk alert",
+        ):
+            self.assertIn(shown, page)
+        (course,) = Course.objects.filter(supervision_notes__isnull=False)
+        self.sign_in("therapist")
+        self.assertContains(self.client.get(f"/courses/{course.public_id}/"), "PHQ-9 up 7")
+
     def test_a_course_in_its_initial_phase(self) -> None:
         course = self.course_in("initial", "therapist")
         self.assertEqual(course.modality, "ipt")

@@ -78,10 +78,11 @@ class OutcomePanelTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("courses:detail", args=[short.public_id]))
-        # 17: the ending section's unresolved sessions and final-score check add two.
-        with self.assertNumQueries(17):
+        # 18: the ending section's unresolved sessions and final-score check add two, the
+        # supervision notes one.
+        with self.assertNumQueries(18):
             self.client.get(reverse("courses:detail", args=[short.public_id]))
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(18):
             self.client.get(reverse("courses:detail", args=[long.public_id]))
 
     def test_the_chart_is_the_same_bytes_for_the_same_scores(self) -> None:

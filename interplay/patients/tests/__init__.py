@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,7 @@ def course_history(therapist: User, word: str = "CANARY", **person: Any) -> Cour
     from interplay.formulation import services as formulation
     from interplay.monitoring import services as monitoring
     from interplay.progress import services as progress
+    from interplay.supervision import services as supervision
 
     with time_machine.travel(AFTER_THE_COURSE, tick=False):
         course = course_for(therapist, **person)
@@ -185,6 +187,14 @@ def course_history(therapist: User, word: str = "CANARY", **person: Any) -> Cour
             draft=f"{word}-ENDING-LETTER you worked hard",
         )
         progress.produce_course_letter(actor=therapist, course_letter=letter)
+        supervisor = therapist.clinician.supervisor
+        if supervisor is not None:
+            supervision.record_note(
+                actor=supervisor,
+                course=course,
+                text=f"{word}-SUPERVISION-NOTE grief work on track",
+                submission_token=uuid.uuid4(),
+            )
         attendance.end_course(
             actor=therapist, course=course, outcome="completed", reason=f"{word}-END-REASON"
         )

@@ -58,6 +58,7 @@ COURSE_CANARIES = [
     "CANARY-RELAPSE-PLAN",
     "CANARY-ENDING-LETTER",
     "CANARY-END-REASON",
+    "CANARY-SUPERVISION-NOTE",
 ]
 
 
@@ -194,8 +195,8 @@ class ExportCostTests(BaseTestCase):
     QUERIES = 11
     # and for the courses' rows: sessions (with records), addenda, course tasks, responses,
     # alerts, inventory, its revisions, timeline, its people, the focus's people, its
-    # revisions, problems, ratings, between-session tasks, ending letters
-    WITH_COURSES = QUERIES + 15
+    # revisions, problems, ratings, between-session tasks, ending letters, supervision notes
+    WITH_COURSES = QUERIES + 16
 
     def test_gathering_costs_the_same_however_much_is_held(self) -> None:
         one = make_referral(email="")
