@@ -21,7 +21,7 @@ from interplay.accounts.roles import Modality, Role
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
-from interplay.courses import attendance, protocols
+from interplay.courses import attendance, figures, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo import progress as demo_progress
@@ -425,6 +425,7 @@ class Command(BaseCommand):
                         "session": appointment.number,
                     },
                 )
+        figures.changed(course)  # stored directly, so the figures row is told here
 
     def _start_measured_course(self, therapist: User) -> None:
         """The therapist's second IPT patient: two sessions done, answers typed in at each
