@@ -515,3 +515,22 @@ def _reference(serial: int) -> str:
         number, digit = divmod(number, len(REFERENCE_ALPHABET))
         letters.append(REFERENCE_ALPHABET[digit])
     return f"IP-{''.join(letters[:4])}-{''.join(letters[4:])}"
+
+
+def history(referrals: int, therapists: Sequence[User], triage_lead: User) -> Counts:
+    """A year of closed history for the demo: ``referrals`` arriving from a year ago to
+    three months ago, taken through triage by ``triage_lead`` and treated by
+    ``therapists`` in their working hours, around the sessions they already have. Every
+    referral is closed by today (a course that would still run is withdrawn before it
+    starts), so caseloads and waiting lists show only the demo's own people while the
+    service figures have a year to count."""
+    today = timezone.localdate()
+    service = Service(
+        therapists=therapists,
+        triage_lead=triage_lead,
+        since=today - dt.timedelta(days=365),
+        until=today - dt.timedelta(days=90),
+        seed=2026,
+        closed_only=True,
+    )
+    return service.run(referrals, batch=max(1, referrals), progress=None)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 from collections import Counter
 from typing import Any
 
@@ -14,12 +15,11 @@ from django.utils import timezone
 from interplay.courses.models import Appointment, Course, CourseStatus
 from interplay.demo import seeding, staff
 from interplay.demo.diary import Diary, Therapist
+from interplay.monitoring.models import RiskAlert
 from interplay.referrals.models import Referral
 from interplay.reports import rows
 from interplay.reports.models import CourseFigures
 from interplay.test import BaseTestCase
-
-TODAY = dt.date(2026, 12, 2)
 
 
 def stored_rows() -> dict[int, dict[str, Any]]:
@@ -147,3 +147,22 @@ class CommandTests(BaseTestCase):
         call_command("rebuild_figures", batch=7, verbosity=0, stdout=out)
         self.assertIn(f"Rebuilt {courses} figures rows", out.getvalue())
         self.assertEqual(CourseFigures.objects.count(), courses)
+
+
+@override_settings(DEMO=True)
+class DemoHistoryTests(BaseTestCase):
+    def test_the_demo_gets_a_closed_year_for_its_own_therapists(self) -> None:
+        out = io.StringIO()
+        call_command("demo_setup", history=40, stdout=out)
+        self.assertEqual(Referral.objects.count(), 36 + 40)
+        names = set(CourseFigures.objects.values_list("therapist__username", flat=True))
+        self.assertEqual(names, {"therapist", "supervisor"})
+        self.assertGreater(CourseFigures.objects.filter(finished=True).count(), 10)
+        # The demo's own stories are untouched: four courses part-way, two open alerts,
+        # and only its own five courses printed.
+        self.assertEqual(Course.objects.filter(ended_at=None).count(), 4)
+        self.assertEqual(RiskAlert.objects.open().count(), 2)
+        self.assertEqual(len(re.findall(r"^Course ", out.getvalue(), re.MULTILINE)), 5)
+        seeded = stored_rows()
+        rows.rebuild()
+        self.assertEqual(stored_rows(), seeded)
