@@ -1,5 +1,6 @@
 """manage.py seed_service --referrals N: a realistic synthetic service, written in bulk."""
 
+import datetime as dt
 import sys
 import time
 from typing import Any
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         service = seeding.Service(
             therapists=therapists,
             triage_lead=lead,
-            since=today - timezone.timedelta(days=round(365 * years)),
+            since=today - dt.timedelta(days=round(365 * years)),
             until=today,
             seed=options["seed"],
         )
