@@ -11,6 +11,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from interplay.demo import seeding, staff
+from interplay.referrals.models import Referral
 
 
 class Command(BaseCommand):
@@ -35,7 +36,9 @@ class Command(BaseCommand):
         if count < 1 or years <= 0:
             raise CommandError("Give at least one referral over a positive number of years.")
         started = time.perf_counter()
-        therapists, lead = staff.synthetic_staff(staff.therapists_needed(count, years))
+        # Staff for the referrals already there too, so a second run is not a full service.
+        needed = staff.therapists_needed(Referral.objects.count() + count, years)
+        therapists, lead = staff.synthetic_staff(needed)
         today = timezone.localdate()
         service = seeding.Service(
             therapists=therapists,
