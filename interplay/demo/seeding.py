@@ -161,9 +161,10 @@ class Service:
         return taken
 
     def arrivals(self, count: int) -> list[dt.datetime]:
-        """``count`` arrival times spread over the period, in order, on any day."""
-        span = (self.until - self.since).days * 86400
+        """``count`` arrival times spread over the period (never later than now), in order."""
         start = dt.datetime.combine(self.since, dt.time(8), tzinfo=self.zone)
+        end = min(dt.datetime.combine(self.until, dt.time(8), tzinfo=self.zone), self.now)
+        span = max(1, int((end - start).total_seconds()))
         return sorted(start + dt.timedelta(seconds=self.rng.randrange(span)) for _ in range(count))
 
     def run(self, count: int, *, batch: int, progress: Callable[[int], Any] | None) -> Counts:
