@@ -12,7 +12,7 @@ from interplay.accounts.models import ClinicianProfile
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.clinic.models import Room, ServiceSettings
-from interplay.courses import rules
+from interplay.courses import figures, rules
 from interplay.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -47,6 +47,7 @@ def record_attendance(*, actor: Any, appointment: Appointment, status: str) -> l
     before = appointment.status
     appointment.status = status
     appointment.save(update_fields=["status"])
+    figures.changed(appointment.course_id)
     record(
         actor=actor,
         action="appointment.attendance",
@@ -128,6 +129,7 @@ def reschedule(
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
     appointment.backdate_reason = reason.strip() if backdated else ""
     appointment.save(update_fields=["starts_at", "ends_at", "backdate_reason"])
+    figures.changed(appointment.course_id)
     record(
         actor=actor,
         action="appointment.rescheduled",
@@ -236,6 +238,7 @@ def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
     )
     course.status, course.ended_at, course.end_reason = outcome, now, reason
     course.save(update_fields=["status", "ended_at", "end_reason"])
+    figures.changed(course)
     course.referral.allocations.filter(ended_at__isnull=True).update(ended_at=now)
     referral = Referral.objects.select_for_update().get(pk=course.referral_id)
     referral.check_transition(ReferralStatus.DISCHARGED)

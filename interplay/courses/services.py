@@ -19,7 +19,7 @@ from interplay.accounts.models import ClinicianProfile, Leave, User
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.clinic.models import Closure, Room, ServiceSettings
-from interplay.courses import protocols, rules
+from interplay.courses import figures, protocols, rules
 from interplay.courses.models import Appointment, Course, ServiceProtocol
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.referrals.models import Referral, ReferralStatus
@@ -257,6 +257,7 @@ def _book(actor: User, referral: Referral, plan: Plan, video_link: str, reason: 
             )
             for s in plan.sessions
         )
+    figures.changed(course)
     referral.check_transition(ReferralStatus.IN_TREATMENT)
     referral.status = ReferralStatus.IN_TREATMENT
     referral.save(update_fields=["status"])
@@ -327,6 +328,7 @@ def shift_remaining(
     before = course.agreed_end_date
     course.agreed_end_date = max(course.agreed_end_date, rules.agreed_end_date(proposed))
     course.save(update_fields=["agreed_end_date"])
+    figures.changed(course)
     record(
         actor=actor,
         action="course.sessions_shifted",

@@ -29,6 +29,7 @@ from interplay.accounts.roles import Role
 from interplay.audit.actors import PatientActor, SystemActor
 from interplay.audit.services import record
 from interplay.clinic.models import Closure, ServiceSettings
+from interplay.courses import figures
 from interplay.courses.models import Appointment, AppointmentStatus, CourseStatus
 from interplay.courses.rules import bank_holidays
 from interplay.lib.errors import PermissionDenied, RuleViolation
@@ -165,6 +166,7 @@ def submit_response(
             appointment=appointment,
             entered_by=None if isinstance(actor, PatientActor) else actor,
         )
+        figures.changed(course)
         record(
             actor=actor,
             action="response.submitted",

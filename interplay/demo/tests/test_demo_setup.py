@@ -20,7 +20,7 @@ class DemoSetupTests(TestCase):
 
             os.environ["INTERPLAY_DEMO_PASSWORD"] = password
             try:
-                call_command("demo_setup", stdout=out)
+                call_command("demo_setup", history=0, stdout=out)
             finally:
                 del os.environ["INTERPLAY_DEMO_PASSWORD"]
         return out.getvalue()

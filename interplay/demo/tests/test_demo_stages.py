@@ -21,7 +21,7 @@ BASE_URL = "http://127.0.0.1:8123"
 
 def run_setup() -> str:
     out = StringIO()
-    call_command("demo_setup", stdout=out)
+    call_command("demo_setup", history=0, stdout=out)
     return out.getvalue()
 
 

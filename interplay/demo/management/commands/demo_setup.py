@@ -21,11 +21,12 @@ from interplay.accounts.roles import Modality, Role
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
-from interplay.courses import attendance, protocols
+from interplay.courses import attendance, figures, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo import progress as demo_progress
 from interplay.demo import supervision as demo_supervision
+from interplay.demo import seeding
 from interplay.demo.data import (
     DETERIORATING_SCORES,
     ENDED_IPAF,
@@ -51,6 +52,8 @@ from interplay.triage import services as triage
 
 DEFAULT_PASSWORD = "interplay-demo"
 REFERRAL_COUNT = 36
+HISTORY = 150  # closed referrals over the past year, for the service figures
+THERAPISTS = ("therapist", "supervisor")
 SEED = 2026
 # 0113 496 0000: Leeds, in Ofcom's range kept for drama, so it rings no one. Stored E.164.
 DEMO_PHONE = "+441134960000"
@@ -93,6 +96,9 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
 class Command(BaseCommand):
     help = "Create or refresh the synthetic demo accounts and referrals."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--history", type=int, default=HISTORY, help="Past referrals.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not (settings.DEBUG or settings.DEMO):
             raise CommandError("demo_setup runs only with DEBUG=1 or INTERPLAY_DEMO=1.")
@@ -104,6 +110,11 @@ class Command(BaseCommand):
             added = self._referrals()
             if added:
                 triaged = self._triage(users["triage"], users)
+                seeding.history(
+                    options["history"],
+                    [users[n] for n in THERAPISTS],
+                    users["triage"],
+                )
                 demo_supervision.build(users)
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
@@ -427,6 +438,7 @@ class Command(BaseCommand):
                         "session": appointment.number,
                     },
                 )
+        figures.changed(course)  # stored directly, so the figures row is told here
 
     def _start_measured_course(self, therapist: User) -> None:
         """The therapist's second IPT patient: two sessions done, answers typed in at each
@@ -471,8 +483,11 @@ class Command(BaseCommand):
 
     def _print_courses(self) -> None:
         """One course at each stage, to open as its therapist."""
-        for course in Course.objects.select_related("patient", "therapist").order_by(
-            "-start_date", "-id"
+        newest = Course.objects.order_by("-started_at", "-id")[:5]  # not the history's
+        for course in (
+            Course.objects.filter(pk__in=newest)
+            .select_related("patient", "therapist")
+            .order_by("-start_date", "-id")
         ):
             where = stage_of(course)
             url = _base_url() + reverse("courses:detail", args=[course.public_id])

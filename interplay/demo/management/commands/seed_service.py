@@ -1,0 +1,60 @@
+"""manage.py seed_service --referrals N: a realistic synthetic service, written in bulk."""
+
+import datetime as dt
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from interplay.demo import seeding, staff
+from interplay.referrals.models import Referral
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a synthetic service of N referrals spread over the past --years years up to "
+        "today (sources, risk, triage, waits, courses, attendance, PHQ-9 and GAD-7 at every "
+        "session, alerts, focuses and the figures rows), on synthetic staff made as needed. "
+        "Invented names only; the same --seed gives the same service. For load and "
+        "dashboard testing; runs only with DEBUG=1 or INTERPLAY_DEMO=1."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--referrals", type=int, required=True, help="How many referrals.")
+        parser.add_argument("--years", type=float, default=3, help="Over how many past years.")
+        parser.add_argument("--seed", type=int, default=2026, help="The random seed.")
+        parser.add_argument("--batch", type=int, default=2000, help="Referrals per transaction.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not (settings.DEBUG or settings.DEMO):
+            raise CommandError("seed_service runs only with DEBUG=1 or INTERPLAY_DEMO=1.")
+        count, years = options["referrals"], options["years"]
+        if count < 1 or years <= 0:
+            raise CommandError("Give at least one referral over a positive number of years.")
+        started = time.perf_counter()
+        # Staff for the referrals already there too, so a second run is not a full service.
+        needed = staff.therapists_needed(Referral.objects.count() + count, years)
+        therapists, lead = staff.synthetic_staff(needed)
+        today = timezone.localdate()
+        service = seeding.Service(
+            therapists=therapists,
+            triage_lead=lead,
+            since=today - dt.timedelta(days=round(365 * years)),
+            until=today,
+            seed=options["seed"],
+        )
+        with tqdm(
+            total=count, unit=" referrals", file=sys.stderr, disable=options["verbosity"] < 1
+        ) as bar:
+            made = service.run(count, batch=options["batch"], progress=bar.update)
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"Seeded {made.referrals} referrals, {made.courses} courses, {made.sessions} "
+            f"sessions, {made.responses} questionnaire answers and {made.alerts} alerts "
+            f"with {len(therapists)} therapists in {seconds:.1f} seconds "
+            f"({made.referrals / seconds:.0f} referrals a second)."
+        )

@@ -1,0 +1,537 @@
+"""A synthetic service written in bulk: referrals, triage, waits, courses, sessions, scores.
+
+``seed(count, therapists=..., triage_lead=...)`` invents ``count`` referrals arriving
+between ``since`` and ``until`` and takes each through what a service does: a screening
+PHQ-9 and GAD-7, triage (most offered IPT, DIT or group IPT, some signposted, referred
+on, declined or withdrawn), the wait for a therapist with a free weekly slot
+(``diary.Diary``), a course of 8-16 sessions with attendance, missed sessions and
+cancellations, PHQ-9 and GAD-7 at every attended session, the risk and deterioration
+alerts those answers raise, an IPT problem area or DIT focus, and each course's figures
+row. Everything is written with ``bulk_create`` in batches, one transaction each, so
+encrypted fields go through their own field's encryption. Invented names only; a fixed
+seed gives the same service. No audit events are written: nobody did these things.
+
+Used by ``manage.py seed_service`` (a large service on its own synthetic staff) and by
+``demo_setup`` (a year of closed history for the demo's own therapists).
+"""
+
+import dataclasses
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from interplay.accounts.models import User
+from interplay.clinic.models import ServiceSettings
+from interplay.courses.models import Appointment, Course, CourseStatus
+from interplay.courses.protocols import BUILT_IN
+from interplay.demo import stories
+from interplay.demo.data import DIFFICULTIES, FIRST_NAMES, LAST_NAMES, TOWNS
+from interplay.demo.diary import Booking, Diary, Therapist
+from interplay.formulation.models import Focus
+from interplay.lib.dates import bank_holidays
+from interplay.lib.ids import REFERENCE_ALPHABET
+from interplay.measures.instruments import GAD7, PHQ9, Instrument
+from interplay.measures.models import QuestionnaireResponse
+from interplay.measures.scoring import score
+from interplay.monitoring.models import AlertKind, RiskAlert
+from interplay.patients.models import Patient
+from interplay.referrals.models import Referral
+from interplay.reports import rows
+from interplay.triage.models import Allocation, TriageAssessment, TriageDecision
+
+STATUS_AFTER = {
+    "signpost": "signposted",
+    "refer_on": "referred_on",
+    "decline": "declined",
+    "withdrawn": "withdrawn",
+}
+PROBLEM_AREAS = ("grief", "role_dispute", "role_transition", "deficits")
+ANSWER_HOURS_BEFORE = 3  # portal answers come in the morning of the session
+
+
+@dataclass
+class Counts:
+    referrals: int = 0
+    courses: int = 0
+    sessions: int = 0
+    responses: int = 0
+    alerts: int = 0
+
+
+@dataclass
+class Batch:
+    """What one transaction writes, in the order foreign keys need."""
+
+    patients: list[Patient] = dataclasses.field(default_factory=list)
+    referrals: list[Referral] = dataclasses.field(default_factory=list)
+    assessments: list[TriageAssessment] = dataclasses.field(default_factory=list)
+    decisions: list[TriageDecision] = dataclasses.field(default_factory=list)
+    allocations: list[Allocation] = dataclasses.field(default_factory=list)
+    courses: list[Course] = dataclasses.field(default_factory=list)
+    sessions: list[Appointment] = dataclasses.field(default_factory=list)
+    responses: list[QuestionnaireResponse] = dataclasses.field(default_factory=list)
+    alerts: list[RiskAlert] = dataclasses.field(default_factory=list)
+    focuses: list[Focus] = dataclasses.field(default_factory=list)
+
+    def write(self) -> None:
+        for objects in (getattr(self, f.name) for f in dataclasses.fields(self)):
+            if objects:
+                type(objects[0]).objects.bulk_create(objects, batch_size=2000)
+        sessions: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
+        for s in sorted(self.sessions, key=lambda s: (s.starts_at, s.pk)):
+            if s.number >= 1:
+                sessions[s.course_id].append(_as_row(s, "pk", "status", "starts_at"))
+        answers: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
+        for r in sorted(self.responses, key=lambda r: (r.answered_at, r.pk)):
+            if r.course_id is not None:
+                answers[r.course_id].append(
+                    _as_row(r, "instrument_code", "total", "answered_at", "appointment_id")
+                )
+        figures = [rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses]
+        rows.save(figures, batch_size=2000)
+
+
+def _as_row(obj: Any, *names: str) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def therapists_from(users: Sequence[User]) -> list[Therapist]:
+    """The diary's view of real therapists: their qualifications and working hours."""
+    found = []
+    for user in users:
+        profile = user.clinician
+        hours = tuple(
+            (h.weekday, h.start.hour, h.end.hour) for h in profile.working_hours.order_by("pk")
+        )
+        modalities = frozenset(profile.qualifications.values_list("modality", flat=True))
+        found.append(Therapist(user.pk, modalities, hours))
+    return found
+
+
+class Service:
+    """Invents and writes the referrals; keeps the diary across batches."""
+
+    def __init__(
+        self,
+        *,
+        therapists: Sequence[User],
+        triage_lead: User,
+        since: dt.date,
+        until: dt.date,
+        seed: int,
+        closed_only: bool = False,
+    ) -> None:
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        self.now = timezone.now()
+        self.since, self.until, self.closed_only = since, until, closed_only
+        self.triage_lead = triage_lead
+        self.users = {u.pk: u for u in therapists}
+        offset = Referral.objects.count()
+        self.serial = offset
+        self.rng = random.Random(f"{seed}:{offset}")
+        nation = ServiceSettings.load().nation
+        years = range(since.year, until.year + 2)
+        taken = self._taken(list(self.users))
+        self.diary = Diary(
+            therapists_from(therapists),
+            opens=since,
+            closed=dict(bank_holidays(nation, years)),
+            taken=taken,
+        )
+        self.snapshots = {code: dataclasses.asdict(p) for code, p in BUILT_IN.items()}
+        self.counts = Counts()
+
+    def _taken(self, therapist_ids: list[int]) -> set[tuple[int, dt.date, int]]:
+        """Every (therapist, day, hour) a live session already touches."""
+        taken = set()
+        live = Appointment.objects.live().filter(therapist_id__in=therapist_ids)
+        for therapist_id, starts, ends in live.values_list("therapist_id", "starts_at", "ends_at"):
+            start, end = starts.astimezone(self.zone), ends.astimezone(self.zone)
+            for hour in range(start.hour, end.hour + (1 if end.minute else 0)):
+                taken.add((therapist_id, start.date(), hour))
+        return taken
+
+    def arrivals(self, count: int) -> list[dt.datetime]:
+        """``count`` arrival times spread over the period (never later than now), in order."""
+        start = dt.datetime.combine(self.since, dt.time(8), tzinfo=self.zone)
+        end = min(dt.datetime.combine(self.until, dt.time(8), tzinfo=self.zone), self.now)
+        span = max(1, int((end - start).total_seconds()))
+        return sorted(start + dt.timedelta(seconds=self.rng.randrange(span)) for _ in range(count))
+
+    def run(self, count: int, *, batch: int, progress: Callable[[int], Any] | None) -> Counts:
+        times = self.arrivals(count)
+        for first in range(0, count, batch):
+            work = Batch()
+            for received in times[first : first + batch]:
+                self.person(work, received)
+            with transaction.atomic():
+                work.write()
+            if progress is not None:
+                progress(len(times[first : first + batch]))
+        return self.counts
+
+    # One person -------------------------------------------------------------------------
+
+    def person(self, work: Batch, received: dt.datetime) -> None:
+        rng = self.rng
+        came = stories.arrival(rng)
+        patient, referral = self.referral(came, received)
+        work.patients.append(patient)
+        work.referrals.append(referral)
+        work.responses += self.screening(referral, came)
+        self.counts.referrals += 1
+        decided = stories.triage(rng, came.urgent)
+        assessed_at = received + dt.timedelta(days=decided.assessed_after, hours=2)
+        if assessed_at > self.now:
+            referral.status = "received" if rng.random() < 0.6 else "in_triage"
+            return
+        work.assessments.append(self.assessment(referral, came, decided))
+        if decided.modality and not self.diary.can_run(decided.modality):
+            decided = dataclasses.replace(decided, outcome="signpost", modality="")
+        work.decisions.append(self.decision(referral, decided, assessed_at))
+        if not decided.modality:
+            referral.status = STATUS_AFTER[decided.outcome]
+            return
+        allocated_at = assessed_at + dt.timedelta(days=decided.allocated_after)
+        self.treat(work, referral, decided, allocated_at, came)
+
+    def referral(self, came: stories.Arrival, received: dt.datetime) -> tuple[Patient, Referral]:
+        rng = self.rng
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        town, postcode = rng.choice(TOWNS)
+        born = dt.date(received.year - rng.randint(18, 75), rng.randint(1, 12), rng.randint(1, 28))
+        person = {
+            "first_name": first,
+            "last_name": last,
+            "date_of_birth": born,
+            "address_line_1": f"{rng.randint(1, 180)} Example Street",
+            "town": town,
+            "postcode": postcode,
+            "phone": f"+447700900{rng.randint(100, 999)}",
+            "email": f"{first.lower()}.{last.lower()}.{self.serial}@example.org",
+            "gp_practice": rng.choice(("Park Lane Surgery", "Riverside Medical Centre")),
+        }
+        patient = Patient(**person)
+        self.serial += 1
+        referral = Referral(
+            reference=_reference(self.serial),
+            submission_token=uuid.UUID(int=rng.getrandbits(128), version=4),
+            status="received",
+            received_at=received,
+            acknowledgement_sent_at=received,
+            source=came.source,
+            patient=patient,
+            urgent=came.urgent,
+            risk_reasons=["phq9_item9"] if came.risk_item else [],
+            preferred_contact=rng.choice(("phone", "email", "text")),
+            may_leave_message=rng.random() < 0.7,
+            available_times=["weekday_morning", "weekday_afternoon"],
+            main_difficulties=rng.choice(DIFFICULTIES),
+            duration=rng.choice(("under_3m", "3m_1y", "1y_2y", "over_2y")),
+            problem_areas=rng.sample(["low_mood", "anxiety", "conflict", "grief"], 2),
+            substance_use="none",
+            consent_to_referral=True,
+            consent_to_gp_contact=rng.random() < 0.9,
+            **person,
+        )
+        return patient, referral
+
+    def screening(self, referral: Referral, came: stories.Arrival) -> list[QuestionnaireResponse]:
+        return [
+            _response(
+                PHQ9,
+                came.phq9,
+                "self_referral",
+                referral.received_at,
+                referral=referral,
+                last_item=came.risk_item,
+            ),
+            _response(GAD7, came.gad7, "self_referral", referral.received_at, referral=referral),
+        ]
+
+    def assessment(
+        self, referral: Referral, came: stories.Arrival, decided: stories.Triage
+    ) -> TriageAssessment:
+        return TriageAssessment(
+            referral=referral,
+            assessed_by=self.triage_lead,
+            presenting_problem=referral.main_difficulties,
+            risk_to_self="Synthetic: thoughts of being better off dead, no plan."
+            if came.risk_item
+            else "Synthetic: no thoughts of harm reported.",
+            protective_factors="Synthetic: a close friend; work.",
+            urgency="urgent" if came.urgent else "routine",
+            suitable_for=[decided.modality] if decided.modality else [],
+            relational_focus=decided.modality == "dit",
+        )
+
+    def decision(
+        self, referral: Referral, decided: stories.Triage, at: dt.datetime
+    ) -> TriageDecision:
+        referral.status = "waiting" if decided.modality else referral.status
+        return TriageDecision(
+            referral=referral,
+            outcome=decided.outcome,
+            modality=decided.modality,
+            signposted_to="Citizens Advice (debt advice)" if decided.outcome == "signpost" else "",
+            decided_by=self.triage_lead,
+            decided_at=at,
+        )
+
+    # The course ---------------------------------------------------------------------------
+
+    def treat(
+        self,
+        work: Batch,
+        referral: Referral,
+        decided: stories.Triage,
+        allocated_at: dt.datetime,
+        came: stories.Arrival,
+    ) -> None:
+        """Wait for a slot, then allocate (two weeks before the first session at the
+        latest) and start the course, as far as today allows."""
+        plan = stories.course_plan(self.rng, decided.modality)
+        earliest = allocated_at.astimezone(self.zone).date() + dt.timedelta(decided.starts_after)
+        long = BUILT_IN[plan.protocol].session_minutes > 60
+        booking = self.diary.plan(decided.modality, earliest, len(plan.happens), 2 if long else 1)
+        ends = booking.dates[plan.ends_after]
+        if self.closed_only and stories.at_time(ends, 20, self.zone) > self.now:
+            referral.status = "withdrawn"  # the demo's history holds no open referral
+            work.decisions[-1].outcome, work.decisions[-1].modality = "withdrawn", ""
+            return
+        self.diary.take(booking, ends)
+        first_at = stories.at_time(booking.dates[0], booking.hour, self.zone)
+        allocated_at = max(allocated_at, first_at - dt.timedelta(days=14))
+        if allocated_at > self.now:
+            return  # still on the waiting list
+        therapist = self.users[booking.therapist_id]
+        allocation = Allocation(
+            referral=referral,
+            therapist=therapist,
+            modality=decided.modality,
+            allocated_by=self.triage_lead,
+            allocated_at=allocated_at,
+            therapist_told_at=allocated_at,
+        )
+        work.allocations.append(allocation)
+        if first_at - dt.timedelta(days=3) > self.now:
+            referral.status = "allocated"
+            return
+        self.course(work, referral, allocation, plan, booking, came)
+
+    def course(
+        self,
+        work: Batch,
+        referral: Referral,
+        allocation: Allocation,
+        plan: stories.Plan,
+        booking: Booking,
+        came: stories.Arrival,
+    ) -> None:
+        protocol = BUILT_IN[plan.protocol]
+        times = [stories.at_time(day, booking.hour, self.zone) for day in booking.dates]
+        ended_at = times[plan.ends_after] + dt.timedelta(hours=6)
+        ended = ended_at <= self.now
+        course = Course(
+            referral=referral,
+            patient=referral.patient,
+            therapist=allocation.therapist,
+            modality=allocation.modality,
+            protocol_code=protocol.code,
+            protocol_version=protocol.version,
+            protocol_snapshot=self.snapshots[plan.protocol],
+            planned_sessions=plan.planned,
+            weekday=booking.slot.weekday,
+            time=dt.time(booking.hour),
+            start_date=booking.dates[0],
+            agreed_end_date=booking.dates[-1],
+            status=plan.ending if ended else CourseStatus.ACTIVE,
+            started_at=min(allocation.allocated_at + dt.timedelta(days=2), times[0]),
+            started_by=allocation.therapist,
+            ended_at=ended_at if ended else None,
+            end_reason=f"Synthetic: {plan.ending.replace('_', ' ')}." if ended else "",
+        )
+        work.courses.append(course)
+        referral.status = "discharged" if ended else "in_treatment"
+        if ended:
+            allocation.ended_at = ended_at
+        self.counts.courses += 1
+        attended = self.sessions(work, course, plan, times, protocol.session_minutes, ended)
+        self.measures(work, course, plan, attended, (came.phq9, came.gad7))
+
+    def sessions(
+        self,
+        work: Batch,
+        course: Course,
+        plan: stories.Plan,
+        times: list[dt.datetime],
+        minutes: int,
+        ended: bool,
+    ) -> list[Appointment]:
+        attended = []
+        for index, starts_at in enumerate(times):
+            happened = plan.happens[index]
+            if starts_at > self.now or not happened:
+                status = "not_needed" if ended else "booked"
+            else:
+                status = happened
+            session = Appointment(
+                course=course,
+                number=plan.first_number + index,
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(minutes=minutes),
+                therapist=course.therapist,
+                status=status,
+            )
+            work.sessions.append(session)
+            if status == "attended":
+                attended.append(session)
+        self.counts.sessions += len(times)
+        return attended
+
+    def measures(
+        self,
+        work: Batch,
+        course: Course,
+        plan: stories.Plan,
+        attended: list[Appointment],
+        screened: tuple[int, int],
+    ) -> None:
+        """PHQ-9 and GAD-7 at nearly every attended session (a start near the screening
+        scores), with the alerts they raise."""
+        referral = course.referral
+        start = (
+            stories.clip(self.rng.gauss(screened[0], 2), 0, 27),
+            stories.clip(self.rng.gauss(screened[1], 2), 0, 21),
+        )
+        path = stories.scores(self.rng, start, plan.trajectory, len(plan.happens))
+        first: dict[str, int] = {}
+        worse_alerted: set[str] = set()
+        for step, session in enumerate(attended):
+            if 0 < step < len(attended) - 1 and self.rng.random() < 0.04:
+                continue  # not answered this time
+            portal = self.rng.random() < 0.6
+            at = session.starts_at - dt.timedelta(hours=ANSWER_HOURS_BEFORE if portal else -0.2)
+            risk_item = 1 if referral.urgent and step < 2 else 0
+            scores = path[session.number - plan.first_number]
+            for instrument, total in zip((PHQ9, GAD7), scores, strict=True):
+                response = _response(
+                    instrument,
+                    total,
+                    "portal" if portal else "in_session",
+                    at,
+                    course=course,
+                    appointment=session,
+                    entered_by=None if portal else course.therapist,
+                    last_item=risk_item if instrument is PHQ9 else 0,
+                )
+                work.responses.append(response)
+                self.counts.responses += 1
+                first.setdefault(instrument.code, total)
+                if response.risk_flagged:
+                    work.alerts.append(self.alert(course, response, AlertKind.RISK_ANSWER))
+                worse = total - first[instrument.code] >= instrument.reliable_change
+                if worse and instrument.code not in worse_alerted:
+                    worse_alerted.add(instrument.code)
+                    work.alerts.append(self.alert(course, response, AlertKind.DETERIORATION))
+        if course.modality in ("ipt", "dit") and len(attended) >= 4:
+            work.focuses.append(self.focus(course, attended[3].starts_at))
+
+    def alert(self, course: Course, response: QuestionnaireResponse, kind: str) -> RiskAlert:
+        raised = response.answered_at
+        seen = raised + dt.timedelta(hours=self.rng.randint(1, 30))
+        self.counts.alerts += 1
+        return RiskAlert(
+            course=course,
+            response=response,
+            kind=kind,
+            instrument_code=response.instrument_code,
+            therapist=course.therapist,
+            raised_at=raised,
+            due_by=raised + dt.timedelta(days=1),
+            acknowledged_at=seen if seen < self.now else None,
+            acknowledged_by=course.therapist if seen < self.now else None,
+            action_note="Synthetic: called the person and agreed a plan."
+            if seen < self.now
+            else "",
+        )
+
+    def focus(self, course: Course, agreed: dt.datetime) -> Focus:
+        return Focus(
+            course=course,
+            problem_area=self.rng.choice(PROBLEM_AREAS),
+            agreed_on=agreed.astimezone(self.zone).date(),
+            shared_with_patient=True,
+        )
+
+
+@cache
+def _scored(code: str, total: int, last_item: int) -> tuple[dict[str, int], Any]:
+    instrument = PHQ9 if code == PHQ9.code else GAD7
+    answers = stories.items(total, len(instrument.items), last_item)
+    return answers, score(instrument, {int(k): v for k, v in answers.items()})
+
+
+def _response(
+    instrument: Instrument,
+    total: int,
+    source: str,
+    answered_at: dt.datetime,
+    *,
+    last_item: int = 0,
+    **owner: Any,
+) -> QuestionnaireResponse:
+    answers, result = _scored(instrument.code, total, last_item)
+    return QuestionnaireResponse(
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+        answers=answers,
+        total=result.total,
+        band=result.band,
+        complete=result.complete,
+        at_caseness=result.at_caseness,
+        risk_flagged=bool(result.risk_items_positive),
+        source=source,
+        answered_at=answered_at,
+        **owner,
+    )
+
+
+def _reference(serial: int) -> str:
+    """A reference in the service's format (``IP-7KMX-3QAD``), unique per serial number:
+    a fixed permutation of the numbers below 27^8, so neighbours do not look alike."""
+    space = len(REFERENCE_ALPHABET) ** 8
+    number = (serial * 387_420_489_097 + 12_345_678_901) % space
+    letters = []
+    for _ in range(8):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        letters.append(REFERENCE_ALPHABET[digit])
+    return f"IP-{''.join(letters[:4])}-{''.join(letters[4:])}"
+
+
+def history(referrals: int, therapists: Sequence[User], triage_lead: User) -> Counts:
+    """A year of closed history for the demo: ``referrals`` arriving from a year ago to
+    three months ago, taken through triage by ``triage_lead`` and treated by
+    ``therapists`` in their working hours, around the sessions they already have. Every
+    referral is closed by today (a course that would still run is withdrawn before it
+    starts), so caseloads and waiting lists show only the demo's own people while the
+    service figures have a year to count."""
+    today = timezone.localdate()
+    service = Service(
+        therapists=therapists,
+        triage_lead=triage_lead,
+        since=today - dt.timedelta(days=365),
+        until=today - dt.timedelta(days=90),
+        seed=2026,
+        closed_only=True,
+    )
+    return service.run(referrals, batch=max(1, referrals), progress=None)

@@ -1,0 +1,168 @@
+"""The synthetic service: plausible, consistent with itself, and its figures rows right."""
+
+import datetime as dt
+import io
+import re
+from collections import Counter
+from typing import Any
+
+from django.core.management import call_command
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test import override_settings
+from django.utils import timezone
+
+from interplay.courses.models import Appointment, Course, CourseStatus
+from interplay.demo import seeding, staff
+from interplay.demo.diary import Diary, Therapist
+from interplay.monitoring.models import RiskAlert
+from interplay.referrals.models import Referral
+from interplay.reports import rows
+from interplay.reports.models import CourseFigures
+from interplay.test import BaseTestCase
+
+
+def stored_rows() -> dict[int, dict[str, Any]]:
+    return {
+        r.pk: {k: v for k, v in model_to_dict(r).items() if k != "updated_at"}
+        for r in CourseFigures.objects.all()
+    }
+
+
+class SeededServiceTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        therapists, lead = staff.synthetic_staff(3)
+        seeding.Service(
+            therapists=therapists,
+            triage_lead=lead,
+            since=timezone.localdate() - dt.timedelta(days=700),
+            until=timezone.localdate(),
+            seed=7,
+        ).run(240, batch=100, progress=None)
+
+    def test_the_rows_written_in_bulk_equal_a_rebuild(self) -> None:
+        seeded = stored_rows()
+        self.assertEqual(len(seeded), Course.objects.count())
+        CourseFigures.objects.all().delete()
+        rows.rebuild()
+        self.assertEqual(stored_rows(), seeded)
+
+    def test_referrals_come_from_every_source_and_some_are_urgent(self) -> None:
+        self.assertEqual(Referral.objects.count(), 240)
+        sources = Counter(Referral.objects.values_list("source", flat=True))
+        self.assertEqual(set(sources), {"self", "gp", "other_health", "other"})
+        self.assertGreater(sources["self"], sources["other"])
+        self.assertTrue(Referral.objects.filter(urgent=True).exists())
+        statuses = set(Referral.objects.values_list("status", flat=True))
+        self.assertLessEqual({"discharged", "signposted", "declined", "in_treatment"}, statuses)
+
+    def test_courses_end_in_every_way_with_missed_and_cancelled_sessions(self) -> None:
+        endings = set(Course.objects.values_list("status", flat=True))
+        self.assertLessEqual({"completed", "dropped_out", "active"}, endings)
+        seen = set(Appointment.objects.values_list("status", flat=True))
+        self.assertLessEqual({"attended", "dna", "cancelled_patient", "not_needed"}, seen)
+        self.assertFalse(
+            Appointment.objects.filter(status="booked", starts_at__lt=timezone.now())
+            .exclude(course__status="active")
+            .exists()
+        )
+
+    def test_about_half_of_those_who_finish_at_caseness_recover(self) -> None:
+        finished = CourseFigures.objects.filter(finished=True, paired=True, at_caseness=True)
+        share = finished.filter(recovered=True).count() / finished.count()
+        self.assertTrue(0.3 < share < 0.75, share)
+        self.assertTrue(CourseFigures.objects.filter(finished=True, reliable_rise=True).exists())
+
+    def test_no_therapist_is_in_two_sessions_at_once(self) -> None:
+        live = Appointment.objects.live().order_by("therapist_id", "starts_at")
+        previous: Any = None
+        for session in live.only("therapist_id", "starts_at", "ends_at"):
+            if previous is not None and previous.therapist_id == session.therapist_id:
+                self.assertGreaterEqual(session.starts_at, previous.ends_at)
+            previous = session
+
+    def test_nobody_is_seen_before_they_were_referred(self) -> None:
+        waits = CourseFigures.objects.exclude(wait_days=None).values_list("wait_days", flat=True)
+        self.assertGreaterEqual(min(w or 0 for w in waits), 5)
+
+    def test_words_are_stored_encrypted(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, main_difficulties FROM referrals_referral LIMIT 1")
+            pk, stored = cursor.fetchone()
+        self.assertTrue(stored.startswith("gAAAA"))  # a Fernet token, not the words
+        self.assertIn(" ", Referral.objects.get(pk=pk).main_difficulties)
+
+
+class ClosedHistoryTests(BaseTestCase):
+    def test_the_demos_history_leaves_nothing_open(self) -> None:
+        therapists, lead = staff.synthetic_staff(2)
+        today = timezone.localdate()
+        seeding.Service(
+            therapists=therapists,
+            triage_lead=lead,
+            since=today - dt.timedelta(days=365),
+            until=today - dt.timedelta(days=120),
+            seed=3,
+            closed_only=True,
+        ).run(60, batch=60, progress=None)
+        self.assertFalse(Course.objects.filter(status=CourseStatus.ACTIVE).exists())
+        open_ = {"received", "in_triage", "waiting", "allocated", "in_treatment"}
+        self.assertFalse(Referral.objects.filter(status__in=open_).exists())
+        self.assertTrue(CourseFigures.objects.filter(finished=True).exists())
+
+
+class DiaryTests(BaseTestCase):
+    def test_a_slot_is_used_by_one_course_at_a_time_and_skips_closed_days(self) -> None:
+        monday = dt.date(2026, 12, 14)
+        diary = Diary(
+            [Therapist(1, frozenset({"ipt"}), ((0, 9, 10),))],
+            opens=monday,
+            closed={dt.date(2026, 12, 28)},
+            taken={(1, dt.date(2026, 12, 21), 9)},
+        )
+        first = diary.plan("ipt", monday, 3)
+        self.assertEqual(
+            first.dates, [monday, dt.date(2027, 1, 4), dt.date(2027, 1, 11)]
+        )  # the 21st is taken, the 28th a closure
+        diary.take(first, first.dates[-1])
+        self.assertEqual(diary.plan("ipt", monday, 1).dates, [dt.date(2027, 1, 18)])
+
+
+@override_settings(DEBUG=True)
+class CommandTests(BaseTestCase):
+    def test_seed_service_says_what_it_wrote_and_how_long_it_took(self) -> None:
+        out = io.StringIO()
+        call_command("seed_service", referrals=25, verbosity=0, stdout=out)
+        self.assertIn("Seeded 25 referrals", out.getvalue())
+        self.assertIn("seconds", out.getvalue())
+        self.assertEqual(Referral.objects.count(), 25)
+
+    def test_rebuild_figures_rewrites_every_row(self) -> None:
+        call_command("seed_service", referrals=25, verbosity=0, stdout=io.StringIO())
+        courses = Course.objects.count()
+        CourseFigures.objects.all().delete()
+        out = io.StringIO()
+        call_command("rebuild_figures", batch=7, verbosity=0, stdout=out)
+        self.assertIn(f"Rebuilt {courses} figures rows", out.getvalue())
+        self.assertEqual(CourseFigures.objects.count(), courses)
+
+
+@override_settings(DEMO=True)
+class DemoHistoryTests(BaseTestCase):
+    def test_the_demo_gets_a_closed_year_for_its_own_therapists(self) -> None:
+        out = io.StringIO()
+        call_command("demo_setup", history=40, stdout=out)
+        self.assertEqual(Referral.objects.count(), 36 + 40)
+        names = set(CourseFigures.objects.values_list("therapist__username", flat=True))
+        self.assertEqual(names, {"therapist", "supervisor"})
+        self.assertGreater(CourseFigures.objects.filter(finished=True).count(), 10)
+        # The demo's own stories are untouched: four courses part-way, two open alerts,
+        # and only its own five courses printed.
+        self.assertEqual(Course.objects.filter(ended_at=None).count(), 4)
+        self.assertEqual(RiskAlert.objects.open().count(), 2)
+        self.assertEqual(len(re.findall(r"^Course ", out.getvalue(), re.MULTILINE)), 5)
+        seeded = stored_rows()
+        rows.rebuild()
+        self.assertEqual(stored_rows(), seeded)
