@@ -32,6 +32,7 @@ urlpatterns = [
     path("measures/", include("interplay.measures.urls")),
     path("patients/", include("interplay.patients.urls")),
     path("settings/", include("interplay.clinic.urls")),
+    path("today/", include("interplay.today.urls")),
     path("", include("interplay.accounts.hours_urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),

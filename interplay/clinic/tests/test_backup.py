@@ -216,6 +216,11 @@ class BackupTests(TransactionTestCase):
         # Every attempt is in the audit trail, by the system, the refused one too.
         started = AuditEvent.objects.filter(action="backup.started")
         self.assertEqual([e.actor_label for e in started], ["system:backup"] * 3)
+        # Only the two that wrote a whole file count as backups made (the day's "last backup").
+        made = AuditEvent.objects.filter(action="backup.made").in_chain_order()
+        size = self.path.stat().st_size
+        self.assertEqual([e.detail for e in made][-1], {"bytes": size})
+        self.assertEqual(made.count(), 2)
 
     # Restoring over data --------------------------------------------------------------
 

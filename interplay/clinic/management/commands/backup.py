@@ -36,6 +36,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
         source = describe(connections[options["database"]])
         size = output.stat().st_size
+        # Recorded once the file is whole: the administrator's day reads the newest
+        # "backup.made" for the age of the last backup.
+        record(actor=SystemActor("backup"), action="backup.made", detail={"bytes": size})
         self.stdout.write(
             f"Backed up the {source} to {output} ({size:,} bytes, encrypted with the backup key)."
         )
