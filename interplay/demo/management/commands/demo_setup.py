@@ -24,6 +24,7 @@ from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
+from interplay.demo import admin_day as demo_admin_day
 from interplay.demo import progress as demo_progress
 from interplay.demo.data import (
     DETERIORATING_SCORES,
@@ -103,6 +104,7 @@ class Command(BaseCommand):
             added = self._referrals()
             if added:
                 triaged = self._triage(users["triage"], users)
+            demo_admin_day.populate()
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
