@@ -103,7 +103,8 @@ def grant_qualification(
             actor=actor,
             action="qualification.granted",
             obj=profile.user,
-            detail={"modality": modality, "expires_on": _iso(expires_on)},
+            detail={"modality": modality}
+            | ({"expires_on": _iso(expires_on)} if expires_on else {}),
         )
     return qualification
 
