@@ -6,6 +6,7 @@ settings pages and the admin both call them.
 
 import datetime as dt
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -144,8 +145,14 @@ def retry_job(*, actor: User | None, job_id: str) -> JobRetry:
         return existing
     if job.status != TaskResultStatus.FAILED:
         raise RuleViolation("Only a job that failed can be retried; this one has not failed.")
+    try:
+        task = job.task
+    except (ImportError, SuspiciousOperation):
+        raise RuleViolation(
+            "This job's task is no longer part of Interplay, so it cannot be sent again."
+        ) from None
     arguments = job.args_kwargs
-    result = job.task.enqueue(*arguments["args"], **arguments["kwargs"])
+    result = task.enqueue(*arguments["args"], **arguments["kwargs"])
     retry = JobRetry.objects.create(failed_job=job, new_job_id=str(result.id), retried_by=actor)
     described = jobs.describe(job)
     record(

@@ -156,6 +156,12 @@ class FailedJobTests(BaseTestCase):
         self.assertFalse(JobRetry.objects.exists())
         self.assertFalse(AuditEvent.objects.filter(action="job.retried").exists())
 
+    def test_a_job_whose_task_has_gone_is_refused_with_a_reason(self) -> None:
+        job = failed_job("interplay.letters.tasks.no_longer_here", "letter-id")
+        response = self.client.post(reverse("today:retry_job", args=[job.pk]), follow=True)
+        self.assertContains(response, "no longer part of Interplay")
+        self.assertContains(response, "no_longer_here")  # still listed, still to deal with
+
     def test_newest_failure_first(self) -> None:
         old = failed_job("interplay.courses.reminders.send_reminder", "a")
         DBTaskResult.objects.filter(pk=old.pk).update(
