@@ -34,6 +34,7 @@ urlpatterns = [
     path("patients/", include("interplay.patients.urls")),
     path("settings/", include("interplay.clinic.urls")),
     path("reports/", include("interplay.reports.urls")),
+    path("today/", include("interplay.today.urls")),
     path("", include("interplay.accounts.hours_urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),

@@ -76,7 +76,7 @@ class QualificationInline(admin.TabularInline):
     model = Qualification
     formset = QualificationFormSet
     extra = 0
-    fields = ["modality", "granted_at", "granted_by"]
+    fields = ["modality", "expires_on", "granted_at", "granted_by"]
     readonly_fields = ["granted_at", "granted_by"]
 
 
@@ -126,6 +126,13 @@ class ClinicianProfileAdmin(admin.ModelAdmin):
                     actor=request.user,  # type: ignore[arg-type]
                     profile=profile,
                     modality=modality,
+                    expires_on=inline_form.cleaned_data.get("expires_on"),
+                )
+            elif "expires_on" in inline_form.changed_data:
+                services.set_qualification_expiry(
+                    actor=request.user,  # type: ignore[arg-type]
+                    qualification=inline_form.instance,
+                    expires_on=inline_form.cleaned_data.get("expires_on"),
                 )
         _saved_through_services(formset)
 

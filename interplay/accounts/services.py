@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from axes.models import AccessAttempt
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.models import Device
@@ -79,7 +80,11 @@ def revoke_role(*, actor: User | None, user: User, role: Role) -> None:
 
 @transaction.atomic
 def grant_qualification(
-    *, actor: User | None, profile: ClinicianProfile, modality: str
+    *,
+    actor: User | None,
+    profile: ClinicianProfile,
+    modality: str,
+    expires_on: dt.date | None = None,
 ) -> Qualification:
     """Record that a clinician may deliver ``modality``, if the training rule allows it.
 
@@ -91,16 +96,64 @@ def grant_qualification(
     if problem:
         raise RuleViolation(problem)
     qualification, created = Qualification.objects.get_or_create(
-        profile=profile, modality=modality, defaults={"granted_by": actor}
+        profile=profile, modality=modality, defaults={"granted_by": actor, "expires_on": expires_on}
     )
     if created:
         record(
             actor=actor,
             action="qualification.granted",
             obj=profile.user,
-            detail={"modality": modality},
+            detail={"modality": modality}
+            | ({"expires_on": _iso(expires_on)} if expires_on else {}),
         )
     return qualification
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@transaction.atomic
+def set_qualification_expiry(
+    *, actor: User | None, qualification: Qualification, expires_on: dt.date | None
+) -> Qualification:
+    """Say when a qualification lapses unless renewed (None: it does not lapse)."""
+    _require(actor, Action.GRANT_QUALIFICATION)
+    qualification = Qualification.objects.select_for_update().get(pk=qualification.pk)
+    if qualification.expires_on != expires_on:
+        before = qualification.expires_on
+        qualification.expires_on = expires_on
+        qualification.save(update_fields=["expires_on"])
+        record(
+            actor=actor,
+            action="qualification.expiry_set",
+            obj=qualification.profile.user,
+            detail={
+                "modality": qualification.modality,
+                "before": _iso(before),
+                "after": _iso(expires_on),
+            },
+        )
+    return qualification
+
+
+@transaction.atomic
+def unlock_account(*, actor: User | None, username: str) -> int:
+    """Lift django-axes' lockout of ``username`` before it lapses; returns the attempts cleared.
+
+    Sent twice, the second clears nothing and records nothing.
+    """
+    _require(actor, Action.MANAGE_USERS)
+    cleared, _ = AccessAttempt.objects.filter(username=username).delete()
+    if cleared:
+        account = User.objects.filter(username=username).first()
+        record(
+            actor=actor,
+            action="auth.unlocked",
+            obj=account,
+            detail={"username": username, "attempts": cleared},
+        )
+    return cleared
 
 
 @transaction.atomic

@@ -54,11 +54,16 @@ def describe(connection: BaseDatabaseWrapper) -> str:
 def take_backup(output: Path, *, using: str = "default", force: bool = False) -> dict[str, Any]:
     """``manage.py backup`` and the nightly scheduled backup: audit, then back up.
 
-    Recorded before the copy is taken, so the backup holds the record of its making; an
-    attempt that then fails stays in the trail as an attempt.
+    ``backup.started`` is recorded before the copy is taken, so the backup holds the record
+    of its making; an attempt that then fails stays in the trail as an attempt.
+    ``backup.made`` is recorded once the file is whole: the administrator's day reads the
+    newest one for the age of the last backup.
     """
     record(actor=SystemActor("backup"), action="backup.started")
-    return back_up(output, using=using, force=force)
+    header = back_up(output, using=using, force=force)
+    size = output.stat().st_size
+    record(actor=SystemActor("backup"), action="backup.made", detail={"bytes": size})
+    return header
 
 
 def back_up(output: Path, *, using: str = "default", force: bool = False) -> dict[str, Any]:

@@ -1,51 +1,68 @@
-"""Jobs left running by a worker that died: put back in the queue after a timeout.
+"""Background jobs that failed, as an administrator reads them (django-tasks-db's results).
 
-django-tasks-db marks a job RUNNING (committed) before running it, and nothing in the
-library returns it to the queue if the worker is then killed (power cut, out of memory,
-SIGKILL): the job would never run. ``requeue_stalled`` puts every job RUNNING for longer
-than ``minutes`` back to READY, so any worker takes it again.
-
-This is safe because every Interplay job is idempotent: each claims its row with a
-conditional update inside its own transaction before it sends or changes anything (e.g.
-``courses.reminders.send_reminder``), so a job whose worker died mid-way either committed
-its effect (the rerun finds it claimed and does nothing) or committed nothing (the rerun
-does it). The timeout must be longer than the longest job runs, or a slow job that is still
-alive would run twice at once: its claim would still let only one of the two act.
-See docs/scaling.md.
+A failed job's row keeps the exception's class path and its whole traceback. The
+traceback's last line is the exception's message, which can hold what the job was
+handling (an SMTP refusal names the address), so a page shows only the class and the
+message with addresses and long numbers masked, never the traceback.
 """
 
-import datetime as dt
+import re
+from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db.models import QuerySet
 from django_tasks_db.models import DBTaskResult
 
-from interplay.audit.actors import SystemActor
-from interplay.audit.services import record
+# The jobs Interplay enqueues, in words an administrator knows them by.
+KINDS = {
+    "interplay.letters.tasks.email_letter": "Email a letter",
+    "interplay.courses.reminders.send_reminder": "Session reminder",
+    "interplay.referrals.tasks.send_referral_acknowledgement": "Referral acknowledgement email",
+    "interplay.patients.tasks.send_sign_in_link": "Portal sign-in link email",
+    "interplay.accounts.tasks.send_password_reset": "Password reset email",
+    "interplay.triage.notices.tell_therapist_job": "Allocation email to a therapist",
+    "interplay.audit.tasks.alert_refusal_burst": "Refusals alert to administrators",
+}
+SHOWN = 50
+MESSAGE_LENGTH = 200
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+LONG_NUMBER = re.compile(r"\+?\d[\d ()-]{5,}\d")
 
 
-def requeue_stalled(minutes: float | None = None) -> int:
-    """Put jobs RUNNING for more than ``minutes`` (default: the setting) back in the queue;
-    how many there were."""
-    if minutes is None:
-        minutes = settings.JOB_STALLED_MINUTES
-    cutoff = timezone.now() - dt.timedelta(minutes=minutes)
-    with transaction.atomic():
-        stalled = list(
-            DBTaskResult.objects.running()
-            .filter(started_at__lte=cutoff)
-            .select_for_update(skip_locked=True)
-            .values_list("id", "task_path")
-        )
-        if not stalled:
-            return 0
-        DBTaskResult.objects.filter(id__in=[id_ for id_, _ in stalled]).update(
-            status="READY", started_at=None
-        )
-        record(
-            actor=SystemActor("requeue_stalled_jobs"),
-            action="jobs.requeued",
-            detail={"jobs": [f"{path} {id_}" for id_, path in stalled], "minutes": minutes},
-        )
-    return len(stalled)
+def failed() -> QuerySet[DBTaskResult]:
+    """Failed jobs nobody has retried yet, newest first."""
+    return (
+        DBTaskResult.objects.failed()
+        .filter(retry__isnull=True)
+        .order_by("-finished_at", "-enqueued_at")
+    )
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    kind: str
+    error_class: str
+    message: str
+    failed_at: object
+
+
+def describe(job: DBTaskResult) -> FailedJob:
+    return FailedJob(
+        id=str(job.id),
+        kind=KINDS.get(job.task_path, job.task_path.rsplit(".", 1)[-1]),
+        error_class=job.exception_class_path.rsplit(".", 1)[-1] or "Unknown error",
+        message=error_message(job.traceback),
+        failed_at=job.finished_at or job.enqueued_at,
+    )
+
+
+def error_message(traceback: str) -> str:
+    """The exception's message from the last line of a traceback, masked and shortened."""
+    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    _, _, message = lines[-1].partition(": ")
+    message = LONG_NUMBER.sub("[number]", ADDRESS.sub("[address]", message.strip()))
+    if len(message) > MESSAGE_LENGTH:
+        message = message[: MESSAGE_LENGTH - 1] + "…"
+    return message

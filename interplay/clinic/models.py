@@ -197,3 +197,23 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y}: {self.reason}"
+
+
+class JobRetry(models.Model):
+    """A failed background job an administrator sent again (``services.retry_job``).
+
+    One per failed job, so a retry sent twice enqueues once; the failed job's own row
+    (django-tasks-db's result, with its traceback) is kept as it was.
+    """
+
+    failed_job = models.OneToOneField(
+        "django_tasks_database.DBTaskResult", on_delete=models.CASCADE, related_name="retry"
+    )
+    new_job_id = models.CharField(max_length=64, help_text="The id of the job enqueued again.")
+    retried_at = models.DateTimeField(auto_now_add=True)
+    retried_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Retry of job {self.failed_job_id}"

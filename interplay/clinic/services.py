@@ -6,12 +6,16 @@ settings pages and the admin both call them.
 
 import datetime as dt
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from interplay.accounts.models import User
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
-from interplay.clinic.models import Closure, Room, ServiceSettings
+from interplay.clinic import jobs
+from interplay.clinic.models import Closure, JobRetry, Room, ServiceSettings
 from interplay.lib.errors import PermissionDenied, RuleViolation
 
 
@@ -123,3 +127,42 @@ def remove_closure(*, actor: User | None, closure: Closure) -> None:
             obj=closure,
             detail={"date": closure.date.isoformat(), "reason": closure.reason},
         )
+
+
+@transaction.atomic
+def retry_job(*, actor: User | None, job_id: str) -> JobRetry:
+    """Enqueue a failed background job again: the same task, with the same arguments.
+
+    Sent twice, it enqueues once (the second answer is the first retry). Raises
+    RuleViolation for a job that has not failed (waiting, running or done). The jobs are
+    written to run twice safely: each claims its row before it sends, so a retry of an
+    email already sent sends nothing.
+    """
+    _require(actor)
+    job = DBTaskResult.objects.select_for_update().get(pk=job_id)
+    existing = JobRetry.objects.filter(failed_job=job).first()
+    if existing is not None:
+        return existing
+    if job.status != TaskResultStatus.FAILED:
+        raise RuleViolation("Only a job that failed can be retried; this one has not failed.")
+    try:
+        task = job.task
+    except (ImportError, SuspiciousOperation):
+        raise RuleViolation(
+            "This job's task is no longer part of Interplay, so it cannot be sent again."
+        ) from None
+    arguments = job.args_kwargs
+    result = task.enqueue(*arguments["args"], **arguments["kwargs"])
+    retry = JobRetry.objects.create(failed_job=job, new_job_id=str(result.id), retried_by=actor)
+    described = jobs.describe(job)
+    record(
+        actor=actor,
+        action="job.retried",
+        detail={
+            "job": str(job.pk),
+            "task": job.task_path,
+            "error": described.error_class,
+            "new_job": retry.new_job_id,
+        },
+    )
+    return retry

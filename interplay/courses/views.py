@@ -28,6 +28,7 @@ from interplay.courses.forms import (
 )
 from interplay.courses.models import Appointment, Course, CourseStatus, CourseTask
 from interplay.courses.permissions import visible_courses
+from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
 from interplay.measures.panel import outcome_panel
@@ -41,10 +42,20 @@ def _me(request: HttpRequest) -> User:
     return request.user
 
 
+# The caseload's sortable columns; without ?sort= it runs by surname. "next" (the next
+# session) is read with the rows, so it is sorted once they are built, at no query.
+CASELOAD_COLUMNS = {"person": "Person", "therapy": "Therapy", "next": "Next session"}
+CASELOAD_ORDER = {
+    "person": ("patient__last_name", "patient__first_name", "id"),
+    "therapy": ("modality", "patient__last_name", "id"),
+}
+
+
 @require_GET
 @require(Action.RUN_COURSE)
 def caseload(request: HttpRequest) -> HttpResponse:
     """People allocated to me and waiting to start, and my courses with where each is."""
+    sort = sorting.read(request.GET, CASELOAD_COLUMNS)
     to_start = (
         Allocation.objects.active()
         .filter(therapist=_me(request), referral__status=ReferralStatus.ALLOCATED)
@@ -65,7 +76,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             ),
             "alerts",
         )
-        .order_by("patient__last_name")
+        .order_by(*(sort.order_by(CASELOAD_ORDER) or ("patient__last_name",)))
     )
     now = timezone.now()
     upcoming = {
@@ -81,12 +92,19 @@ def caseload(request: HttpRequest) -> HttpResponse:
         .annotate(n=_count())
     )
     rows = [_row(c, upcoming.get(c.pk), done.get(c.pk, 0)) for c in courses]
+    if sort.key == "next":
+        # Soonest first; courses with nothing booked after every booked one.
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        rows.sort(key=lambda row: row["next"].starts_at if row["next"] else far)
+        if sort.descending:
+            rows.reverse()
     record(
         actor=request.user,
         action="caseload.viewed",
         detail={"courses": [str(c.public_id) for c in courses]},
     )
-    return render(request, "courses/caseload.html", {"to_start": to_start, "rows": rows})
+    context = {"to_start": to_start, "rows": rows, "sort": sort}
+    return render(request, "courses/caseload.html", context)
 
 
 def _count() -> Any:

@@ -21,7 +21,7 @@ from django.tasks import task
 from interplay.accounts.models import User
 from interplay.audit.anchors import anchor_head, configured
 from interplay.clinic.backups import take_backup
-from interplay.clinic.jobs import requeue_stalled
+from interplay.clinic.stalled_jobs import requeue_stalled
 from interplay.courses import reminders
 from interplay.monitoring.services import escalate_overdue
 from interplay.patients import services as patients

@@ -16,6 +16,7 @@ from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
 from interplay.accounts.roles import Modality
 from interplay.letters.models import Letter
+from interplay.lib import sorting
 from interplay.lib.errors import RuleViolation
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.referrals.models import AWAITING_TRIAGE, Referral
@@ -244,12 +245,26 @@ def waiting_lists(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/waiting_lists.html", {"counts": counts})
 
 
+# The waiting list's sortable columns; without ?sort= it keeps its own order (urgent
+# first, then the longest waiting). Each order ends on the id so pages never overlap.
+WAITING_LIST_COLUMNS = {"person": "Person", "referred": "Referred", "waited": "Days waited"}
+WAITING_LIST_ORDER = {
+    "person": ("last_name", "first_name", "id"),
+    "referred": ("received_at", "id"),
+    "waited": ("-received_at", "-id"),
+}
+
+
 @require_GET
 @require(Action.VIEW_WAITING_LIST)
 def waiting_list(request: HttpRequest, modality: str) -> HttpResponse:
     if modality not in Modality.values:
         raise Http404
-    paginator = Paginator(services.waiting_list(request.user, modality), PAGE_SIZE)
+    sort = sorting.read(request.GET, WAITING_LIST_COLUMNS)
+    waiting = services.waiting_list(request.user, modality)
+    if sort.key:
+        waiting = waiting.order_by(*sort.order_by(WAITING_LIST_ORDER))
+    paginator = Paginator(waiting, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     policy = services.wait_policy()
     rows = [(r, services.standing(r, policy)) for r in page.object_list]
@@ -260,6 +275,7 @@ def waiting_list(request: HttpRequest, modality: str) -> HttpResponse:
         "rows": rows,
         "modality": Modality(modality),
         "policy": policy,
+        "sort": sort,
     }
     return render(request, "triage/waiting_list.html", context)
 

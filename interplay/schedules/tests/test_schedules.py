@@ -213,7 +213,11 @@ class ScheduledBackupTests(TransactionTestCase):
             self.assertEqual([str(f) for f in files], [written])
             self.assertEqual(files[0].name, f"interplay-{timezone.localdate()}.backup")
             self.assertEqual(files[0].stat().st_mode & 0o777, 0o600)
+            size = files[0].stat().st_size
         self.assertEqual(AuditEvent.objects.filter(action="backup.started").count(), 1)
+        # The administrator's day reads the age of the last backup from this event.
+        made = AuditEvent.objects.get(action="backup.made")
+        self.assertEqual(made.detail["bytes"], size)
 
     def test_a_job_left_running_by_a_dead_worker_is_queued_again(self) -> None:
         from django_tasks_db.models import DBTaskResult

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from interplay.clinic.jobs import requeue_stalled
+from interplay.clinic.stalled_jobs import requeue_stalled
 
 
 class Command(BaseCommand):

@@ -24,9 +24,10 @@ from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance, figures, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
+from interplay.demo import admin_day as demo_admin_day
 from interplay.demo import progress as demo_progress
-from interplay.demo import supervision as demo_supervision
 from interplay.demo import seeding
+from interplay.demo import supervision as demo_supervision
 from interplay.demo.data import (
     DETERIORATING_SCORES,
     ENDED_IPAF,
@@ -116,6 +117,7 @@ class Command(BaseCommand):
                     users["triage"],
                 )
                 demo_supervision.build(users)
+            demo_admin_day.populate()
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
