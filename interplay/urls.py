@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/", include("interplay.portal.urls")),
     path("formulation/", include("interplay.formulation.urls")),
     path("progress/", include("interplay.progress.urls")),
+    path("today/", include("interplay.today.urls")),
     path("caseload/", courses.caseload, name="caseload"),
     path("calendar/", calendar.week, name="calendar"),
     path("calendar/feed/", calendar.issue_feed, name="calendar_issue"),
