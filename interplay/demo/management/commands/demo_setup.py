@@ -25,6 +25,7 @@ from interplay.courses import attendance, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo import progress as demo_progress
+from interplay.demo import today as demo_today
 from interplay.demo.data import (
     DETERIORATING_SCORES,
     ENDED_IPAF,
@@ -103,6 +104,7 @@ class Command(BaseCommand):
             added = self._referrals()
             if added:
                 triaged = self._triage(users["triage"], users)
+                demo_today.fill(users)
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
