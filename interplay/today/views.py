@@ -22,7 +22,7 @@ from interplay.today.forms import ChooseScreenForm
 
 def _screen(request: HttpRequest, template: str, panels: dict[str, Any], name: str) -> HttpResponse:
     """Render a first screen with the chooser, auditing the look with counts only."""
-    counts = {k: len(v) for k, v in panels.items() if isinstance(v, list)}
+    counts = {k: len(v) for k, v in panels.items() if isinstance(v, list) and k != "session_days"}
     record(actor=request.user, action="today.viewed", detail={"screen": name, **counts})
     screens = landing.screens_for(request.user)
     chooser = ChooseScreenForm(screens=screens) if len(screens) > 1 else None
