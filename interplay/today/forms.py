@@ -20,4 +20,4 @@ class ChooseScreenForm(InterplayForm):
 
     def __init__(self, *args: Any, screens: list[Screen], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(s.role.value, s.name) for s in screens]
+        self.fields["role"].choices = [(s.role.value, s.name) for s in screens]  # type: ignore[attr-defined]

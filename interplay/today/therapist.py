@@ -235,3 +235,14 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "rerating": caseload.rerating_due(),
         "endings": caseload.ending_without_review(),
     }
+
+
+def shown(panels: dict[str, Any]) -> dict[str, Any]:
+    """What the audit keeps of one look: the courses on screen (by public id), no name."""
+    courses = {r.appointment.course.public_id for r in panels["sessions_today"]}
+    courses |= {r.appointment.course.public_id for r in panels["sessions_tomorrow"]}
+    courses |= {a.course.public_id for a in panels["alerts"]}
+    courses |= {a.course.public_id for a in panels["records"]}
+    courses |= {t.course.public_id for t in panels["tasks"]}
+    courses |= {d.course.public_id for d in panels["rerating"] + panels["endings"]}
+    return {"courses": sorted(str(c) for c in courses)}

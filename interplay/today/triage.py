@@ -130,3 +130,11 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "contacts": contacts_due(user, today),
         "breaches": breaches_within_week(user, today),
     }
+
+
+def shown(panels: dict[str, Any]) -> dict[str, Any]:
+    """What the audit keeps of one look: the referrals on screen (by reference), no name."""
+    referrals = {row.referral.reference for row in panels["urgent"]}
+    referrals |= {r.reference for r in panels["new"] + panels["contacts"]}
+    referrals |= {b.referral.reference for b in panels["breaches"]}
+    return {"referrals": sorted(referrals)}

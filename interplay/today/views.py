@@ -20,27 +20,36 @@ from interplay.today import triage as triage_day
 from interplay.today.forms import ChooseScreenForm
 
 
-def _screen(request: HttpRequest, template: str, panels: dict[str, Any], name: str) -> HttpResponse:
-    """Render a first screen with the chooser, auditing the look with counts only."""
+def _screen(
+    request: HttpRequest, template: str, panels: dict[str, Any], name: str, shown: Any
+) -> HttpResponse:
+    """Render a first screen with the chooser, auditing the look: the counts of each panel
+    and what was on screen by public id or reference, never a name."""
     counts = {k: len(v) for k, v in panels.items() if isinstance(v, list) and k != "session_days"}
-    record(actor=request.user, action="today.viewed", detail={"screen": name, **counts})
+    detail = {"screen": name, **counts, **shown(panels)}
+    record(actor=request.user, action="today.viewed", detail=detail)
     screens = landing.screens_for(request.user)
-    chooser = ChooseScreenForm(screens=screens) if len(screens) > 1 else None
-    return render(request, template, panels | {"screens": screens, "chooser": chooser})
+    several = len(screens) > 1
+    chooser = ChooseScreenForm(screens=screens) if several else None
+    start_on = landing.first_screen(request.user) if several else None
+    extra = {"screens": screens, "chooser": chooser, "start_on": start_on}
+    return render(request, template, panels | extra)
 
 
 @require_GET
 @require(Action.RUN_COURSE)
 def therapist(request: HttpRequest) -> HttpResponse:
     """My day: sessions, open alerts, records to sign, tasks noted, re-ratings, endings."""
-    return _screen(request, "today/therapist.html", therapist_day.context(request), "therapist")
+    panels = therapist_day.context(request)
+    return _screen(request, "today/therapist.html", panels, "therapist", therapist_day.shown)
 
 
 @require_GET
 @require(Action.VIEW_TRIAGE_QUEUE)
 def triage(request: HttpRequest) -> HttpResponse:
     """The triage day: urgent referrals, new ones, contacts due, standards soon missed."""
-    return _screen(request, "today/triage.html", triage_day.context(request), "triage")
+    panels = triage_day.context(request)
+    return _screen(request, "today/triage.html", panels, "triage", triage_day.shown)
 
 
 def staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

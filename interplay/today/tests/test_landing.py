@@ -84,3 +84,10 @@ class LandingTests(BaseTestCase):
         self.assertContains(response, "Supervision")
         self.assertContains(response, "My day")
         self.assertNotContains(response, "Triage day")
+
+    def test_the_chooser_marks_the_screen_remembered_not_the_one_open(self) -> None:
+        services.choose_first_screen(actor=self.supervisor, role=Role.SUPERVISOR)
+        self.sign_in(self.supervisor)
+        page = self.client.get(reverse("today:therapist"))
+        self.assertContains(page, 'value="supervisor" checked')
+        self.assertNotContains(page, 'value="therapist" checked')

@@ -27,7 +27,8 @@ SUNDAY_20 = "2026-09-20 12:00 +01:00"  # session 3 is tomorrow
 
 def phq9(total: int, item9: int = 0) -> dict[int, int | None]:
     rest = total - item9
-    return {n: min(3, max(0, rest - 3 * (n - 1))) for n in range(1, 9)} | {9: item9}
+    answers: dict[int, int | None] = {n: min(3, max(0, rest - 3 * (n - 1))) for n in range(1, 9)}
+    return answers | {9: item9}
 
 
 def gad7(total: int) -> dict[int, int | None]:
@@ -268,6 +269,7 @@ class PermissionTests(DayTestCase):
         event = AuditEvent.objects.filter(action="today.viewed").get()
         self.assertEqual(event.detail["screen"], "therapist")
         self.assertEqual(event.detail["records"], 2)
+        self.assertEqual(event.detail["courses"], [str(self.course.public_id)])
         self.assertNotIn("Testwell", str(event.detail))
 
 
