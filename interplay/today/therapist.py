@@ -15,11 +15,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from interplay.courses import protocols
-from interplay.courses.models import Appointment, AppointmentStatus, Course
+from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
 from interplay.progress import stage
 from interplay.progress.models import BetweenSessionTask, Problem, ProblemRating, Rater
+from interplay.triage.rules import time_waited
 
 # A course is "nearing its end" once a session of its ending phase falls within this
 # many days (or has happened): time enough to write the ending review with the person.
@@ -99,24 +100,33 @@ def _score(course: Course, appointment: Appointment, code: str) -> Score:
     return Score(code, this, previous)
 
 
-def open_alerts(user: Any) -> list[RiskAlert]:
-    """Open risk alerts of my courses, the longest open first (one query)."""
-    return list(
+@dataclass(frozen=True)
+class AlertRow:
+    alert: RiskAlert
+    open_for: str  # "less than an hour", "2 days, 3 hours"
+
+
+def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
+    """Open risk alerts of my courses, the longest open first, with how long each has
+    been open, to the hour (one query)."""
+    alerts = (
         RiskAlert.objects.open()
         .filter(course__therapist=user)
         .select_related("course__patient")
         .order_by("raised_at", "id")
     )
+    return [AlertRow(a, time_waited(a.raised_at, now)) for a in alerts]
 
 
 def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
     """Sessions that have happened whose record is not signed, the oldest first: attended
-    ones without a signed record, and booked ones whose attendance is not yet recorded
-    (one query)."""
+    ones without a signed record, and booked ones of active courses whose attendance is
+    not yet recorded (one query)."""
     unsigned = Q(status=AppointmentStatus.ATTENDED) & (
         Q(record__isnull=True) | Q(record__signed_at__isnull=True)
     )
-    unrecorded = Q(status=AppointmentStatus.BOOKED)
+    # A course ended early may keep a past session never recorded: no longer work to do.
+    unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
     return list(
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
         .filter(unsigned | unrecorded)
@@ -134,7 +144,7 @@ def noted_tasks(user: Any) -> list[BetweenSessionTask]:
     return list(
         BetweenSessionTask.objects.filter(
             course__therapist=user,
-            course__status="active",
+            course__status=CourseStatus.ACTIVE,
             patient_noted_at__isnull=False,
             reviewed_at__isnull=True,
         )
@@ -229,7 +239,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "sessions_today": on_today,
         "sessions_tomorrow": on_tomorrow,
         "session_days": [("Today", on_today, "today"), ("Tomorrow", on_tomorrow, "tomorrow")],
-        "alerts": open_alerts(user),
+        "alerts": open_alerts(user, now),
         "records": records_to_sign(user, now),
         "tasks": noted_tasks(user),
         "rerating": caseload.rerating_due(),
@@ -241,7 +251,7 @@ def shown(panels: dict[str, Any]) -> dict[str, Any]:
     """What the audit keeps of one look: the courses on screen (by public id), no name."""
     courses = {r.appointment.course.public_id for r in panels["sessions_today"]}
     courses |= {r.appointment.course.public_id for r in panels["sessions_tomorrow"]}
-    courses |= {a.course.public_id for a in panels["alerts"]}
+    courses |= {row.alert.course.public_id for row in panels["alerts"]}
     courses |= {a.course.public_id for a in panels["records"]}
     courses |= {t.course.public_id for t in panels["tasks"]}
     courses |= {d.course.public_id for d in panels["rerating"] + panels["endings"]}
