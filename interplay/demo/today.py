@@ -10,8 +10,6 @@ words only.
 """
 
 import datetime as dt
-import random
-import uuid
 
 from django.utils import timezone
 
@@ -20,18 +18,16 @@ from interplay.audit.actors import PatientActor
 from interplay.courses import attendance
 from interplay.courses import services as courses
 from interplay.courses.models import Course
-from interplay.demo.data import answers_for, synthetic_referral
+from interplay.demo.data import answers_for
 from interplay.encounters import services as encounters
 from interplay.measures.services import store_response
 from interplay.progress import services as progress
 from interplay.progress.models import BetweenSessionTask
 from interplay.referrals.models import Referral, ReferralStatus
-from interplay.referrals.services import submit_self_referral
 from interplay.today.triage import last_working_day
 from interplay.triage import services as triage
 from interplay.triage.models import ContactAttempt
 
-SEED = 1717
 NOTE = "Synthetic demo note: talked about the argument at the weekend and what was said."
 
 
@@ -47,7 +43,8 @@ def fill(users: dict[str, User]) -> None:
 
 def _free_hour(therapist: User, day: dt.date) -> dt.time:
     """An hour on ``day``'s weekday inside the therapist's hours (a span is added if they
-    do not work that weekday) that none of their courses uses."""
+    do not work that weekday) that none of their courses uses, still to come if ``day``
+    is today and one is left."""
     profile = therapist.clinician
     spans = list(WorkingHours.objects.filter(profile=profile, weekday=day.weekday()))
     if not spans:
@@ -61,11 +58,15 @@ def _free_hour(therapist: User, day: dt.date) -> dt.time:
             "time", flat=True
         )
     )
-    for span in spans:
-        for hour in range(span.start.hour, span.end.hour):
-            if dt.time(hour) not in used and dt.time(hour + 1) <= span.end:
-                return dt.time(hour)
-    return spans[0].start
+    free = [
+        dt.time(hour)
+        for span in spans
+        for hour in range(span.start.hour, span.end.hour)
+        if dt.time(hour) not in used and dt.time(hour + 1) <= span.end
+    ]
+    now = timezone.localtime()
+    to_come = [t for t in free if day > now.date() or t > now.time()]
+    return (to_come or free or [spans[0].start])[0]
 
 
 def _allocated(therapist: User, lead: User) -> Referral | None:
@@ -177,19 +178,16 @@ def _course_ending_tomorrow(therapist: User, lead: User, tomorrow: dt.date) -> N
 
 
 def _arrived_today(today: dt.date) -> None:
-    """Two routine self-referrals that came in this morning."""
-    rng = random.Random(SEED)
-    for index in (101, 103):  # not multiples of six: no risk answer, so routine
-        spec = synthetic_referral(rng, index, today)
-        referral, _ = submit_self_referral(
-            submission_token=uuid.uuid4(),
-            details=spec["details"],
-            phq9=spec["phq9"],
-            gad7=spec["gad7"],
-        )
-        arrived = timezone.make_aware(dt.datetime.combine(today, dt.time(7, index % 60)))
+    """The two newest routine referrals awaiting triage came in this morning (the
+    synthetic queue's spread is kept otherwise; no referral is added)."""
+    newest = Referral.objects.filter(status=ReferralStatus.RECEIVED, urgent=False).order_by(
+        "-received_at"
+    )[:2]
+    for minutes, referral in enumerate(newest):
+        arrived = timezone.make_aware(dt.datetime.combine(today, dt.time(7, 10 * minutes)))
+        arrived = min(arrived, timezone.now())
         Referral.objects.filter(pk=referral.pk).update(
-            received_at=min(arrived, timezone.now()), acknowledgement_sent_at=arrived
+            received_at=arrived, acknowledgement_sent_at=arrived
         )
 
 
