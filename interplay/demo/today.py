@@ -43,8 +43,8 @@ def fill(users: dict[str, User]) -> None:
 
 def _free_hour(therapist: User, day: dt.date) -> dt.time:
     """An hour on ``day``'s weekday inside the therapist's hours (a span is added if they
-    do not work that weekday) that none of their courses uses, still to come if ``day``
-    is today and one is left."""
+    do not work that weekday) that none of their courses uses on any day, still to come
+    if ``day`` is today and one is left."""
     profile = therapist.clinician
     spans = list(WorkingHours.objects.filter(profile=profile, weekday=day.weekday()))
     if not spans:
@@ -53,11 +53,8 @@ def _free_hour(therapist: User, day: dt.date) -> dt.time:
                 profile=profile, weekday=day.weekday(), start=dt.time(9), end=dt.time(17)
             )
         ]
-    used = set(
-        Course.objects.filter(therapist=therapist, weekday=day.weekday()).values_list(
-            "time", flat=True
-        )
-    )
+    # An hour none of their courses uses on any day, so each demo course has its own.
+    used = set(Course.objects.filter(therapist=therapist).values_list("time", flat=True))
     free = [
         dt.time(hour)
         for span in spans

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from interplay.courses import protocols
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
+from interplay.measures.instruments import BUILT_IN
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
 from interplay.progress import stage
@@ -38,6 +39,12 @@ class Score:
     code: str
     response: QuestionnaireResponse | None
     previous: QuestionnaireResponse | None
+
+    @property
+    def name(self) -> str:
+        """The measure as people write it ("PHQ-9"), from the built-in instruments."""
+        known = BUILT_IN.get(self.code)
+        return known.name if known else self.code.upper()
 
     @property
     def change(self) -> int | None:

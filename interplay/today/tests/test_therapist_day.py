@@ -111,7 +111,7 @@ class SessionsTests(DayTestCase):
         (row,) = page.context["sessions_today"]
         self.assertTrue(row.questionnaires_in)
         self.assertEqual([(s.code, s.change) for s in row.scores], [("phq9", -3), ("gad7", None)])
-        self.assertContains(page, "PHQ9 9 (")
+        self.assertContains(page, "PHQ-9 9 (")
         self.assertContains(page, "down 3 since the last score (12)")
 
 
