@@ -3,14 +3,19 @@ from typing import Any
 from django.http import HttpRequest
 
 from interplay.accounts.permissions import Action, can
+from interplay.today.landing import screens_for
 
 
 def staff_links(request: HttpRequest) -> dict[str, Any]:
     """Which staff pages the signed-in person's roles open, once past the second factor."""
     user: Any = getattr(request, "user", None)
     verified = bool(user is not None and getattr(user, "is_verified", lambda: False)())
+    screens = len(screens_for(user)) if verified else 0
     return {
         "staff_links": {
+            # "Today" goes home, which sends a member of staff on to their first screen.
+            "today": screens > 0,
+            "screens": screens > 1,
             "caseload": verified and can(user, Action.RUN_COURSE),
             "calendar": verified and can(user, Action.RUN_COURSE),
             "alerts": verified and can(user, Action.VIEW_ALERTS),

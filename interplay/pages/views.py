@@ -2,14 +2,22 @@
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from interplay.today.landing import first_screen
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Public: the service's start page. Signed in: links to what this person can do."""
+    """Public: the service's start page. Staff past the second factor: their first screen
+    (the one they chose, else their role's: ``today.landing``). Password only: links."""
+    user = request.user
+    if user.is_authenticated and user.is_verified():  # type: ignore[attr-defined]
+        screen = first_screen(user)
+        if screen is not None:
+            return redirect(screen.url)
     return render(request, "pages/home.html")
 
 

@@ -27,7 +27,11 @@ SAMPLE_REFERRAL = "referral"
 SAMPLE_LETTER = "letter"
 SAMPLE_PATIENT = "patient"
 POLICY: dict[str, tuple[dict[str, Any], Any]] = {
-    "home": ({}, (200, 200)),
+    # Staff past the second factor go on to their first screen (today.landing).
+    "home": ({}, (200, 302)),
+    "today:screens": ({}, (302, 200)),
+    "today:therapist": ({}, Action.RUN_COURSE),
+    "today:triage": ({}, Action.VIEW_TRIAGE_QUEUE),
     "healthz": ({}, (200, 200)),
     "accounts:login": ({}, (200, 302)),
     "accounts:logout": ({}, (405, 405)),

@@ -1,10 +1,265 @@
-"""The therapist's day: what needs them now, in the order it matters."""
+"""The therapist's day: what needs them now, in the order it matters.
 
+Each panel is read with a fixed number of queries whatever the caseload's size, and each
+item leaves the page once the work it names is done (the rule that decides "done" is
+the owning app's: an alert acknowledged, a record signed, a task reviewed, a problem
+re-rated at its session, an ending review saved).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
+
+from interplay.courses import protocols
+from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
+from interplay.measures.instruments import BUILT_IN
+from interplay.measures.models import QuestionnaireResponse
+from interplay.monitoring.models import RiskAlert
+from interplay.progress import stage
+from interplay.progress.models import BetweenSessionTask, Problem, ProblemRating, Rater
+from interplay.triage.rules import time_waited
+
+# A course is "nearing its end" once a session of its ending phase falls within this
+# many days (or has happened): time enough to write the ending review with the person.
+ENDING_LOOKAHEAD_DAYS = 7
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+@dataclass(frozen=True)
+class Score:
+    """A questionnaire's score this week, and the change since the one before."""
+
+    code: str
+    response: QuestionnaireResponse | None
+    previous: QuestionnaireResponse | None
+
+    @property
+    def name(self) -> str:
+        """The measure as people write it ("PHQ-9"), from the built-in instruments."""
+        known = BUILT_IN.get(self.code)
+        return known.name if known else self.code.upper()
+
+    @property
+    def change(self) -> int | None:
+        if self.response is None or self.previous is None:
+            return None
+        return int(self.response.total or 0) - int(self.previous.total or 0)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    appointment: Appointment
+    label: str
+    scores: list[Score] = field(default_factory=list)
+
+    @property
+    def questionnaires_in(self) -> bool:
+        return all(score.response is not None for score in self.scores)
+
+
+def sessions(user: Any, today: dt.date) -> list[SessionRow]:
+    """Today's and tomorrow's sessions with this week's scores (two queries)."""
+    appointments = (
+        Appointment.objects.live()
+        .filter(
+            course__therapist=user,
+            starts_at__gte=_midnight(today),
+            starts_at__lt=_midnight(today + dt.timedelta(days=2)),
+        )
+        .select_related("course__patient", "room")
+        .prefetch_related(
+            Prefetch(
+                "course__responses",
+                queryset=QuestionnaireResponse.objects.filter(complete=True).only(
+                    "course_id", "appointment_id", "instrument_code", "total", "band", "answered_at"
+                ),
+            )
+        )
+        .order_by("starts_at")
+    )
+    return [_session_row(a) for a in appointments]
+
+
+def _session_row(appointment: Appointment) -> SessionRow:
+    course = appointment.course
+    protocol = course.protocol()
+    label = protocols.session_label(protocol, appointment.number, course.planned_sessions)
+    scores = [_score(course, appointment, code) for code in protocol.measures_due]
+    return SessionRow(appointment, label, scores)
+
+
+def _score(course: Course, appointment: Appointment, code: str) -> Score:
+    """This session's response to ``code`` (its own, answered before or in it) and the
+    course's complete response of that measure before it."""
+    of_code = [r for r in course.responses.all() if r.instrument_code == code]
+    this = next((r for r in reversed(of_code) if r.appointment_id == appointment.pk), None)
+    before = appointment.starts_at if this is None else this.answered_at
+    previous = next(
+        (r for r in reversed(of_code) if r is not this and r.answered_at <= before), None
+    )
+    return Score(code, this, previous)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    alert: RiskAlert
+    open_for: str  # "less than an hour", "2 days, 3 hours"
+
+
+def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
+    """Open risk alerts of my courses, the longest open first, with how long each has
+    been open, to the hour (one query)."""
+    alerts = (
+        RiskAlert.objects.open()
+        .filter(course__therapist=user)
+        .select_related("course__patient")
+        .order_by("raised_at", "id")
+    )
+    return [AlertRow(a, time_waited(a.raised_at, now)) for a in alerts]
+
+
+def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
+    """Sessions that have happened whose record is not signed, the oldest first: attended
+    ones without a signed record, and booked ones of active courses whose attendance is
+    not yet recorded (one query)."""
+    unsigned = Q(status=AppointmentStatus.ATTENDED) & (
+        Q(record__isnull=True) | Q(record__signed_at__isnull=True)
+    )
+    # A course ended early may keep a past session never recorded: no longer work to do.
+    unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
+    return list(
+        Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
+        .filter(unsigned | unrecorded)
+        .select_related("course__patient", "record")
+        .order_by("starts_at", "id")
+    )
+
+
+def noted_tasks(user: Any) -> list[BetweenSessionTask]:
+    """Between-session tasks of my active courses the patient has noted on since they were
+    set and I have not yet reviewed, each with the session it is reviewed at (one query)."""
+    following = Appointment.objects.live().filter(
+        course=OuterRef("course"), number__gt=OuterRef("set_at__number")
+    )
+    return list(
+        BetweenSessionTask.objects.filter(
+            course__therapist=user,
+            course__status=CourseStatus.ACTIVE,
+            patient_noted_at__isnull=False,
+            reviewed_at__isnull=True,
+        )
+        .select_related("course__patient", "set_at")
+        .annotate(review_at=Subquery(following.order_by("number").values("public_id")[:1]))
+        .defer("text", "review")
+        .order_by("patient_noted_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class CourseDue:
+    course: Course
+    detail: str
+
+
+class _Caseload:
+    """My active courses with the session numbers each has begun (three queries), read
+    once for the panels that depend on where each course is."""
+
+    def __init__(self, user: Any, now: dt.datetime) -> None:
+        self.courses = list(
+            Course.objects.of_therapist(user)
+            .active()
+            .select_related("patient", "ending_review")
+            .order_by("agreed_end_date", "id")
+        )
+        self.attended: dict[int, set[int]] = {c.pk: set() for c in self.courses}
+        self.furthest: dict[int, int] = {c.pk: 0 for c in self.courses}
+        horizon = now + dt.timedelta(days=ENDING_LOOKAHEAD_DAYS)
+        rows = (
+            Appointment.objects.live()
+            .filter(course__in=self.courses, starts_at__lt=horizon)
+            .values_list("course_id", "number", "status")
+        )
+        for course_id, number, status in rows:
+            self.furthest[course_id] = max(self.furthest[course_id], number)
+            if status == AppointmentStatus.ATTENDED:
+                self.attended[course_id].add(number)
+        self.rated: dict[int, dict[int, set[int]]] = {c.pk: {} for c in self.courses}
+        ratings = ProblemRating.objects.filter(
+            problem__course__in=self.courses, rater=Rater.THERAPIST
+        ).values_list("problem__course_id", "problem_id", "session__number")
+        for course_id, problem_id, number in ratings:
+            self.rated[course_id].setdefault(problem_id, set()).add(number)
+        for course_id, problem_id in Problem.objects.filter(course__in=self.courses).values_list(
+            "course_id", "id"
+        ):
+            self.rated[course_id].setdefault(problem_id, set())
+
+    def rerating_due(self) -> list[CourseDue]:
+        """Courses with a re-rating session (the protocol's) attended and a problem or goal
+        not yet rated at it."""
+        due = []
+        for course in self.courses:
+            problems = self.rated[course.pk]
+            missing = [
+                n
+                for n in stage.rerate_numbers(course)
+                if n in self.attended[course.pk] and any(n not in s for s in problems.values())
+            ]
+            if problems and missing:
+                numbers = " and ".join(str(n) for n in missing)
+                due.append(CourseDue(course, f"to re-rate at session {numbers}"))
+        return due
+
+    def ending_without_review(self) -> list[CourseDue]:
+        """Courses whose ending phase has begun or begins within the week, with no ending
+        review yet, the nearest end first."""
+        due = []
+        for course in self.courses:
+            if hasattr(course, "ending_review"):
+                continue
+            first = stage.ending_phase(course).first
+            if self.furthest[course.pk] >= first:
+                due.append(CourseDue(course, f"ends {course.agreed_end_date:%-d %B %Y}"))
+        return due
 
 
 def context(request: HttpRequest) -> dict[str, Any]:
     """The panels of the therapist's first screen, for ``today/therapist.html``."""
-    return {}
+    user = request.user
+    now = timezone.now()
+    today = timezone.localdate(now)
+    caseload = _Caseload(user, now)
+    rows = sessions(user, today)
+    on_today = [r for r in rows if timezone.localdate(r.appointment.starts_at) == today]
+    on_tomorrow = [r for r in rows if r not in on_today]
+    return {
+        "now": now,
+        "today": today,
+        "sessions_today": on_today,
+        "sessions_tomorrow": on_tomorrow,
+        "session_days": [("Today", on_today, "today"), ("Tomorrow", on_tomorrow, "tomorrow")],
+        "alerts": open_alerts(user, now),
+        "records": records_to_sign(user, now),
+        "tasks": noted_tasks(user),
+        "rerating": caseload.rerating_due(),
+        "endings": caseload.ending_without_review(),
+    }
+
+
+def shown(panels: dict[str, Any]) -> dict[str, Any]:
+    """What the audit keeps of one look: the courses on screen (by public id), no name."""
+    courses = {r.appointment.course.public_id for r in panels["sessions_today"]}
+    courses |= {r.appointment.course.public_id for r in panels["sessions_tomorrow"]}
+    courses |= {row.alert.course.public_id for row in panels["alerts"]}
+    courses |= {a.course.public_id for a in panels["records"]}
+    courses |= {t.course.public_id for t in panels["tasks"]}
+    courses |= {d.course.public_id for d in panels["rerating"] + panels["endings"]}
+    return {"courses": sorted(str(c) for c in courses)}

@@ -122,7 +122,8 @@ class DemoSetupTests(TestCase):
         self.assertTrue(ProblemRating.objects.filter(rater="patient").exists())
         self.assertTrue(ProblemRating.objects.filter(rater="therapist", baseline=False).exists())
         noted = BetweenSessionTask.objects.exclude(patient_noted_at=None)
-        self.assertEqual(noted.count(), 1)
+        # The supervisor's DIT course's, and the one on the therapist's day (demo/today.py).
+        self.assertEqual(noted.count(), 2)
         review = EndingReview.objects.get(course__ended_at=None)
         self.assertEqual(review.course.therapist.username, "therapist")
         self.assertIn("allocated", set(Referral.objects.values_list("status", flat=True)))

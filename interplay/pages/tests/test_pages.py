@@ -26,10 +26,12 @@ class HomeTests(BaseTestCase):
         self.assertContains(response, "This is not an emergency service")
 
     def test_staff_see_the_pages_their_roles_open(self) -> None:
+        # Home sends them on to their first screen; its header links their pages.
         self.sign_in(self.triage)
-        self.assertContains(self.client.get(reverse("home")), reverse("triage:queue"))
+        self.assertContains(self.client.get(reverse("home"), follow=True), reverse("triage:queue"))
         self.sign_in(self.therapist)
-        self.assertNotContains(self.client.get(reverse("home")), reverse("triage:queue"))
+        landing = self.client.get(reverse("home"), follow=True)
+        self.assertNotContains(landing, reverse("triage:queue"))
 
     def test_pages_carry_a_strict_content_security_policy(self) -> None:
         response = self.client.get(reverse("referrals:start"))

@@ -28,6 +28,7 @@ from interplay.demo import admin_day as demo_admin_day
 from interplay.demo import progress as demo_progress
 from interplay.demo import seeding
 from interplay.demo import supervision as demo_supervision
+from interplay.demo import today as demo_today
 from interplay.demo.data import (
     DETERIORATING_SCORES,
     ENDED_IPAF,
@@ -117,6 +118,7 @@ class Command(BaseCommand):
                     users["triage"],
                 )
                 demo_supervision.build(users)
+                demo_today.fill(users)
             demo_admin_day.populate()
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
