@@ -31,6 +31,7 @@ from interplay.courses.permissions import visible_courses
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
 from interplay.measures.panel import outcome_panel
+from interplay.monitoring.models import RiskAlert
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.triage.models import Allocation
 
@@ -55,15 +56,22 @@ def caseload(request: HttpRequest) -> HttpResponse:
         Course.objects.of_therapist(request.user)
         .active()
         .select_related("patient")
+        # Nothing encrypted that the page does not show is read (each value is a decryption).
+        .defer("end_reason")
         .prefetch_related(
-            Prefetch("referral", queryset=Referral.objects.with_totals().only("id", "patient_id")),
+            Prefetch(
+                "referral",
+                queryset=Referral.objects.with_latest_totals().only("id", "patient_id"),
+            ),
             Prefetch(
                 "responses",
                 queryset=QuestionnaireResponse.objects.filter(complete=True).only(
                     "course_id", "instrument_code", "total", "band", "complete", "answered_at"
                 ),
             ),
-            "alerts",
+            Prefetch(
+                "alerts", queryset=RiskAlert.objects.only("id", "course_id", "acknowledged_at")
+            ),
         )
         .order_by("patient__last_name")
     )
@@ -72,6 +80,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         a.course_id: a
         for a in Appointment.objects.live()
         .filter(course__in=courses, starts_at__gte=now)
+        .only("id", "course_id", "number", "starts_at")
         .order_by("-starts_at")
     }
     done = dict(
@@ -99,7 +108,8 @@ def _row(course: Course, next_session: Appointment | None, held: int) -> dict[st
     protocol = course.protocol()
     number = next_session.number if next_session else course.planned_sessions
     # The latest complete scores: the course's own, else the referral's at screening.
-    latest = {r.instrument_code: r for r in course.referral.responses.all()}
+    screening = {c: getattr(course.referral, f"latest_{c}", None) for c in ("phq9", "gad7")}
+    latest: dict[str, Any] = {code: r for code, r in screening.items() if r is not None}
     latest |= {r.instrument_code: r for r in course.responses.all()}
     return {
         "open_alerts": sum(1 for a in course.alerts.all() if a.acknowledged_at is None),

@@ -175,8 +175,8 @@ def queue_rows(referrals: Iterable[Referral], now: dt.datetime | None = None) ->
                 received=shown[received_on],
                 days_waited=(today - received_on).days,
                 risk="; ".join(referral.risk_reason_labels()) if referral.urgent else "",
-                phq9=referral.latest_phq9,
-                gad7=referral.latest_gad7,
+                phq9=getattr(referral, "latest_phq9", None),
+                gad7=getattr(referral, "latest_gad7", None),
                 urgent=clock.wait(referral),
             )
         )
