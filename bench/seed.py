@@ -134,3 +134,74 @@ def referrals(count: int, *, start: int = 0, seed: int = 2026) -> None:
 
 def queue_size() -> int:
     return Referral.objects.awaiting_triage().count()
+
+
+# --- the therapist's caseload and the IPT waiting list, written through the services ---
+
+THERAPIST_USERNAME = "bench-therapist"
+FIRST_MONDAY = dt.date(2026, 9, 7)
+
+
+def therapist(password: str) -> User:
+    """A therapist qualified in IPT, with room for a large caseload and hours every day."""
+    from interplay.test import give_hours, make_clinician, qualify
+
+    user = make_clinician(THERAPIST_USERNAME, Role.THERAPIST, caseload_capacity=100)
+    user.set_password(password)
+    user.save()
+    qualify(user, "ipt")
+    give_hours(user, *((weekday, "08:00", "18:00") for weekday in range(5)))
+    return user
+
+
+def waiting(count: int) -> None:
+    """``count`` more people assessed and offered IPT: on the IPT waiting list."""
+    from interplay.test import make_referral
+    from interplay.triage import services as triage
+
+    lead = User.objects.get(username=TRIAGE_USERNAME)
+    for _ in range(count):
+        referral = make_referral(email="")
+        triage.save_assessment(
+            actor=lead,
+            referral=referral,
+            urgency="routine",
+            suitable_for=["ipt"],
+            relational_focus=False,
+        )
+        triage.decide(actor=lead, referral=referral, outcome="offer_ipt")
+
+
+def courses(user: User, count: int) -> None:
+    """``count`` more IPT courses part-way with ``user``, each in its own weekly slot."""
+    from interplay.courses import services as course_services
+    from interplay.test import allocated_to
+
+    start = course_count()
+    for n in range(start, start + count):
+        weekday, hour = n % 5, 8 + n // 5
+        course_services.start_course(
+            actor=user,
+            referral=allocated_to(user, "ipt"),
+            protocol_code="ipt16",
+            weekday=weekday,
+            at=dt.time(hour),
+            first_date=FIRST_MONDAY + dt.timedelta(days=weekday),
+            history=True,
+        )
+
+
+def course_count() -> int:
+    from interplay.courses.models import Course
+
+    return Course.objects.count()
+
+
+def a_course(user: User) -> Any:
+    from interplay.courses.models import Course
+
+    return Course.objects.of_therapist(user).order_by("id").first()
+
+
+def waiting_size() -> int:
+    return Referral.objects.filter(status=ReferralStatus.WAITING, decision__modality="ipt").count()

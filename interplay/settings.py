@@ -152,8 +152,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "interplay_cache",
-    }
+    },
+    # Rate-limit counters, one keyed row each: no table-wide count on every write.
+    "ratelimit": {"BACKEND": "interplay.clinic.ratecache.CounterCache"},
 }
+
+# How long each process may keep the service's settings and the instruments in use
+# before reading them again (interplay.lib.shortcache): a change made on another server
+# shows here within this many seconds.
+SHORT_CACHE_SECONDS = env_int("INTERPLAY_SHORT_CACHE_SECONDS", 30, minimum=0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -324,7 +331,9 @@ BACKUP_DIR = env_str("INTERPLAY_BACKUP_DIR")
 # The patient portal: how long a sign-in link the patient asked for lasts.
 PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 
-# Rate limits (django-ratelimit), shared through the database cache.
+# Rate limits (django-ratelimit), counted in the database (interplay.clinic.ratecache),
+# so every app server shares them.
+RATELIMIT_USE_CACHE = "ratelimit"
 
 REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
 # Portal sign-in links asked for per address: beyond each patient's own limit of 3 an hour,

@@ -1,5 +1,6 @@
 """The service's own words and choices, editable by an administrator without a deploy."""
 
+import copy
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,9 @@ from django.db import models
 
 from interplay.lib import phones
 from interplay.lib.dates import bank_holidays
+from interplay.lib.shortcache import ShortCache
+
+_settings = ShortCache()
 
 DEFAULT_CRISIS_TEXT = """\
 This is not an emergency service. If you need help now:
@@ -152,6 +156,13 @@ class ServiceSettings(models.Model):
 
     @classmethod
     def load(cls) -> "ServiceSettings":
+        """The one row (made on first use). Read on nearly every page, so kept for a few
+        seconds per process (``interplay.lib.shortcache``); each caller gets its own copy."""
+        kept: ServiceSettings = _settings.get("row", cls._read)
+        return copy.copy(kept)
+
+    @classmethod
+    def _read(cls) -> "ServiceSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
@@ -171,6 +182,9 @@ class ServiceSettings(models.Model):
 
     def crisis_lines(self) -> list[str]:
         return [line.lstrip("- ").strip() for line in self.crisis_text.splitlines() if line.strip()]
+
+
+_settings.forget_on_change(ServiceSettings)
 
 
 class Room(models.Model):
@@ -217,3 +231,22 @@ class JobRetry(models.Model):
 
     def __str__(self) -> str:
         return f"Retry of job {self.failed_job_id}"
+
+
+class RateCount(models.Model):
+    """One rate-limit counter: a key (client, group and time window) and its count so far.
+
+    Written only through ``interplay.clinic.ratecache.CounterCache``, which gives each
+    counter its own row so a request reads and bumps one indexed row, whatever the table
+    holds. ``expires`` is in Unix seconds.
+    """
+
+    key = models.CharField(max_length=250, primary_key=True)
+    value = models.BigIntegerField()
+    expires = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        db_table = "interplay_rate_count"
+
+    def __str__(self) -> str:
+        return self.key

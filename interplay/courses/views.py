@@ -32,6 +32,7 @@ from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
 from interplay.measures.panel import outcome_panel
+from interplay.monitoring.models import RiskAlert
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.triage.models import Allocation
 
@@ -66,15 +67,22 @@ def caseload(request: HttpRequest) -> HttpResponse:
         Course.objects.of_therapist(request.user)
         .active()
         .select_related("patient")
+        # Nothing encrypted that the page does not show is read (each value is a decryption).
+        .defer("end_reason")
         .prefetch_related(
-            Prefetch("referral", queryset=Referral.objects.with_totals().only("id", "patient_id")),
+            Prefetch(
+                "referral",
+                queryset=Referral.objects.with_latest_totals().only("id", "patient_id"),
+            ),
             Prefetch(
                 "responses",
                 queryset=QuestionnaireResponse.objects.filter(complete=True).only(
                     "course_id", "instrument_code", "total", "band", "complete", "answered_at"
                 ),
             ),
-            "alerts",
+            Prefetch(
+                "alerts", queryset=RiskAlert.objects.only("id", "course_id", "acknowledged_at")
+            ),
         )
         .order_by(*(sort.order_by(CASELOAD_ORDER) or ("patient__last_name",)))
     )
@@ -83,6 +91,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         a.course_id: a
         for a in Appointment.objects.live()
         .filter(course__in=courses, starts_at__gte=now)
+        .only("id", "course_id", "number", "starts_at")
         .order_by("-starts_at")
     }
     done = dict(
@@ -117,7 +126,8 @@ def _row(course: Course, next_session: Appointment | None, held: int) -> dict[st
     protocol = course.protocol()
     number = next_session.number if next_session else course.planned_sessions
     # The latest complete scores: the course's own, else the referral's at screening.
-    latest = {r.instrument_code: r for r in course.referral.responses.all()}
+    screening = {c: getattr(course.referral, f"latest_{c}", None) for c in ("phq9", "gad7")}
+    latest: dict[str, Any] = {code: r for code, r in screening.items() if r is not None}
     latest |= {r.instrument_code: r for r in course.responses.all()}
     return {
         "open_alerts": sum(1 for a in course.alerts.all() if a.acknowledged_at is None),

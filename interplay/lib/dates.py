@@ -1,6 +1,7 @@
 """Date arithmetic shared by every app: ages, waits, bank holidays and working days."""
 
 import datetime as dt
+import functools
 from collections.abc import Container, Iterable
 
 import holidays
@@ -27,9 +28,16 @@ def bank_holidays(nation: str, years: int | Iterable[int]) -> dict[dt.date, str]
     code = nation.upper()
     if code not in NATIONS:
         raise ValueError(f"nation must be one of {', '.join(NATIONS)}, not {nation!r}")
-    wanted = [years] if isinstance(years, int) else list(years)
-    found = holidays.country_holidays("GB", subdiv=code, years=wanted)
-    return {day: str(name) for day, name in sorted(found.items())}
+    wanted = (years,) if isinstance(years, int) else tuple(years)
+    return dict(_bank_holidays(code, wanted))
+
+
+@functools.lru_cache(maxsize=64)
+def _bank_holidays(code: str, years: tuple[int, ...]) -> tuple[tuple[dt.date, str], ...]:
+    # Worked out from the package's rules, the same every time: kept, since list pages
+    # that count working days ask on every request.
+    found = holidays.country_holidays("GB", subdiv=code, years=list(years))
+    return tuple((day, str(name)) for day, name in sorted(found.items()))
 
 
 # --- Working days -----------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.shortcache import ShortCache
 from interplay.measures import fhir
 from interplay.measures.instruments import BUILT_IN, Instrument, to_dict
 from interplay.measures.models import (
@@ -23,6 +24,10 @@ class UnknownInstrument(LookupError):
     """No stored or built-in definition has this code (and version)."""
 
 
+_instruments = ShortCache()
+_instruments.forget_on_change(InstrumentDefinition)
+
+
 def instrument(code: str, version: str | None = None) -> Instrument:
     """The instrument ``code`` at ``version``, or its latest active version when None.
 
@@ -30,8 +35,14 @@ def instrument(code: str, version: str | None = None) -> Instrument:
     more). A named version resolves even when retired, so an old response is always
     shown on the version it was answered on. The built-ins answer when no row matches
     for a code with no stored rows at all (a database emptied between tests, say).
-    Raises ``UnknownInstrument`` otherwise.
+    Raises ``UnknownInstrument`` otherwise. Kept for a few seconds per process
+    (``interplay.lib.shortcache``): every response a form stores asks for its instrument.
     """
+    found: Instrument = _instruments.get((code, version), lambda: _instrument(code, version))
+    return found
+
+
+def _instrument(code: str, version: str | None) -> Instrument:
     rows = InstrumentDefinition.objects.of(code)
     row = rows.filter(version=version).first() if version else rows.active().last()
     if row is not None:

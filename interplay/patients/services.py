@@ -83,8 +83,9 @@ def record_referral_consents(referral: Referral) -> list[Consent]:
         ConsentKind.REFERRAL: referral.consent_to_referral,
         ConsentKind.GP_CONTACT: referral.consent_to_gp_contact,
     }
-    return [
-        Consent.objects.create(
+    # One INSERT for both rows: new rows only, as Consent.save insists.
+    return Consent.objects.bulk_create(
+        Consent(
             patient_id=referral.patient_id,
             kind=kind,
             given=given,
@@ -92,7 +93,7 @@ def record_referral_consents(referral: Referral) -> list[Consent]:
             source=ConsentSource.SELF_REFERRAL,
         )
         for kind, given in answers.items()
-    ]
+    )
 
 
 @transaction.atomic

@@ -5,7 +5,8 @@ import uuid
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from interplay.lib.dates import days_between
@@ -114,6 +115,24 @@ class ReferralQuerySet(QuerySet["Referral"]):
             "referral_id", "instrument_code", "total", "band", "complete", "answered_at"
         )
         return self.prefetch_related(models.Prefetch("responses", queryset=totals))
+
+    def with_latest_totals(self) -> "ReferralQuerySet":
+        """The latest PHQ-9 and GAD-7 of each referral as ``latest_phq9`` and ``latest_gad7``:
+        a dict of ``total``, ``band`` and ``complete``, or None when none was given.
+
+        Two subqueries inside the page's own query: no second query, and no model built
+        for each response, which is what a list page of totals would otherwise pay.
+        """
+        from interplay.measures.models import QuestionnaireResponse
+
+        def latest(code: str) -> Subquery:
+            rows = QuestionnaireResponse.objects.filter(
+                referral=OuterRef("pk"), instrument_code=code
+            ).order_by("-answered_at", "-id")
+            totals = JSONObject(total="total", band="band", complete="complete")
+            return Subquery(rows.values(totals=totals)[:1], output_field=models.JSONField())
+
+        return self.annotate(latest_phq9=latest("phq9"), latest_gad7=latest("gad7"))
 
 
 class Referral(models.Model):

@@ -69,6 +69,9 @@ def test_database_url() -> str:
     return f"postgres://{user}:{password}@{db['HOST'] or HOST}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+SHORT_CACHE_SECONDS = 2
+
+
 def server_environment(mail_dir: Path, base_url: str) -> dict[str, str]:
     """Production settings, as a deployment's environment file would give them."""
     unset = {"DJANGO_SETTINGS_MODULE", "DEBUG", "INTERPLAY_DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -90,6 +93,8 @@ def server_environment(mail_dir: Path, base_url: str) -> dict[str, str]:
             "INTERPLAY_REFERRAL_RATE_LIMIT": f"{REFERRAL_RATE_LIMIT}/h",
             "AXES_FAILURE_LIMIT": str(AXES_FAILURE_LIMIT),
             "LOG_LEVEL": "WARNING",
+            # Each server keeps the service settings this long (production: 30 s).
+            "INTERPLAY_SHORT_CACHE_SECONDS": str(SHORT_CACHE_SECONDS),
             # No collectstatic here and no static file is asked for.
             "PYTHONWARNINGS": "ignore:No directory at",
         }

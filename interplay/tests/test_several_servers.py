@@ -10,6 +10,7 @@ import datetime as dt
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from interplay.test import (
     make_user,
 )
 from interplay.tests import servers
-from interplay.tests.servers import Browser, Cluster, wait_until
+from interplay.tests.servers import SHORT_CACHE_SECONDS, Browser, Cluster, wait_until
 
 pytestmark = pytest.mark.skipif(
     not servers.on_postgresql(),
@@ -321,7 +322,11 @@ def test_a_lockout_after_wrong_passwords_on_both_servers_holds_on_both(
         assert right.status == 429, f"port {port}: HTTP {right.status}"
 
 
-def test_a_settings_change_shows_on_both_servers_at_once(servers_ready: Cluster) -> None:
+def test_a_settings_change_shows_on_both_servers_once_their_short_cache_lapses(
+    servers_ready: Cluster,
+) -> None:
+    """Each server keeps the service settings for INTERPLAY_SHORT_CACHE_SECONDS (here 2):
+    a change made anywhere shows everywhere once that time has passed."""
     a, b = servers_ready.ports["A"], servers_ready.ports["B"]
     for port in (a, b):
         assert "Leeds Talking Therapies" not in Browser().get(port, "/refer/").text
@@ -330,5 +335,6 @@ def test_a_settings_change_shows_on_both_servers_at_once(servers_ready: Cluster)
     change_service_settings(
         actor=make_user("ada", Role.ADMINISTRATOR), settings=service, changed=["name"]
     )
+    time.sleep(SHORT_CACHE_SECONDS + 0.5)
     for port in (a, b):
         assert "Leeds Talking Therapies" in Browser().get(port, "/refer/").text

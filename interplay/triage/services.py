@@ -5,13 +5,16 @@ coded values only (never the clinical text).
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from interplay.accounts.models import ClinicianProfile, User, WorkingHours
 from interplay.accounts.permissions import Action, can
@@ -71,12 +74,12 @@ def _in_triage(actor: Any, referral: Referral) -> None:
 
 
 def queue_for(user: Any) -> ReferralQuerySet:
-    """The referrals ``user`` may triage, in queue order, with their scores prefetched."""
+    """The referrals ``user`` may triage, in queue order, with their latest totals."""
     return (
         visible_referrals(user)
         .awaiting_triage()
         .in_queue_order()
-        .with_totals()
+        .with_latest_totals()
         .only(
             "public_id",
             "reference",
@@ -111,13 +114,14 @@ class UrgentClock:
         self.working_days = service.urgent_triage_working_days
         self.closed = service.closed_days(since)
         self.now = now or timezone.now()
+        self.zone = timezone.get_current_timezone()
 
     def wait(self, referral: Referral) -> UrgentWait | None:
         """None for a referral that did not arrive urgent."""
         if not referral.urgent:
             return None
         due = add_working_days(
-            timezone.localtime(referral.received_at), self.working_days, self.closed
+            referral.received_at.astimezone(self.zone), self.working_days, self.closed
         )
         return UrgentWait(
             waited=rules.time_waited(referral.received_at, self.now),
@@ -138,30 +142,41 @@ class QueueRow:
     """One line of the triage queue, worked out once so the template only prints it."""
 
     referral: Referral
+    url: str
     received_on: dt.date
+    received: str
     days_waited: int
-    risk: list[str]
+    risk: str
     phq9: Any
     gad7: Any
     urgent: UrgentWait | None
+
+
+# A stand-in id, swapped for each referral's: one reverse() for the page, not one a row.
+_STAND_IN = uuid.UUID(int=0)
 
 
 def queue_rows(referrals: Iterable[Referral], now: dt.datetime | None = None) -> list[QueueRow]:
     referrals = list(referrals)
     clock = urgent_clock(referrals, now)
     today = timezone.localdate(clock.now)
+    url = reverse("triage:referral", args=[_STAND_IN])
+    shown: dict[dt.date, str] = {}  # a page holds few distinct days: format each once
     rows = []
     for referral in referrals:
-        received_on = timezone.localtime(referral.received_at).date()
-        latest = {r.instrument_code: r for r in referral.responses.all()}
+        received_on = referral.received_at.astimezone(clock.zone).date()
+        if received_on not in shown:
+            shown[received_on] = date_format(received_on, "j M Y")
         rows.append(
             QueueRow(
                 referral=referral,
+                url=url.replace(str(_STAND_IN), str(referral.public_id)),
                 received_on=received_on,
+                received=shown[received_on],
                 days_waited=(today - received_on).days,
-                risk=referral.risk_reason_labels() if referral.urgent else [],
-                phq9=latest.get("phq9"),
-                gad7=latest.get("gad7"),
+                risk="; ".join(referral.risk_reason_labels()) if referral.urgent else "",
+                phq9=getattr(referral, "latest_phq9", None),
+                gad7=getattr(referral, "latest_gad7", None),
                 urgent=clock.wait(referral),
             )
         )

@@ -1,0 +1,158 @@
+"""What `make bench` measures: the requests, their goals, the data behind them, and the
+database work of each request counted in process before the load runs."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+WORKERS = 2
+SMALL_QUEUE_REFERRALS = 100
+BARE_ROWS = 60
+PASSWORD = secrets.token_urlsafe(18)
+# Two data sizes for each list page, so a query count that grows with the data shows.
+WAITING = (5, 40)
+COURSES = (3, 25)
+
+# (Interplay endpoint, bare endpoint, name, goal for the requests/s ratio)
+PAIRS = [
+    ("referral", "bare_post", "Self-referral POST / bare form POST", 0.4),
+    ("queue", "bare_list", "Triage queue / bare 50-row list", 0.5),
+    ("waiting", "bare_list", "Waiting list / bare 50-row list", 0.5),
+    ("caseload", "bare_list", "Caseload / bare 50-row list", 0.5),
+    ("course", "bare_list", "Course page / bare 50-row list", 0.35),
+]
+LABELS = {
+    "referral": "Interplay self-referral POST",
+    "bare_post": "bare 10-field form POST",
+    "queue": "Interplay triage queue GET",
+    "bare_list": "bare 50-row list GET",
+    "waiting": "Interplay IPT waiting list GET",
+    "caseload": "Interplay caseload GET",
+    "course": "Interplay course page GET",
+}
+ORDER = ["referral", "bare_post", "queue", "bare_list", "waiting", "caseload", "course"]
+# The staff pages, and whose browser asks for each (the triage clinician or the therapist).
+PAGES = {"queue": "triage", "waiting": "triage", "caseload": "therapist", "course": "therapist"}
+# Pages whose query count is checked at two data sizes; the course page is one record.
+LISTS = ("queue", "waiting", "caseload")
+
+
+@dataclass
+class Config:
+    seconds: float = 5.0
+    referrals: int = 3000
+    repetitions: int = 3
+    concurrency: tuple[int, ...] = (1, 8)
+    keep: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        return cls(
+            seconds=float(os.environ.get("BENCH_SECONDS", "5")),
+            referrals=max(
+                SMALL_QUEUE_REFERRALS * 2, int(os.environ.get("BENCH_REFERRALS", "3000"))
+            ),
+            repetitions=max(1, int(os.environ.get("BENCH_REPETITIONS", "3"))),
+            concurrency=tuple(
+                int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,8").split(",") if c.strip()
+            ),
+            keep=os.environ.get("BENCH_KEEP", "") not in ("", "0"),
+        )
+
+
+@dataclass
+class InProcess:
+    """Database work per request and in-process timings, measured before the load runs."""
+
+    work: dict[str, Any] = field(default_factory=dict)
+    queue_sizes: dict[str, int] = field(default_factory=dict)
+    queue_ms: dict[str, float] = field(default_factory=dict)
+    bare_list_ms: float = 0.0
+    # Each staff member's authenticator, if sign-in has a second factor.
+    devices: dict[str, Any] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def prepare_database(config: Config) -> InProcess:
+    from django.core.management import call_command
+
+    from bench import inprocess, seed
+
+    call_command("migrate", interactive=False, verbosity=0)
+    triage = seed.triage_user(PASSWORD)
+    therapist = seed.therapist(PASSWORD)
+    result = InProcess(
+        devices={"triage": seed.authenticator(triage), "therapist": seed.authenticator(therapist)}
+    )
+    seed.bare_rows(BARE_ROWS)
+    staff = {
+        "triage": inprocess.signed_in(triage, result.devices["triage"]),
+        "therapist": inprocess.signed_in(therapist, result.devices["therapist"]),
+    }
+    result.paths = {"queue": "/triage/", "waiting": "/waiting-list/ipt/", "caseload": "/caseload/"}
+
+    seed.referrals(SMALL_QUEUE_REFERRALS)
+    seed.waiting(WAITING[0])
+    seed.courses(therapist, COURSES[0])
+    _measure_lists(result, staff, "small")
+    seed.referrals(config.referrals - SMALL_QUEUE_REFERRALS, start=SMALL_QUEUE_REFERRALS)
+    seed.waiting(WAITING[1] - WAITING[0])
+    seed.courses(therapist, COURSES[1] - COURSES[0])
+    _measure_lists(result, staff, "large")
+    result.paths["course"] = f"/courses/{seed.a_course(therapist).public_id}/"
+    staff["therapist"].get(result.paths["course"])
+    result.work["course"] = inprocess.get(staff["therapist"], result.paths["course"])
+
+    _measure_posts(result)
+    result.work["bare_list"] = inprocess.get(inprocess.anonymous(), "/bare/list/")
+    result.bare_list_ms = inprocess.milliseconds_per_request(inprocess.anonymous(), "/bare/list/")
+    _check(result)
+    return result
+
+
+def _measure_lists(result: InProcess, staff: dict[str, Any], size: str) -> None:
+    from bench import inprocess, seed
+
+    sizes = {"queue": seed.queue_size(), "waiting": seed.waiting_size(), "caseload": 0}
+    sizes["caseload"] = seed.course_count()
+    result.queue_sizes[size] = sizes["queue"]
+    for key in LISTS:
+        client = staff[PAGES[key]]
+        client.get(result.paths[key])  # warm
+        result.work[f"{key} N={sizes[key]}"] = inprocess.get(client, result.paths[key])
+    label = f"N={sizes['queue']}"
+    result.queue_ms[label] = inprocess.milliseconds_per_request(staff["triage"], "/triage/")
+
+
+def _measure_posts(result: InProcess) -> None:
+    from bench import inprocess, payloads
+
+    public = inprocess.anonymous()
+    gate = inprocess.gate(public)
+    if not gate:
+        raise BenchError("the eligibility step gave no gate")
+    public.get(f"/refer/details/?gate={gate}")
+    referrals = payloads.Bodies.referral("", gate)
+    inprocess.post(public, "/refer/details/", referrals.next())  # warm
+    result.work["referral"] = inprocess.post(public, "/refer/details/", referrals.next())
+    bare = payloads.Bodies.bare("")
+    inprocess.post(public, "/bare/form/", bare.next())
+    result.work["bare_post"] = inprocess.post(public, "/bare/form/", bare.next())
+
+
+def _check(result: InProcess) -> None:
+    expected = {"referral": (302, "/refer/confirmation/"), "bare_post": (302, "/bare/list/")}
+    for key, work in result.work.items():
+        status, location = expected.get(key, (200, ""))
+        if work.status != status or not work.location.startswith(location):
+            raise BenchError(f"in-process {key}: HTTP {work.status} {work.location!r}")
+
+
+def work_of(inproc: InProcess, key: str) -> dict[str, Any]:
+    """The in-process work of ``key``: one entry, or one per data size for a list page."""
+    return {k: w for k, w in inproc.work.items() if k == key or k.startswith(f"{key} N=")}
