@@ -160,8 +160,7 @@ def _waiting_for(modality: str) -> Condition:
 
 ENDED_WORDS = "courses that ended in the period"
 FINISHED_WORDS = (
-    "courses that ended in the period after at least two attended treatment sessions "
-    "(docs/clinical-rules.md 5.2)"
+    "courses that ended in the period after at least two attended treatment sessions (5.2)"
 )
 
 TALLIES: tuple[Tally, ...] = (

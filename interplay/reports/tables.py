@@ -64,8 +64,7 @@ class Dashboard:
 
     def counted(self, keys: Iterable[str]) -> list[list[Cell]]:
         return [
-            [Cell(BY_KEY[k].label), self.count(k), Cell(BY_KEY[k].words.capitalize() + ".")]
-            for k in keys
+            [Cell(BY_KEY[k].label), self.count(k), Cell(sentence(BY_KEY[k].words))] for k in keys
         ]
 
     def rate_row(
@@ -199,7 +198,7 @@ class Dashboard:
                     self.count(key),
                     Cell(""),
                     Cell(""),
-                    Cell(tally.words.capitalize() + "."),
+                    Cell(sentence(tally.words)),
                 ]
             )
         finished = self.counts["finished"]
@@ -403,3 +402,8 @@ TABLE_KEYS = (
     "monthly_waits",
     "monthly_recovery",
 )
+
+
+def sentence(words: str) -> str:
+    """Words as a sentence: the first letter raised, the rest as written ("GP", "IPT")."""
+    return words[:1].upper() + words[1:] + "."

@@ -125,20 +125,29 @@ def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
     return [AlertRow(a, time_waited(a.raised_at, now)) for a in alerts]
 
 
+RECORDS_SHOWN = 50
+# A record left unsigned when its course ended stays work for this long after the end.
+ENDED_RECORDS_DAYS = 30
+
+
 def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
     """Sessions that have happened whose record is not signed, the oldest first: attended
-    ones without a signed record, and booked ones of active courses whose attendance is
-    not yet recorded (one query)."""
+    ones without a signed record (of courses running or ended in the last 30 days), and
+    booked ones of active courses whose attendance is not yet recorded. One query; at most
+    ``RECORDS_SHOWN`` and one more, so the page can say there are more."""
     unsigned = Q(status=AppointmentStatus.ATTENDED) & (
         Q(record__isnull=True) | Q(record__signed_at__isnull=True)
+    )
+    current = Q(course__status=CourseStatus.ACTIVE) | Q(
+        course__ended_at__gte=now - dt.timedelta(days=ENDED_RECORDS_DAYS)
     )
     # A course ended early may keep a past session never recorded: no longer work to do.
     unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
     return list(
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
-        .filter(unsigned | unrecorded)
+        .filter((unsigned & current) | unrecorded)
         .select_related("course__patient", "record")
-        .order_by("starts_at", "id")
+        .order_by("starts_at", "id")[: RECORDS_SHOWN + 1]
     )
 
 
@@ -247,7 +256,8 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "sessions_tomorrow": on_tomorrow,
         "session_days": [("Today", on_today, "today"), ("Tomorrow", on_tomorrow, "tomorrow")],
         "alerts": open_alerts(user, now),
-        "records": records_to_sign(user, now),
+        "records": (records := records_to_sign(user, now))[:RECORDS_SHOWN],
+        "more_records": len(records) > RECORDS_SHOWN,
         "tasks": noted_tasks(user),
         "rerating": caseload.rerating_due(),
         "endings": caseload.ending_without_review(),

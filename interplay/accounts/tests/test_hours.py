@@ -183,11 +183,11 @@ class HoursPagePermissionTests(BaseTestCase):
 
     def test_only_those_allowed_see_the_links(self) -> None:
         self.sign_in(self.therapist)
-        home = self.client.get(reverse("home"))
+        home = self.client.get(reverse("home"), follow=True)
         self.assertContains(home, f'href="{MY_WEEK}"')
         self.assertNotContains(home, f'href="{reverse("settings:index")}"')
         self.sign_in(self.triage)
-        self.assertNotContains(self.client.get(reverse("home")), f'href="{MY_WEEK}"')
+        self.assertNotContains(self.client.get(reverse("home"), follow=True), f'href="{MY_WEEK}"')
 
 
 class MyWeekPageTests(BaseTestCase):

@@ -288,7 +288,7 @@ class HeaderLinkTests(BaseTestCase):
     def test_only_administrators_are_shown_the_audit_link(self) -> None:
         link = f'<a href="{EVENTS}">Audit trail</a>'
         self.sign_in(self.admin)
-        self.assertContains(self.client.get(reverse("home")), link, html=True)
+        self.assertContains(self.client.get(reverse("home"), follow=True), link, html=True)
         for user in (self.triage, self.manager):
             self.sign_in(user)
-            self.assertNotContains(self.client.get(reverse("home")), link, html=True)
+            self.assertNotContains(self.client.get(reverse("home"), follow=True), link, html=True)

@@ -47,7 +47,7 @@ class SettingsPermissionTests(BaseTestCase):
 
     def test_the_settings_link_is_in_the_administrators_navigation(self) -> None:
         self.sign_in(self.admin)
-        home = self.client.get(reverse("home"))
+        home = self.client.get(reverse("home"), follow=True)
         self.assertContains(home, f'href="{reverse("settings:index")}"')
         index = self.client.get(reverse("settings:index"))
         for name in ("words", "rules", "rooms", "closures"):

@@ -61,10 +61,10 @@ class PermissionTests(BaseTestCase):
 
     def test_the_header_links_to_the_figures_only_for_those_who_may_see_them(self) -> None:
         self.sign_in(self.manager)
-        home = self.client.get(reverse("home")).content.decode()
+        home = self.client.get(reverse("home"), follow=True).content.decode()
         self.assertIn(f'href="{reverse("reports:dashboard")}"', home)
         self.sign_in(self.therapist)
-        home = self.client.get(reverse("home")).content.decode()
+        home = self.client.get(reverse("home"), follow=True).content.decode()
         self.assertNotIn(f'href="{reverse("reports:dashboard")}"', home)
 
 

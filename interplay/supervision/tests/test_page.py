@@ -32,9 +32,9 @@ class SupervisionPageTests(BaseTestCase):
 
     def test_the_header_links_supervisors_to_it(self) -> None:
         self.sign_in(self.supervisor)
-        self.assertContains(self.client.get(reverse("home")), f'href="{URL}"')
+        self.assertContains(self.client.get(reverse("home"), follow=True), f'href="{URL}"')
         self.sign_in(self.therapist)
-        self.assertNotContains(self.client.get(reverse("home")), f'href="{URL}"')
+        self.assertNotContains(self.client.get(reverse("home"), follow=True), f'href="{URL}"')
 
     def test_a_supervisor_sees_their_supervisees_courses_and_no_one_elses(self) -> None:
         mine = start(self.therapist, "Mine")

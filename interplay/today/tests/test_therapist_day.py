@@ -163,6 +163,23 @@ class RecordTests(DayTestCase):
             encounters.sign_record(actor=self.therapist, appointment=first)
             self.assertEqual(self.items(self.day(), "records"), [second])
 
+    def test_a_course_ended_over_30_days_ago_leaves_its_unsigned_records_behind(self) -> None:
+        first, second = self.session(1), self.session(2)
+        with after(second):
+            for session in (first, second):
+                attendance.record_attendance(
+                    actor=self.therapist, appointment=session, status="attended"
+                )
+            attendance.end_course(
+                actor=self.therapist,
+                course=self.course,
+                outcome="dropped_out",
+                reason="Stopped coming.",
+            )
+            self.assertEqual(self.items(self.day(), "records"), [first, second])
+        with after(second, hours=31 * 24):
+            self.assertEqual(self.items(self.day(), "records"), [])
+
     def test_sessions_to_come_and_cancelled_ones_are_not_listed(self) -> None:
         with after(self.session(1)):
             attendance.record_attendance(
