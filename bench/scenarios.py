@@ -21,6 +21,7 @@ PAIRS = [
     ("waiting", "bare_list", "Waiting list / bare 50-row list", 0.5),
     ("caseload", "bare_list", "Caseload / bare 50-row list", 0.5),
     ("course", "bare_list", "Course page / bare 50-row list", 0.35),
+    ("today", "bare_list", "Therapist's day / bare 50-row list", 0.5),
 ]
 LABELS = {
     "referral": "Interplay self-referral POST",
@@ -30,12 +31,19 @@ LABELS = {
     "waiting": "Interplay IPT waiting list GET",
     "caseload": "Interplay caseload GET",
     "course": "Interplay course page GET",
+    "today": "Interplay therapist's day GET",
 }
-ORDER = ["referral", "bare_post", "queue", "bare_list", "waiting", "caseload", "course"]
+ORDER = ["referral", "bare_post", "queue", "bare_list", "waiting", "caseload", "course", "today"]
 # The staff pages, and whose browser asks for each (the triage clinician or the therapist).
-PAGES = {"queue": "triage", "waiting": "triage", "caseload": "therapist", "course": "therapist"}
+PAGES = {
+    "queue": "triage",
+    "waiting": "triage",
+    "caseload": "therapist",
+    "course": "therapist",
+    "today": "therapist",
+}
 # Pages whose query count is checked at two data sizes; the course page is one record.
-LISTS = ("queue", "waiting", "caseload")
+LISTS = ("queue", "waiting", "caseload", "today")
 
 
 @dataclass
@@ -94,7 +102,12 @@ def prepare_database(config: Config) -> InProcess:
         "triage": inprocess.signed_in(triage, result.devices["triage"]),
         "therapist": inprocess.signed_in(therapist, result.devices["therapist"]),
     }
-    result.paths = {"queue": "/triage/", "waiting": "/waiting-list/ipt/", "caseload": "/caseload/"}
+    result.paths = {
+        "queue": "/triage/",
+        "waiting": "/waiting-list/ipt/",
+        "caseload": "/caseload/",
+        "today": "/today/therapist/",
+    }
 
     seed.referrals(SMALL_QUEUE_REFERRALS)
     seed.waiting(WAITING[0])
@@ -119,7 +132,7 @@ def _measure_lists(result: InProcess, staff: dict[str, Any], size: str) -> None:
     from bench import inprocess, seed
 
     sizes = {"queue": seed.queue_size(), "waiting": seed.waiting_size(), "caseload": 0}
-    sizes["caseload"] = seed.course_count()
+    sizes["caseload"] = sizes["today"] = seed.course_count()
     result.queue_sizes[size] = sizes["queue"]
     for key in LISTS:
         client = staff[PAGES[key]]

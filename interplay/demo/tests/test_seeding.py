@@ -156,11 +156,13 @@ class DemoHistoryTests(BaseTestCase):
         call_command("demo_setup", history=40, stdout=out)
         self.assertEqual(Referral.objects.count(), 36 + 40)
         names = set(CourseFigures.objects.values_list("therapist__username", flat=True))
-        self.assertEqual(names, {"therapist", "supervisor"})
+        # The history is the demo's two therapists'; Riley's courses are supervision stories.
+        self.assertEqual(names, {"therapist", "supervisor", "riley"})
         self.assertGreater(CourseFigures.objects.filter(finished=True).count(), 10)
-        # The demo's own stories are untouched: four courses part-way, two open alerts,
-        # and only its own five courses printed.
-        self.assertEqual(Course.objects.filter(ended_at=None).count(), 4)
+        # The demo's own stories are untouched: eight courses part-way (four stages, two
+        # supervision stories, two for the therapist's day), two open alerts, and only its
+        # own five courses printed.
+        self.assertEqual(Course.objects.filter(ended_at=None).count(), 8)
         self.assertEqual(RiskAlert.objects.open().count(), 2)
         self.assertEqual(len(re.findall(r"^Course ", out.getvalue(), re.MULTILINE)), 5)
         seeded = stored_rows()
