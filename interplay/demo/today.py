@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from interplay.accounts.models import User, WorkingHours
 from interplay.audit.actors import PatientActor
-from interplay.courses import attendance
+from interplay.courses import attendance, figures
 from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo.data import answers_for
@@ -165,6 +165,7 @@ def _course_with_session_today(therapist: User, lead: User, today: dt.date) -> N
                 course=course,
                 appointment=appointment,
             )
+    figures.changed(course)  # answers stored directly, as the demo's other stories do
 
 
 def _course_ending_tomorrow(therapist: User, lead: User, tomorrow: dt.date) -> None:

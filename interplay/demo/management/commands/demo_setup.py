@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -487,9 +488,10 @@ class Command(BaseCommand):
 
     def _print_courses(self) -> None:
         """One course at each stage, to open as its therapist."""
-        newest = Course.objects.order_by("-started_at", "-id")[:5]  # not the history's
+        # Every course still running, and the ended ones with an ending review: the year of
+        # history (ended, with no review) stays out of the list.
         for course in (
-            Course.objects.filter(pk__in=newest)
+            Course.objects.filter(Q(ended_at=None) | Q(ending_review__isnull=False))
             .select_related("patient", "therapist")
             .order_by("-start_date", "-id")
         ):
