@@ -42,7 +42,7 @@ def test_a_supervisor_reads_the_flags_and_records_a_note(page: Any, live_server:
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name="Supervision").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Supervision").click()
     page.get_by_role("heading", name="Supervision", exact=True).wait_for()
     rows = page.get_by_test_id("caseload-tess").locator("tbody tr")
     assert rows.count() == 2
