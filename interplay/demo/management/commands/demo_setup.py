@@ -487,19 +487,20 @@ class Command(BaseCommand):
             )
 
     def _print_courses(self) -> None:
-        """One course at each stage, to open as its therapist."""
-        # Every course still running, and the ended ones with an ending review: the year of
-        # history (ended, with no review) stays out of the list.
+        """Every course still running and the ended ones with a review (not the history's),
+        each to open as its therapist, or as the supervisor of one with no demo password."""
         for course in (
             Course.objects.filter(Q(ended_at=None) | Q(ending_review__isnull=False))
-            .select_related("patient", "therapist")
+            .select_related("patient", "therapist__clinician__supervisor")
             .order_by("-start_date", "-id")
         ):
-            where = stage_of(course)
             url = _base_url() + reverse("courses:detail", args=[course.public_id])
+            who = course.therapist
+            if not who.has_usable_password() and who.clinician.supervisor is not None:
+                who = who.clinician.supervisor
             self.stdout.write(
-                f"Course {where} ({course.patient.full_name}; sign in as "
-                f"{course.therapist.username}): {url}"
+                f"Course {stage_of(course)} ({course.patient.full_name}; sign in as "
+                f"{who.username}): {url}"
             )
 
     def _print_portal_link(self) -> None:
