@@ -18,9 +18,8 @@ from interplay.audit.actors import PatientActor
 from interplay.courses import attendance, figures
 from interplay.courses import services as courses
 from interplay.courses.models import Course
-from interplay.demo.data import answers_for
+from interplay.demo.answers import answer
 from interplay.encounters import services as encounters
-from interplay.measures.services import store_response
 from interplay.progress import services as progress
 from interplay.progress.models import BetweenSessionTask
 from interplay.referrals.models import Referral, ReferralStatus
@@ -154,17 +153,8 @@ def _course_with_session_today(therapist: User, lead: User, today: dt.date) -> N
     _attend_and_sign(therapist, course, leave_last_unsigned=True)
     scores = {8: (14, 11), 9: (11, 9)}
     for appointment in course.appointments.filter(number__in=scores):
-        for code, total, items in zip(
-            ("phq9", "gad7"), scores[appointment.number], (9, 7), strict=True
-        ):
-            store_response(
-                instrument_code=code,
-                answers=answers_for(total, items),
-                source="portal",
-                answered_at=min(appointment.starts_at, timezone.now()) - dt.timedelta(hours=3),
-                course=course,
-                appointment=appointment,
-            )
+        before = min(appointment.starts_at, timezone.now())
+        answer(appointment, scores[appointment.number], "portal", before)
     figures.changed(course)  # answers stored directly, as the demo's other stories do
 
 

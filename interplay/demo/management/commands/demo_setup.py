@@ -19,8 +19,6 @@ from django.utils import timezone
 from interplay.accounts import services as accounts
 from interplay.accounts.models import AuthenticatorApp, ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
-from interplay.audit.actors import PatientActor
-from interplay.audit.services import record
 from interplay.clinic.models import ServiceSettings
 from interplay.courses import attendance, figures, protocols
 from interplay.courses import services as courses
@@ -30,6 +28,7 @@ from interplay.demo import progress as demo_progress
 from interplay.demo import seeding
 from interplay.demo import supervision as demo_supervision
 from interplay.demo import today as demo_today
+from interplay.demo.answers import answer
 from interplay.demo.data import (
     DETERIORATING_SCORES,
     ENDED_IPAF,
@@ -45,7 +44,6 @@ from interplay.demo.data import (
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
 from interplay.formulation import services as formulation
-from interplay.measures.services import store_response
 from interplay.monitoring import services as monitoring
 from interplay.patients import access
 from interplay.progress.stage import latest_started
@@ -416,33 +414,9 @@ class Command(BaseCommand):
         """PHQ-9 and GAD-7 answered in the portal before past sessions, tied to them. The
         portal only takes answers while they are due, so the demo's history is stored
         directly, audited as the service would."""
-        actor = PatientActor(course.patient)
         for appointment in course.appointments.filter(starts_at__lt=timezone.now()):
-            if appointment.number not in scores:
-                continue
-            for code, total, items in zip(
-                ("phq9", "gad7"), scores[appointment.number], (9, 7), strict=True
-            ):
-                response = store_response(
-                    instrument_code=code,
-                    answers=answers_for(total, items),
-                    source=source,
-                    answered_at=appointment.starts_at - dt.timedelta(hours=3),
-                    course=course,
-                    appointment=appointment,
-                )
-                record(
-                    actor=actor,
-                    action="response.submitted",
-                    obj=response,
-                    detail={
-                        "instrument": code,
-                        "version": response.instrument_version,
-                        "source": source,
-                        "complete": response.complete,
-                        "session": appointment.number,
-                    },
-                )
+            if appointment.number in scores:
+                answer(appointment, scores[appointment.number], source, appointment.starts_at)
         figures.changed(course)  # stored directly, so the figures row is told here
 
     def _start_measured_course(self, therapist: User) -> None:
