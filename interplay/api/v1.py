@@ -7,11 +7,12 @@ same service function the pages call.
 """
 
 from datetime import datetime
+from importlib import import_module
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Swagger
 
-from interplay.api import errors
+from interplay.api import errors, resources
 from interplay.api.auth import TokenAuth, token_of
 
 api = NinjaAPI(
@@ -28,6 +29,8 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
+for name in resources.NAMES:
+    api.add_router("/", import_module(f"interplay.api.resources.{name}").router)
 
 
 class WhoAmI(Schema):

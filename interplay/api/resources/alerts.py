@@ -1,0 +1,5 @@
+"""Risk alerts: list, acknowledge."""
+
+from ninja import Router
+
+router = Router(tags=["alerts"])

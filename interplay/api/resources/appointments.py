@@ -1,0 +1,5 @@
+"""Appointments."""
+
+from ninja import Router
+
+router = Router(tags=["appointments"])

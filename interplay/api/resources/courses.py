@@ -1,0 +1,5 @@
+"""Courses with their sessions (session N of M, phase)."""
+
+from ninja import Router
+
+router = Router(tags=["courses"])

@@ -1,0 +1,5 @@
+"""The outcome of a course."""
+
+from ninja import Router
+
+router = Router(tags=["outcomes"])

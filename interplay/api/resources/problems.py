@@ -1,0 +1,5 @@
+"""Problems and goals with their ratings."""
+
+from ninja import Router
+
+router = Router(tags=["problems"])

@@ -1,0 +1,5 @@
+"""Questionnaire responses: submit and list."""
+
+from ninja import Router
+
+router = Router(tags=["responses"])
