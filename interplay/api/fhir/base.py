@@ -7,7 +7,9 @@ the same shape in both, so what is served is R4 (``fhirVersion`` 4.0.1).
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -31,6 +33,30 @@ LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 
 View = Callable[..., HttpResponse]
+
+
+_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("fhir_memo", default=None)
+
+
+@contextmanager
+def one_answer() -> Iterator[None]:
+    """While one answer is built, ``remembered`` values are read once, not once per row."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def remembered(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per answer (see ``one_answer``): an instrument's definition, read
+    for every response on a page, costs one query for the page, not one per row."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 class FhirError(Exception):
@@ -119,7 +145,8 @@ def fhir_view(*, write: bool = False) -> Callable[[View], View]:
                         "forbidden",
                         "This token is read-only: make a read-write token to send records.",
                     )
-                return view(request, *args, **kwargs)
+                with one_answer():
+                    return view(request, *args, **kwargs)
             except FhirError as error:
                 return error_response(error)
             except Http404:

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from interplay.accounts.permissions import can
 from interplay.api.fhir import access
+from interplay.api.fhir.base import one_answer
 from interplay.api.fhir.kinds import KINDS
 from interplay.api.fhir.search import Kind, bundle
 from interplay.patients.models import Patient
@@ -52,4 +53,5 @@ def everything_bundle(patient: Patient, base: str = "") -> dict[str, Any]:
     """A collection Bundle of everything held about ``patient`` as FHIR resources, every
     one validated: for a whole-service export (no reader, so no caseload and no audit;
     the export audits itself). ``base`` prefixes each entry's fullUrl."""
-    return bundle("collection", resources_of(patient, access.EVERYONE), base)
+    with one_answer():
+        return bundle("collection", resources_of(patient, access.EVERYONE), base)

@@ -13,7 +13,13 @@ from django.db.models import Q
 
 from interplay.api.fhir import access
 from interplay.api.fhir.base import LOINC, coding, instant, reference, validate
-from interplay.api.fhir.questionnaire_response import PATIENT, answer_coding, audited, subject_of
+from interplay.api.fhir.questionnaire_response import (
+    PATIENT,
+    answer_coding,
+    audited,
+    instrument,
+    subject_of,
+)
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -23,7 +29,6 @@ from interplay.api.fhir.search import (
     updated_param,
 )
 from interplay.measures.models import QuestionnaireResponse
-from interplay.measures.services import instrument
 
 CATEGORY = coding("http://terminology.hl7.org/CodeSystem/observation-category", "survey", "Survey")
 

@@ -5,7 +5,7 @@ A partly answered one is ``in-progress`` and has no total."""
 from typing import Any
 
 from interplay.api.fhir import access
-from interplay.api.fhir.base import LOINC, instant, reference, validate
+from interplay.api.fhir.base import LOINC, instant, reference, remembered, validate
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -17,10 +17,25 @@ from interplay.api.fhir.search import (
 )
 from interplay.courses.models import AppointmentStatus
 from interplay.measures.fhir import ORDINAL_VALUE, QUESTIONNAIRE_BASE, TOTAL
-from interplay.measures.models import QuestionnaireResponse
-from interplay.measures.services import instrument
+from interplay.measures.instruments import Instrument
+from interplay.measures.models import InstrumentDefinition, QuestionnaireResponse
+from interplay.measures.services import instrument as stored_instrument
 
 ATTENDED = AppointmentStatus.ATTENDED
+
+
+def instrument(code: str, version: str | None = None) -> Instrument:
+    """The instrument a response was answered on. Every stored definition is read in one
+    query once per answer, so a page costs the same whichever instruments it holds."""
+    stored: dict[tuple[str, str], InstrumentDefinition] = remembered(
+        "instruments",
+        lambda: {(d.code, d.version): d for d in InstrumentDefinition.objects.all()},
+    )
+    row = stored.get((code, version or ""))
+    if row is None:
+        return stored_instrument(code, version)
+    found: Instrument = remembered(("instrument", code, version), row.instrument)
+    return found
 
 
 def subject_of(response: QuestionnaireResponse) -> Any:
