@@ -23,7 +23,9 @@ STATUS = {
     "noshow": (A.DID_NOT_ATTEND,),
     "cancelled": (A.CANCELLED_BY_PATIENT, A.CANCELLED_LATE, A.CANCELLED_BY_SERVICE, A.NOT_NEEDED),
 }
-FHIR_STATUS = {value: code for code, values in STATUS.items() for value in values}
+FHIR_STATUS: dict[str, str] = {
+    str(value): code for code, values in STATUS.items() for value in values
+}
 
 
 def label(appointment: Appointment) -> str:

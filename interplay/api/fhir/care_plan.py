@@ -29,7 +29,9 @@ STATUS = {
         s for s in CourseStatus if s not in (CourseStatus.ACTIVE, CourseStatus.COMPLETED)
     ),
 }
-FHIR_STATUS = {value: code for code, values in STATUS.items() for value in values}
+FHIR_STATUS: dict[str, str] = {
+    str(value): code for code, values in STATUS.items() for value in values
+}
 
 
 def focus_text(course: Course) -> str:

@@ -33,7 +33,7 @@ def _rating(rating: ProblemRating) -> dict[str, Any]:
         {"url": "ratedAt", "valueDateTime": instant(rating.rated_at)},
         {"url": "baseline", "valueBoolean": rating.baseline},
     ]
-    if rating.session_id is not None:
+    if rating.session is not None:
         parts.append(
             {"url": "session", "valueReference": reference("Appointment", rating.session.public_id)}
         )

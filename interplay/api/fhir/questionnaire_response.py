@@ -87,10 +87,11 @@ def to_fhir(response: QuestionnaireResponse) -> dict[str, Any]:
     patient = subject_of(response)
     if patient is not None:
         data["subject"] = reference("Patient", patient.public_id)
-    if response.appointment_id is not None and response.appointment.status == ATTENDED:
-        data["encounter"] = reference("Encounter", response.appointment.public_id)
-    if response.referral_id is not None:
-        data["basedOn"] = [reference("ServiceRequest", response.referral.public_id)]
+    appointment, referral = response.appointment, response.referral
+    if appointment is not None and appointment.status == ATTENDED:
+        data["encounter"] = reference("Encounter", appointment.public_id)
+    if referral is not None:
+        data["basedOn"] = [reference("ServiceRequest", referral.public_id)]
     if items:
         data["item"] = items
     return validate(data)

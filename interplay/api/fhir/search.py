@@ -279,14 +279,14 @@ def date_filter(path: str, *, is_date: bool = False) -> Callable[[QuerySet[Any],
 
 
 def token_filter(
-    mapping: dict[str, Iterable[str]], path: str = "status"
+    mapping: dict[str, Iterable[Any]], path: str = "status"
 ) -> Callable[[QuerySet[Any], list[str]], Any]:
     """A token parameter whose FHIR codes each stand for some of Interplay's values;
     commas mean "or", repeats mean "and"."""
 
     def apply(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
         for value in values:
-            wanted: set[str] = set()
+            wanted: set[Any] = set()
             for code in value.split(","):
                 if code not in mapping:
                     raise FhirError(

@@ -26,7 +26,9 @@ STATUS = {
     "completed": (S.DISCHARGED, S.SIGNPOSTED, S.REFERRED_ON),
     "revoked": (S.DECLINED, S.WITHDRAWN),
 }
-FHIR_STATUS = {value: code for code, values in STATUS.items() for value in values}
+FHIR_STATUS: dict[str, str] = {
+    str(value): code for code, values in STATUS.items() for value in values
+}
 # SNOMED CT 3457005 |Patient referral (procedure)|.
 REFERRAL_CODE = coding(SNOMED, "3457005", "Patient referral")
 
@@ -52,7 +54,7 @@ def to_fhir(referral: Referral) -> dict[str, Any]:
             }
         ],
     }
-    if referral.patient_id is not None:
+    if referral.patient is not None:
         data["subject"] = reference("Patient", referral.patient.public_id)
     else:
         data["subject"] = {"display": referral.full_name}

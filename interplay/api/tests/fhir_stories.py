@@ -60,7 +60,7 @@ def robin_and_sam(therapist: Any, outsider: Any) -> Story:
         answers=answers(range_of(3, 9)),
         source=ResponseSource.PORTAL,
         answered_at=other.appointments.first().starts_at,
-        course=other,  # type: ignore[union-attr]
+        course=other,
     )
     for kind, text in (("problem", "Arguments with my sister"), ("goal", "Talk to her calmly")):
         problem = Problem.objects.create(

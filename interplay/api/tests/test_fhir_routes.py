@@ -1,7 +1,7 @@
 """Every FHIR route has a stated policy, and meets it: no token, 401; a method it does
 not answer, 405; all as OperationOutcomes, never stored by a browser or proxy."""
 
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from interplay.api.tests.fhir_stories import key_for
 from interplay.test import BaseTestCase
@@ -20,7 +20,7 @@ POLICY = {
 def fhir_names() -> list[str]:
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and entry.namespace == "fhir":
-            return [p.name for p in entry.url_patterns if getattr(p, "name", None)]
+            return [str(p.name) for p in entry.url_patterns if isinstance(p, URLPattern)]
     return []
 
 
