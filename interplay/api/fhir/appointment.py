@@ -4,7 +4,7 @@ missed or cancelled, with its place in the course ("Session 7 of 16, middle phas
 from typing import Any
 
 from interplay.api.fhir import access
-from interplay.api.fhir.base import instant, reference, validate
+from interplay.api.fhir.base import instant, reference, remembered, validate
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -30,8 +30,10 @@ FHIR_STATUS: dict[str, str] = {
 
 def label(appointment: Appointment) -> str:
     course = appointment.course
+    # One reading of each course's protocol per answer: a page of sessions shares few.
+    protocol = remembered(("protocol", course.pk), course.protocol)
     try:
-        return session_label(course.protocol(), appointment.number, course.planned_sessions)
+        return session_label(protocol, appointment.number, course.planned_sessions)
     except ValueError:
         return f"Session {appointment.number} of {course.planned_sessions}"
 
