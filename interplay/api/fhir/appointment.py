@@ -1,6 +1,7 @@
 """Appointment: one session of a course (``courses.Appointment``), booked, attended,
 missed or cancelled, with its place in the course ("Session 7 of 16, middle phase")."""
 
+from functools import partial
 from typing import Any
 
 from interplay.api.fhir import access
@@ -13,8 +14,8 @@ from interplay.api.fhir.search import (
     patient_param,
     token_filter,
 )
-from interplay.courses.models import Appointment, AppointmentStatus
-from interplay.courses.protocols import session_label
+from interplay.courses.models import Appointment, AppointmentStatus, Course
+from interplay.courses.protocols import from_dict, session_label
 
 A = AppointmentStatus
 STATUS = {
@@ -30,7 +31,6 @@ FHIR_STATUS: dict[str, str] = {
 
 def label(appointment: Appointment) -> str:
     course = appointment.course
-    # One reading of each course's protocol per answer: a page of sessions shares few.
     protocol = remembered(("protocol", course.pk), course.protocol)
     try:
         return session_label(protocol, appointment.number, course.planned_sessions)
@@ -68,9 +68,23 @@ def to_fhir(appointment: Appointment) -> dict[str, Any]:
     return validate(data)
 
 
+def protocols(rows: list[Appointment]) -> None:
+    """Each course's protocol on the page, from one query: the snapshot is left out of the
+    page's own query, where it would be decoded again for every session."""
+    wanted = {row.course_id for row in rows}
+    for pk, snapshot in Course.objects.filter(pk__in=wanted).values_list("pk", "protocol_snapshot"):
+        remembered(("protocol", pk), partial(from_dict, snapshot))
+
+
+# What a session's resources never show: encrypted text, and the protocol (``protocols``).
+UNUSED = ("backdate_reason", "course__end_reason", "course__protocol_snapshot")
+
+
 def scope(user: Any) -> Any:
-    return Appointment.objects.filter(course__in=access.courses(user)).select_related(
-        "course__patient", "therapist", "room"
+    return (
+        Appointment.objects.filter(course__in=access.courses(user))
+        .select_related("course__patient", "therapist", "room")
+        .defer(*UNUSED)
     )
 
 
@@ -92,4 +106,5 @@ KIND = Kind(
         Param("date", "date", "When the session starts.", date_filter("starts_at")),
     ),
     audited=lambda appointment: ("course.viewed", appointment.course),
+    prepare=protocols,
 )

@@ -4,7 +4,7 @@ phase its record was written in. Its notes stay in Interplay: no Encounter carri
 from typing import Any
 
 from interplay.api.fhir import access
-from interplay.api.fhir.appointment import label
+from interplay.api.fhir.appointment import UNUSED, label, protocols
 from interplay.api.fhir.base import instant, reference, validate
 from interplay.api.fhir.search import (
     Kind,
@@ -52,6 +52,7 @@ def scope(user: Any) -> Any:
         )
         .select_related("course__patient", "therapist", "record")
         .defer(
+            *UNUSED,
             "record__notes",
             "record__previous_task_review",
             "record__between_session_task",
@@ -78,4 +79,5 @@ KIND = Kind(
         updated_param("record__updated_at", "when the session's record last changed"),
     ),
     audited=lambda appointment: ("course.viewed", appointment.course),
+    prepare=protocols,
 )

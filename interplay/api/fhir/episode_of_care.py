@@ -18,6 +18,18 @@ from interplay.api.fhir.search import (
 )
 from interplay.courses.models import Course, CourseStatus
 
+# The referral's words, encrypted and not shown here: not read, so never decrypted.
+REFERRAL_TEXT = tuple(
+    f"referral__{name}"
+    for name in (
+        "main_difficulties",
+        "relationships_affected",
+        "hoped_change",
+        "substance_detail",
+        "other_services",
+        "risk_reasons",
+    )
+)
 MODALITY_SYSTEM = SYSTEM_BASE + "modality"
 OUTCOME_SYSTEM = SYSTEM_BASE + "course-status"
 STATUS = {
@@ -58,6 +70,7 @@ def scope(user: Any) -> Any:
     return (
         access.courses(user)
         .select_related("patient", "referral", "therapist")
+        .defer("end_reason", "protocol_snapshot", *REFERRAL_TEXT)
         .annotate(fhir_updated=Coalesce("ended_at", "started_at"))
     )
 

@@ -40,7 +40,10 @@ def resources_of(patient: Patient, user: Any) -> list[dict[str, Any]]:
         condition = Q(pk__in=[])
         for path in paths:
             condition |= Q(**{path: patient})
-        for row in rows.filter(condition).order_by("pk"):
+        page = list(rows.filter(condition).order_by("pk"))
+        if kind.prepare is not None:
+            kind.prepare(page)
+        for row in page:
             found.extend(kind.build(row))
     return found
 

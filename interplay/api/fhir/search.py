@@ -55,6 +55,8 @@ class Kind:
     audited: Callable[[Any], tuple[str, Model] | None] = lambda row: None
     # Finds the row of an id; the default is the public id.
     lookup: Callable[[QuerySet[Any], str], Any] | None = None
+    # Reads what a whole page of rows needs in one query, before any row is built.
+    prepare: Callable[[list[Any]], None] | None = None
     # Narrows the built resources where one row gives several (Observation by code).
     narrow: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] | None = None
 
@@ -75,6 +77,8 @@ def read(kind: Kind, user: Any, resource_id: str) -> dict[str, Any]:
     row = row_of(kind, user, resource_id)
     if row is None:
         raise NOT_FOUND
+    if kind.prepare is not None:
+        kind.prepare([row])
     resource = next((r for r in kind.build(row) if r["id"] == resource_id), None)
     if resource is None:
         raise NOT_FOUND
@@ -103,6 +107,8 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     found = list(page[: count + 1])
     more = len(found) > count
     found = found[:count]
+    if kind.prepare is not None:
+        kind.prepare(found)
     resources = [resource for row in found for resource in kind.build(row)]
     if kind.narrow is not None:
         resources = kind.narrow(request.GET, resources)
