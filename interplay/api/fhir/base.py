@@ -114,13 +114,19 @@ def error_response(error: FhirError) -> HttpResponse:
     return response
 
 
-UNAUTHORISED = FhirError(
-    401,
-    "login",
-    "Send a live API token as 'Authorization: Bearer <key>'. Tokens are made at "
-    "/account/tokens/; a revoked or expired token no longer works.",
-)
-NOT_FOUND = FhirError(404, "not-found", "No such resource, or not one you may see.")
+def unauthorised() -> FhirError:
+    return FhirError(
+        401,
+        "login",
+        "Send a live API token as 'Authorization: Bearer <key>'. Tokens are made at "
+        "/account/tokens/; a revoked or expired token no longer works.",
+    )
+
+
+def not_found() -> FhirError:
+    """A new error each time: a raised exception keeps its traceback (and the request's
+    frames) alive, so none is shared between requests."""
+    return FhirError(404, "not-found", "No such resource, or not one you may see.")
 
 
 def fhir_view(*, write: bool = False) -> Callable[[View], View]:
@@ -138,7 +144,7 @@ def fhir_view(*, write: bool = False) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 if tokens.authenticate(request) is None:
-                    raise UNAUTHORISED
+                    raise unauthorised()
                 if write and not request.api_token.can_write:  # type: ignore[attr-defined]
                     raise FhirError(
                         403,
@@ -150,7 +156,7 @@ def fhir_view(*, write: bool = False) -> Callable[[View], View]:
             except FhirError as error:
                 return error_response(error)
             except Http404:
-                return error_response(NOT_FOUND)
+                return error_response(not_found())
             except (PermissionDenied, DomainPermissionDenied) as error:
                 text = str(error) or "Your role may not do this."
                 return error_response(FhirError(403, "forbidden", text))

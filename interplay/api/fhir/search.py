@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from interplay.accounts.permissions import Action
 from interplay.api.fhir import access
-from interplay.api.fhir.base import FhirError, validate
+from interplay.api.fhir.base import FhirError, not_found, validate
 from interplay.audit.services import record
 
 DEFAULT_COUNT = 50
@@ -72,16 +72,14 @@ def row_of(kind: Kind, user: Any, resource_id: str) -> Any:
 def read(kind: Kind, user: Any, resource_id: str) -> dict[str, Any]:
     """The one resource ``resource_id`` of ``kind``, audited as its page view; 404 outside
     the user's scope."""
-    from interplay.api.fhir.base import NOT_FOUND
-
     row = row_of(kind, user, resource_id)
     if row is None:
-        raise NOT_FOUND
+        raise not_found()
     if kind.prepare is not None:
         kind.prepare([row])
     resource = next((r for r in kind.build(row) if r["id"] == resource_id), None)
     if resource is None:
-        raise NOT_FOUND
+        raise not_found()
     audit_read(kind, user, row, f"{kind.name}/{resource_id}")
     return resource
 

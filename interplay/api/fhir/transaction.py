@@ -28,7 +28,7 @@ Problem = tuple[str, str, str]
 REFUSED = "The referral was refused: each issue names a problem and where it is."
 
 
-def submit(*, actor: Any, data: Any, base: str) -> dict[str, Any]:
+def submit(*, actor: Any, data: Any) -> dict[str, Any]:
     """Make the referral the Bundle describes; the transaction-response Bundle."""
     entries = _entries(data)
     patient_at, patient = _one(entries, "Patient")

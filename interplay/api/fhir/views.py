@@ -7,15 +7,15 @@ from django.http import HttpRequest, HttpResponse
 
 from interplay.api.fhir import access, capability, transaction
 from interplay.api.fhir.base import (
-    NOT_FOUND,
     FhirError,
     allowed_methods,
     fhir_view,
+    not_found,
     respond,
 )
 from interplay.api.fhir.everything import resources_of
 from interplay.api.fhir.kinds import KINDS
-from interplay.api.fhir.search import Kind, base_url, bundle, read, search
+from interplay.api.fhir.search import Kind, base_url, bundle, read, row_of, search
 from interplay.audit.services import record
 
 
@@ -49,7 +49,7 @@ def root(request: HttpRequest) -> HttpResponse:
         data: Any = json.loads(request.body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise FhirError(400, "structure", "The body is not JSON.") from None
-    return respond(transaction.submit(actor=request.user, data=data, base=base_url(request)))
+    return respond(transaction.submit(actor=request.user, data=data))
 
 
 @allowed_methods("GET")
@@ -68,12 +68,10 @@ def read_instance(request: HttpRequest, kind: str, resource_id: str) -> HttpResp
 @fhir_view()
 def everything(request: HttpRequest, resource_id: str) -> HttpResponse:
     """Everything about one person that the reader may see, audited as a look at it."""
-    from interplay.api.fhir.search import row_of
-
     kind = KINDS["Patient"]
     patient = row_of(kind, request.user, resource_id)
     if patient is None:
-        raise NOT_FOUND
+        raise not_found()
     resources = resources_of(patient, request.user)
     record(
         actor=request.user,
