@@ -537,7 +537,7 @@ class Command(BaseCommand):
         path = reverse("fhir:everything", args=[course.patient.public_id])
         self.stdout.write(
             "FHIR R4 (docs/fhir.md), as the therapist, with a read-only token for 12 hours:\n"
-            f'  curl -H "Authorization: Bearer {key}" {_base_url()}{path}\n'
+            f"  curl -H \"Authorization: Bearer {key}\" '{_base_url()}{path}'\n"
             f"  and {_base_url()}{reverse('fhir:metadata')} for what the server supports"
         )
 
