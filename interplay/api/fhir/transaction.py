@@ -1,5 +1,6 @@
-"""A transaction Bundle carrying a ServiceRequest and its Patient: a referral in from a GP
-system, made by ``referrals.services.submit_self_referral``, the same service the
+"""A transaction Bundle carrying a ServiceRequest and its Patient (and, if the referrer has
+them, PHQ-9 and GAD-7 answers as QuestionnaireResponses, ``screening.py``): a referral in
+from a GP system, made by ``referrals.services.submit_self_referral``, the same service the
 self-referral form calls, so a returning person is matched on NHS number (or name and date
 of birth) exactly as the pages match them.
 
@@ -18,10 +19,11 @@ from django.core.validators import validate_email
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from interplay.api.fhir import screening
 from interplay.api.fhir.base import NHS_NUMBER, FhirError, reject_invalid, validate
 from interplay.lib import nhs_number, phones
 from interplay.patients.models import Patient
-from interplay.referrals.models import Referral, ReferralSource
+from interplay.referrals.models import ReferralSource
 from interplay.referrals.services import submit_self_referral
 
 Problem = tuple[str, str, str]
@@ -37,6 +39,7 @@ def submit(*, actor: Any, data: Any) -> dict[str, Any]:
     details = _patient_details(patient, f"Bundle.entry[{patient_at}].resource", problems)
     details |= _request_details(request, f"Bundle.entry[{request_at}].resource", problems)
     _check_subject(entries, patient_at, request, request_at, problems)
+    answers, answered_at = screening.answers_in(entries, problems)
     if problems:
         raise FhirError(422, "invalid", REFUSED, problems)
     returning = Patient.objects.matching(
@@ -49,12 +52,19 @@ def submit(*, actor: Any, data: Any) -> dict[str, Any]:
         actor=actor,
         submission_token=_token(actor, entries[request_at], request),
         details=details,
-        phq9={},
-        gad7={},
+        phq9=answers["phq9"],
+        gad7=answers["gad7"],
     )
-    return _response(
-        entries, referral, (not returning and created, created), patient_at, request_at
-    )
+    patient_record = referral.patient
+    assert patient_record is not None  # every referral made by the service has its record
+    located = {
+        patient_at: (f"Patient/{patient_record.public_id}", not returning and created),
+        request_at: (f"ServiceRequest/{referral.public_id}", created),
+    }
+    for response in referral.responses.filter(instrument_code__in=answered_at):
+        location = f"QuestionnaireResponse/{response.public_id}"
+        located[answered_at[response.instrument_code]] = (location, created)
+    return _response(len(entries), located)
 
 
 def _entries(data: Any) -> list[dict[str, Any]]:
@@ -70,12 +80,13 @@ def _entries(data: Any) -> list[dict[str, Any]]:
     for at, entry in enumerate(entries):
         method = (entry.get("request") or {}).get("method")
         kind = (entry.get("resource") or {}).get("resourceType")
-        if method != "POST" or kind not in ("Patient", "ServiceRequest"):
+        if method != "POST" or kind not in ("Patient", "ServiceRequest", "QuestionnaireResponse"):
             raise FhirError(
                 400,
                 "not-supported",
-                "A transaction here carries one Patient and one ServiceRequest, each to "
-                f"POST; entry {at} is {kind or 'empty'} to {method or 'no method'}.",
+                "A transaction here carries one Patient and one ServiceRequest and, if "
+                "given, PHQ-9 and GAD-7 QuestionnaireResponses, each to POST; entry "
+                f"{at} is {kind or 'empty'} to {method or 'no method'}.",
             )
     return entries
 
@@ -246,22 +257,11 @@ def _token(actor: Any, entry: dict[str, Any], request: dict[str, Any]) -> uuid.U
     return uuid.uuid5(uuid.NAMESPACE_URL, f"interplay-fhir:{actor.pk}:{key}")
 
 
-def _response(
-    entries: list[dict[str, Any]],
-    referral: Referral,
-    made: tuple[bool, bool],
-    patient_at: int,
-    request_at: int,
-) -> dict[str, Any]:
-    """201 for what this Bundle made; 200 for a returning person's record, or for both
-    when the Bundle was sent before."""
-    assert referral.patient is not None
-    located = {
-        patient_at: (f"Patient/{referral.patient.public_id}", made[0]),
-        request_at: (f"ServiceRequest/{referral.public_id}", made[1]),
-    }
+def _response(count: int, located: dict[int, tuple[str, bool]]) -> dict[str, Any]:
+    """Each entry's location: 201 for what this Bundle made; 200 for a returning person's
+    record, or for everything when the Bundle was sent before."""
     rendered = []
-    for at in range(len(entries)):
+    for at in range(count):
         location, new = located[at]
         status = "201 Created" if new else "200 OK"
         rendered.append({"response": {"status": status, "location": location}})

@@ -57,6 +57,24 @@ def referral_bundle(**patient: Any) -> dict[str, Any]:
     }
 
 
+def answers_entry(code: str, values: list[int], **extra: Any) -> dict[str, Any]:
+    """A QuestionnaireResponse entry: scores as valueInteger, item 2 as a LOINC coding."""
+    items: list[dict[str, Any]] = [
+        {"linkId": str(n), "answer": [{"valueInteger": v}]} for n, v in enumerate(values, 1)
+    ]
+    return {
+        "fullUrl": f"urn:uuid:{'1' if code == 'phq9' else '2'}e2d3c4b-5a69-4877-8695-a4b3c2d1e0f9",
+        "resource": {
+            "resourceType": "QuestionnaireResponse",
+            "questionnaire": f"https://interplay.invalid/fhir/Questionnaire/{code}|1",
+            "status": "completed",
+            "item": items,
+            **extra,
+        },
+        "request": {"method": "POST", "url": "QuestionnaireResponse"},
+    }
+
+
 @override_settings(TASKS=QUEUE_ONLY)
 class TransactionTests(BaseTestCase):
     def post(self, key: str, body: Any) -> Any:
@@ -92,6 +110,37 @@ class TransactionTests(BaseTestCase):
             headers={"Authorization": f"Bearer {key}"},
         )
         self.assertEqual(read.json()["identifier"][0]["value"], referral.reference)
+
+    def test_phq9_and_gad7_sent_with_it_are_scored_and_item_9_makes_it_urgent(self) -> None:
+        bundle = referral_bundle()
+        phq9 = answers_entry("phq9", [2, 2, 1, 1, 1, 1, 1, 1, 2])
+        # Question 2 as the LOINC answer code of "More than half the days" (2).
+        phq9["resource"]["item"][1]["answer"] = [
+            {"valueCoding": {"system": "http://loinc.org", "code": "LA6570-1"}}
+        ]
+        bundle["entry"] += [phq9, answers_entry("gad7", [1] * 7)]
+        response = self.post(key_for(self.triage, Scope.READ_WRITE), bundle)
+        self.assertEqual(response.status_code, 200, response.content)
+        referral = Referral.objects.get()
+        self.assertTrue(referral.urgent)
+        totals = {r.instrument_code: r.total for r in referral.responses.all()}
+        self.assertEqual(totals, {"phq9": 12, "gad7": 7})
+        locations = [e["response"]["location"] for e in response.json()["entry"][2:]]
+        self.assertEqual(
+            sorted(locations),
+            sorted(f"QuestionnaireResponse/{r.public_id}" for r in referral.responses.all()),
+        )
+
+    def test_an_answer_that_is_not_an_option_is_named(self) -> None:
+        bundle = referral_bundle()
+        bundle["entry"].append(answers_entry("phq9", [1, 1, 1, 1, 7, 1, 1, 1, 0]))
+        bundle["entry"].append(answers_entry("sleep5", [1]))
+        response = self.post(key_for(self.triage, Scope.READ_WRITE), bundle)
+        self.assertEqual(response.status_code, 422)
+        problems = {i["expression"][0]: i["diagnostics"] for i in response.json()["issue"][1:]}
+        self.assertIn("question 5", problems["Bundle.entry[2].resource.item[4].answer[0]"])
+        self.assertIn("Only PHQ-9 and GAD-7", problems["Bundle.entry[3].resource.questionnaire"])
+        self.assertEqual(Referral.objects.count(), 0)
 
     def test_a_returning_person_is_matched_on_their_nhs_number(self) -> None:
         earlier = make_referral(email="", nhs_number="9434765919", last_name="Testwell-Old")
