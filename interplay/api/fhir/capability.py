@@ -65,8 +65,9 @@ def capability_statement(base: str) -> dict[str, Any]:
                     {
                         "code": "transaction",
                         "documentation": (
-                            "A Bundle of a ServiceRequest and its Patient makes a referral; "
-                            "a returning person is matched on NHS number, or name and date "
+                            "A Bundle of a ServiceRequest and its Patient (with PHQ-9 and "
+                            "GAD-7 QuestionnaireResponses if given) makes a referral; a "
+                            "returning person is matched on NHS number, or name and date "
                             "of birth."
                         ),
                     }
