@@ -118,6 +118,9 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
             "type": kind.name,
             "query": sorted(k for k in request.GET if k not in CONTROL),
             "resources": [r["id"] for r in resources],
+            # Whose records were seen, in the shape the patient search's audit uses, so a
+            # person's access log can list the searches that showed their records.
+            "patients": sorted({p for r in resources if (p := patient_of(r))}),
         },
     )
     links = [("self", request.build_absolute_uri())]
@@ -127,6 +130,21 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
         base = request.build_absolute_uri(request.path)
         links.append(("next", f"{base}?{urlencode(sorted(query.lists()), doseq=True)}"))
     return bundle("searchset", resources, base_url(request), links=links, total=total)
+
+
+def patient_of(resource: dict[str, Any]) -> str:
+    """The public id of the person a resource is about, or empty (a Questionnaire)."""
+    if resource["resourceType"] == "Patient":
+        return str(resource["id"])
+    for key in ("subject", "patient"):
+        ref = str((resource.get(key) or {}).get("reference", ""))
+        if ref.startswith("Patient/"):
+            return ref.removeprefix("Patient/")
+    for participant in resource.get("participant") or []:
+        ref = str((participant.get("actor") or {}).get("reference", ""))
+        if ref.startswith("Patient/"):
+            return ref.removeprefix("Patient/")
+    return ""
 
 
 def filtered(kind: Kind, rows: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:

@@ -108,6 +108,7 @@ class AccessTests(BaseTestCase):
         search = viewed.get(action="fhir.searched")
         self.assertEqual(search.detail["type"], "Observation")
         self.assertEqual(len(search.detail["resources"]), 6)
+        self.assertEqual(search.detail["patients"], [str(patient.public_id)])
 
     def test_what_the_server_cannot_do_is_said_as_an_operation_outcome(self) -> None:
         key = key_for(self.therapist)
