@@ -141,7 +141,7 @@ class Inserter:
         ]
         self.relations = [(f.attname, f.name) for f in fields if f.is_relation]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.get_attname_column()[1]) for f in fields)
+        columns = ", ".join(quote(str(f.column)) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
         self.copy = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         table = quote(model._meta.db_table)
