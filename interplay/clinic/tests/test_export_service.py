@@ -242,7 +242,7 @@ class RefusalTests(BaseTestCase):
 class ConstantMemoryTests(BaseTestCase):
     """A large table streams through: memory does not grow with its rows."""
 
-    def test_exporting_four_times_the_rows_takes_no_more_memory(self) -> None:
+    def test_exporting_three_times_the_rows_takes_no_more_memory(self) -> None:
         import tracemalloc
 
         peaks = []
