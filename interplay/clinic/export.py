@@ -229,7 +229,7 @@ def _private_directory(directory: Path) -> None:
 def _private_file(path: Path, mode: str) -> Iterator[IO[Any]]:
     """A new file only its owner can read (0600), whatever the umask."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as out:
+    with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as out:
         yield out
 
 

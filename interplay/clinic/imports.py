@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from tqdm import tqdm
@@ -198,7 +199,7 @@ def _natural_key(
         manager: Any = target._default_manager.db_manager(using)
         try:
             cache[found] = manager.get_by_natural_key(*key).pk
-        except target.DoesNotExist:
+        except ObjectDoesNotExist:
             raise TransferError(
                 f"The export names {target._meta.verbose_name} {key}, which this instance "
                 "does not have. Nothing was imported."
@@ -209,12 +210,13 @@ def _natural_key(
 @contextlib.contextmanager
 def _keeping_stored_times(models_: list[type[models.Model]]) -> Iterator[None]:
     """Insert ``auto_now``/``auto_now_add`` fields as exported, not as the time of import."""
-    changed = [
-        (field, field.auto_now, field.auto_now_add)
+    dated: list[Any] = [
+        field
         for model in models_
         for field in model._meta.concrete_fields
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     ]
+    changed = [(field, field.auto_now, field.auto_now_add) for field in dated]
     for field, _, _ in changed:
         field.auto_now = field.auto_now_add = False
     try:
