@@ -186,15 +186,21 @@ def migration_mismatch(exported: dict[str, list[str]], here: dict[str, list[str]
         if theirs - ours:
             return (
                 f"The export's app '{app}' has migrations this instance has not applied "
-                f"({', '.join(sorted(theirs - ours))}): install the Interplay version that made "
+                f"({_some(theirs - ours)}): install the Interplay version that made "
                 "the export and run `manage.py migrate`."
             )
         return (
             f"This instance's app '{app}' has migrations the export did not have "
-            f"({', '.join(sorted(ours - theirs))}): import into the Interplay version that "
+            f"({_some(ours - theirs)}): import into the Interplay version that "
             "made the export, then upgrade."
         )
     return ""
+
+
+def _some(names: set[str], shown: int = 3) -> str:
+    first = sorted(names)[:shown]
+    more = len(names) - len(first)
+    return ", ".join(first) + (f" and {more} more" if more else "")
 
 
 def sha256_of(path: Path) -> str:
