@@ -88,7 +88,8 @@ def candidates(text: str) -> Iterator[str]:
     """The tokens in ``text`` that look like a path to a file in the repository."""
     for token in SPLIT.split(URL.sub(" ", text)):
         token = token.split("#", 1)[0].rstrip(".:!?")
-        if not token or token in NOT_FILES or NOT_A_PATH.search(token):
+        # A token from the root is a URL path (/api/v1/openapi.json), not a repository file.
+        if not token or token in NOT_FILES or NOT_A_PATH.search(token) or token[0] == "/":
             continue
         looks_like_a_file = FILE_TOKEN.search(token) and not token.startswith(".")
         if looks_like_a_file or token.startswith("../") or "shared/" in token:
