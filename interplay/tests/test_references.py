@@ -89,7 +89,8 @@ def candidates(text: str) -> Iterator[str]:
     for token in SPLIT.split(URL.sub(" ", text)):
         token = token.split("#", 1)[0].rstrip(".:!?")
         # A token from the root is a URL path (/api/v1/openapi.json), not a repository file.
-        if not token or token in NOT_FILES or NOT_A_PATH.search(token) or token[0] == "/":
+        url_path = token.startswith("/") and "shared/" not in token
+        if not token or token in NOT_FILES or NOT_A_PATH.search(token) or url_path:
             continue
         looks_like_a_file = FILE_TOKEN.search(token) and not token.startswith(".")
         if looks_like_a_file or token.startswith("../") or "shared/" in token:
