@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import HttpRequest
+from ninja import Schema
 from ninja.errors import HttpError
 
 from interplay.accounts.permissions import Action, can
@@ -30,3 +31,31 @@ def refusals() -> Iterator[None]:
         raise Forbidden(str(error) or "Your role may not do this.") from error
     except RuleViolation as error:
         raise HttpError(409, str(error)) from error
+
+
+class FieldError(Schema):
+    field: str
+    message: str | None
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, as ``interplay.api.errors`` sends them."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+# The refusals every read may meet (a bad cursor or query 400/422, no token 401, a role
+# that may not 403, another caseload 404), and those of updates (a broken rule 409, a
+# stale ETag 412, a missing If-Match 428). Documented so a client knows each one.
+READS = (400, 401, 403, 404, 422)
+WRITES = (*READS, 409)
+UPDATES = (*WRITES, 412, 428)
+
+
+def answers(ok: Any, codes: tuple[int, ...] = READS, status: int = 200) -> dict[int, Any]:
+    """An endpoint's documented responses: ``ok`` with ``status``, and problem details."""
+    return {status: ok} | {code: Problem for code in codes}

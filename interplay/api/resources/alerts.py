@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema
 from interplay.accounts.permissions import Action
 from interplay.api import etags
 from interplay.api.auth import require_write
-from interplay.api.guards import need, refusals
+from interplay.api.guards import UPDATES, answers, need, refusals
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.audit.services import record
 from interplay.monitoring import services
@@ -29,8 +29,9 @@ from interplay.monitoring.permissions import visible_alerts
 router = Router(tags=["alerts"])
 
 # What the list reads: nothing encrypted (the action note is read one alert at a time).
-LISTED = ("public_id", "course", "response", "kind", "instrument_code", "therapist", "raised_at")
-LISTED += ("due_by", "escalated_at", "escalated_to", "acknowledged_at", "acknowledged_by")
+LISTED: tuple[str, ...] = ("public_id", "course", "response", "kind", "instrument_code")
+LISTED += ("therapist", "raised_at", "due_by", "escalated_at", "escalated_to")
+LISTED += ("acknowledged_at", "acknowledged_by")
 
 
 class AlertOut(Schema):
@@ -133,7 +134,7 @@ def _visible(request: HttpRequest, public_id: uuid.UUID, *, lock: bool = False) 
 
 @router.get(
     "/alerts",
-    response=AlertPage,
+    response=answers(AlertPage),
     summary="Risk alerts of my caseload: open ones unless asked otherwise",
 )
 def list_alerts(
@@ -167,7 +168,7 @@ def list_alerts(
 
 @router.get(
     "/alerts/{uuid:alert_id}",
-    response=AlertDetail,
+    response=answers(AlertDetail),
     summary="One alert, with what was done about it (and its ETag)",
 )
 def read_alert(request: HttpRequest, response: HttpResponse, alert_id: uuid.UUID) -> dict[str, Any]:
@@ -179,7 +180,7 @@ def read_alert(request: HttpRequest, response: HttpResponse, alert_id: uuid.UUID
 
 @router.post(
     "/alerts/{uuid:alert_id}/acknowledge",
-    response=AlertDetail,
+    response=answers(AlertDetail, UPDATES),
     summary="Acknowledge an alert with a note of what was done (needs If-Match)",
 )
 def acknowledge_alert(

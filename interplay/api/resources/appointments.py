@@ -17,7 +17,7 @@ from ninja import Router, Schema
 from interplay.accounts.permissions import Action
 from interplay.api import etags
 from interplay.api.auth import require_write
-from interplay.api.guards import need, refusals
+from interplay.api.guards import UPDATES, answers, need, refusals
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.api.resources.courses import PhaseOut, label, phase, visible_course
 from interplay.audit.services import record
@@ -90,7 +90,7 @@ def out(appointment: Appointment, course: Course) -> dict[str, Any]:
 
 @router.get(
     "/courses/{uuid:course_id}/appointments",
-    response=AppointmentPage,
+    response=answers(AppointmentPage),
     summary="A course's sessions, in order",
 )
 def list_appointments(
@@ -114,7 +114,7 @@ def list_appointments(
 
 @router.get(
     "/appointments/{uuid:appointment_id}",
-    response=AppointmentOut,
+    response=answers(AppointmentOut),
     summary="One session: its number, phase and status (with its ETag)",
 )
 def read_appointment(
@@ -133,7 +133,7 @@ def read_appointment(
 
 @router.post(
     "/appointments/{uuid:appointment_id}/attendance",
-    response=AttendanceOut,
+    response=answers(AttendanceOut, UPDATES),
     summary="Record what happened to a session (the course's therapist; needs If-Match)",
 )
 def record_attendance(

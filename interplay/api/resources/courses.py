@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from interplay.accounts.permissions import Action
-from interplay.api.guards import need
+from interplay.api.guards import answers, need
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.audit.services import record
 from interplay.courses import protocols
@@ -158,7 +158,7 @@ def _next_sessions(courses: list[Course] | QuerySet[Course]) -> dict[int, Appoin
 
 @router.get(
     "/courses",
-    response=CoursePage,
+    response=answers(CoursePage),
     summary="My caseload's courses (and my supervisees', for a supervisor)",
 )
 def list_courses(
@@ -187,7 +187,7 @@ def list_courses(
 
 @router.get(
     "/courses/{uuid:course_id}",
-    response=CourseDetail,
+    response=answers(CourseDetail),
     summary="One course: every session with its number and phase, the focus and status",
 )
 def read_course(request: HttpRequest, course_id: uuid.UUID) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from interplay.accounts.permissions import Action
+from interplay.api.guards import answers
 from interplay.api.resources.courses import visible_course
 from interplay.audit.services import record
 from interplay.measures import outcomes
@@ -64,7 +65,7 @@ def _total(response: Any) -> int | None:
 
 @router.get(
     "/courses/{uuid:course_id}/outcome",
-    response=OutcomeOut,
+    response=answers(OutcomeOut),
     summary="The course's outcome from its first and last paired scores",
 )
 def read_outcome(request: HttpRequest, course_id: uuid.UUID) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from ninja.responses import Status
 
 from interplay.accounts.permissions import Action
 from interplay.api.auth import require_write
-from interplay.api.guards import refusals
+from interplay.api.guards import WRITES, answers, refusals
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.api.resources.courses import visible_course
 from interplay.audit.services import record
@@ -96,7 +96,7 @@ def _problems(course: Course) -> Any:
 
 @router.get(
     "/courses/{uuid:course_id}/problems",
-    response=ProblemPage,
+    response=answers(ProblemPage),
     summary="A course's problems and goals with every rating",
 )
 def list_problems(
@@ -115,7 +115,7 @@ def list_problems(
 
 @router.post(
     "/courses/{uuid:course_id}/problems/ratings",
-    response={201: RerateOut},
+    response=answers(RerateOut, WRITES, 201),
     summary="Re-rate problems and goals at a session the protocol names (the therapist)",
 )
 def rerate(request: HttpRequest, course_id: uuid.UUID, body: RerateIn) -> Status[dict[str, Any]]:

@@ -19,7 +19,7 @@ from interplay.accounts.permissions import Action
 from interplay.accounts.roles import Role
 from interplay.api import etags
 from interplay.api.auth import require_notes, require_write
-from interplay.api.guards import refusals
+from interplay.api.guards import UPDATES, answers, refusals
 from interplay.api.resources.appointments import visible_appointment
 from interplay.api.resources.courses import PhaseOut, label
 from interplay.audit.services import record as audit
@@ -144,7 +144,7 @@ def _may_read_notes(request: HttpRequest) -> None:
 
 @router.get(
     "/appointments/{uuid:appointment_id}/record",
-    response=RecordOut,
+    response=answers(RecordOut),
     summary="A session's record: the phase's tasks, the risk check, signed or not",
 )
 def read_record(
@@ -159,7 +159,7 @@ def read_record(
 
 @router.get(
     "/appointments/{uuid:appointment_id}/record/notes",
-    response=NotesOut,
+    response=answers(NotesOut),
     summary="What was written in a session's record (a token with notes; never managers)",
 )
 def read_notes(request: HttpRequest, appointment_id: uuid.UUID) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def read_notes(request: HttpRequest, appointment_id: uuid.UUID) -> dict[str, Any
 
 @router.patch(
     "/appointments/{uuid:appointment_id}/record",
-    response=RecordOut,
+    response=answers(RecordOut, UPDATES),
     summary="Save the record as a draft (the course's therapist; needs If-Match)",
 )
 def save_record(
@@ -209,7 +209,7 @@ def save_record(
 
 @router.post(
     "/appointments/{uuid:appointment_id}/record/sign",
-    response=RecordOut,
+    response=answers(RecordOut, UPDATES),
     summary="Sign the record: from then on it changes only by addenda (needs If-Match)",
 )
 def sign_record(

@@ -17,7 +17,7 @@ from ninja.responses import Status
 
 from interplay.accounts.permissions import Action
 from interplay.api.auth import require_write
-from interplay.api.guards import refusals
+from interplay.api.guards import WRITES, answers, refusals
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.api.resources.appointments import visible_appointment
 from interplay.api.resources.courses import visible_course
@@ -58,7 +58,7 @@ class ResponseIn(Schema):
         description="Question number to the value chosen; every question, unless "
         "send_incomplete is true (the response is then kept with no total)"
     )
-    source: Literal[ResponseSource.IN_SESSION, ResponseSource.PAPER]  # type: ignore[valid-type]
+    source: Literal[ResponseSource.IN_SESSION, ResponseSource.PAPER]
     difficulty: int | None = None
     send_incomplete: bool = False
 
@@ -87,7 +87,7 @@ def out(response: QuestionnaireResponse) -> dict[str, Any]:
 
 @router.get(
     "/courses/{uuid:course_id}/responses",
-    response=ResponsePage,
+    response=answers(ResponsePage),
     summary="A course's questionnaire responses: totals, bands and question 9",
 )
 def list_responses(
@@ -118,7 +118,7 @@ def list_responses(
 
 @router.post(
     "/appointments/{uuid:appointment_id}/responses",
-    response={201: SubmittedOut, 200: SubmittedOut},
+    response=answers(SubmittedOut, WRITES, 201) | {200: SubmittedOut},
     summary="Answers given aloud or on paper, typed by the course's therapist",
 )
 def submit_response(

@@ -3,6 +3,7 @@ through the alert page's service, with If-Match so two people acting on one aler
 once cannot silently overwrite each other."""
 
 import datetime as dt
+from typing import ClassVar
 
 from django.utils import timezone
 
@@ -28,6 +29,10 @@ def raise_alert(course: Course, number: int) -> RiskAlert:
 
 
 class AlertApiTests(ApiCase):
+    course: ClassVar[Course]
+    alert: ClassVar[RiskAlert]
+    elsewhere: ClassVar[RiskAlert]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

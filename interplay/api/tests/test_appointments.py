@@ -2,16 +2,20 @@
 course's therapist through the service the session page calls."""
 
 import datetime as dt
+from typing import ClassVar
 
 from django.utils import timezone
 
 from interplay.api.tests.caseload import ApiCase
 from interplay.audit.models import AuditEvent
-from interplay.courses.models import Appointment, CourseTask
+from interplay.courses.models import Appointment, Course, CourseTask
 from interplay.test import course_for
 
 
 class AppointmentApiTests(ApiCase):
+    course: ClassVar[Course]
+    fourth: ClassVar[Appointment]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -3,7 +3,7 @@ watched (still running for real) while the API and then the page make the change
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 from django.urls import reverse
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from interplay.api.tests.caseload import ApiCase
 from interplay.courses import attendance
+from interplay.courses.models import Course
 from interplay.encounters import services as encounters
 from interplay.monitoring import services as monitoring
 from interplay.monitoring.models import RiskAlert
@@ -19,6 +20,8 @@ from interplay.test import answers, course_for
 
 
 class WritesCallThePagesServicesTests(ApiCase):
+    course: ClassVar[Course]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

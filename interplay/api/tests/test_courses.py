@@ -1,6 +1,8 @@
 """Courses through the API: a therapist's client reads their caseload and where each
 course is, under the same rules as the caseload and course pages."""
 
+from typing import ClassVar
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -13,6 +15,9 @@ from interplay.test import course_for, make_clinician
 
 
 class CourseApiTests(ApiCase):
+    course: ClassVar[Course]
+    elsewhere: ClassVar[Course]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

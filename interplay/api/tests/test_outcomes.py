@@ -1,17 +1,21 @@
 """The outcome of a course through the API: the same flags the course page shows."""
 
 import datetime as dt
+from typing import ClassVar
 
 from django.utils import timezone
 
 from interplay.api.tests.caseload import ApiCase
 from interplay.audit.models import AuditEvent
+from interplay.courses.models import Course
 from interplay.measures.panel import outcome_panel
 from interplay.monitoring import services as monitoring
 from interplay.test import answers, course_for
 
 
 class OutcomeApiTests(ApiCase):
+    course: ClassVar[Course]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

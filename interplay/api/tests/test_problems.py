@@ -2,18 +2,25 @@
 re-rating at a session the protocol names through the problems page's service."""
 
 import datetime as dt
+from typing import ClassVar
 
 from django.utils import timezone
 
 from interplay.api.tests.caseload import ApiCase
 from interplay.audit.models import AuditEvent
 from interplay.courses import attendance
+from interplay.courses.models import Appointment, Course
 from interplay.progress import services as progress
-from interplay.progress.models import ProblemRating
+from interplay.progress.models import Problem, ProblemRating
 from interplay.test import course_for
 
 
 class ProblemApiTests(ApiCase):
+    course: ClassVar[Course]
+    problem: ClassVar[Problem]
+    goal: ClassVar[Problem]
+    eighth: ClassVar[Appointment]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -3,6 +3,7 @@ reader of the course; what was written only with a token that carries notes, and
 for a service manager; saved and signed through the record page's services."""
 
 import datetime as dt
+from typing import ClassVar
 
 from django.utils import timezone
 
@@ -11,12 +12,17 @@ from interplay.accounts.roles import Role
 from interplay.api.tests.caseload import ApiCase
 from interplay.audit.models import AuditEvent
 from interplay.courses import attendance
+from interplay.courses.models import Appointment, Course
 from interplay.encounters import services as encounters
 from interplay.encounters.models import SessionRecord
 from interplay.test import course_for
 
 
 class RecordApiTests(ApiCase):
+    course: ClassVar[Course]
+    second: ClassVar[Appointment]
+    third: ClassVar[Appointment]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

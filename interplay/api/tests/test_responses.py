@@ -3,13 +3,15 @@ answers typed by the therapist through the service of their entry page, which ra
 risk alert exactly as the page does."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.urls import reverse
 from django.utils import timezone
 
 from interplay.api.tests.caseload import ApiCase
 from interplay.audit.models import AuditEvent
-from interplay.courses.models import Appointment
+from interplay.courses.models import Appointment, Course
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring import services as monitoring
 from interplay.monitoring.models import RiskAlert
@@ -20,6 +22,10 @@ LOW_WITH_RISK = answers([2, 2, 1, 1, 1, 1, 1, 2, 1])
 
 
 class ResponseApiTests(ApiCase):
+    course: ClassVar[Course]
+    first: ClassVar[Appointment]
+    second: ClassVar[Appointment]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -38,11 +44,11 @@ class ResponseApiTests(ApiCase):
     def list_path(self) -> str:
         return f"/api/v1/courses/{self.course.public_id}/responses"
 
-    def submit(self, appointment: Appointment, key: str | None, body: dict) -> object:
+    def submit(self, appointment: Appointment, key: str | None, body: dict[str, Any]) -> Any:
         path = f"/api/v1/appointments/{appointment.public_id}/responses"
         return self.call("POST", path, key, body)
 
-    def phq9(self, given: dict[int, int | None], **more: object) -> dict:
+    def phq9(self, given: Mapping[int, int | None], **more: object) -> dict[str, Any]:
         return {"instrument": "phq9", "answers": given, "source": "paper"} | more
 
     def test_the_permission_ladder(self) -> None:
