@@ -79,6 +79,23 @@ class WritesCallThePagesServicesTests(ApiCase):
         )
         self.assertEqual((by_api, by_page), (1, 1))
 
+    def test_signing_session_records(self) -> None:
+        for number in (2, 3):
+            session = self.session(number)
+            attendance.record_attendance(
+                actor=self.therapist, appointment=session, status="attended"
+            )
+            encounters.save_record(actor=self.therapist, appointment=session, risk_checked=True)
+        a, b = self.session(2), self.session(3)
+        path = f"/api/v1/appointments/{a.public_id}/record"
+        by_api = self.watched(
+            encounters, "sign_record", lambda: self.api("POST", f"{path}/sign", etag_of=path)
+        )
+        by_page = self.watched(
+            encounters, "sign_record", lambda: self.page("encounters:sign", b.public_id, {})
+        )
+        self.assertEqual((by_api, by_page), (1, 1))
+
     def test_answers_typed_by_the_therapist(self) -> None:
         a, b = self.session(2), self.session(3)
         body = {"instrument": "gad7", "answers": answers([1] * 7), "source": "paper"}

@@ -11,6 +11,7 @@ from interplay.api.tests.caseload import ApiCase
 from interplay.audit.models import AuditEvent
 from interplay.courses import attendance
 from interplay.courses.models import Course
+from interplay.formulation import services as formulation
 from interplay.test import course_for, make_clinician
 
 
@@ -46,6 +47,23 @@ class CourseApiTests(ApiCase):
         self.assertEqual([p["key"] for p in body["phases"]], ["initial", "middle", "termination"])
         self.assertIsNone(body["focus"])
         self.assertEqual(body["patient"]["name"], "Alex Testwell")
+
+    def test_the_focus_comes_as_its_coded_values_without_what_was_written(self) -> None:
+        formulation.record_focus(
+            actor=self.therapist,
+            course=self.course,
+            problem_area="role_dispute",
+            dispute_stage="impasse",
+            rationale="Low mood began as the arguments stopped being talked about.",
+            formulation="Your low mood is tied to the stalled disagreement with Sam.",
+        )
+        response = self.get(f"/api/v1/courses/{self.course.public_id}", self.key(self.therapist))
+        focus = response.json()["focus"]
+        self.assertEqual(
+            (focus["problem_area"], focus["dispute_stage"]), ("role_dispute", "impasse")
+        )
+        self.assertIsNone(focus["agreed_on"])
+        self.assertNotIn("stalled disagreement", response.content.decode())
 
     def test_reading_a_course_is_audited_as_the_page_is(self) -> None:
         self.get(f"/api/v1/courses/{self.course.public_id}", self.key(self.supervisor))
