@@ -102,6 +102,11 @@ class RecordApiTests(ApiCase):
         tag = self.get(self.path(self.third), key)["ETag"]
         path = self.path(self.third)
         self.assert_problem(self.call("PATCH", path, key, {"notes": "x"}, If_Match=tag), 403)
+        read_only = self.call("PATCH", path, self.key(self.therapist), {}, If_Match=tag)
+        self.assertIn("read-only", self.assert_problem(read_only, 403)["detail"])
+        supervisor = self.key(self.supervisor, write=True)
+        self.assert_problem(self.call("PATCH", path, supervisor, {}, If_Match=tag), 403)
+        self.assert_problem(self.call("PATCH", path, self.key(self.outsider, write=True), {}), 404)
         wrong = self.call("PATCH", path, key, {"tasks_done": ["relapse_plan"]}, If_Match=tag)
         self.assertIn("this session's phase", self.assert_problem(wrong, 409)["detail"])
         self.assertFalse(SessionRecord.objects.filter(appointment=self.third).exists())
