@@ -34,6 +34,16 @@ PRIVATE_FILE = 0o600
 # Per table that does not travel: its keys' natural keys.
 NaturalKeys = dict[type[models.Model] | None, dict[Any, list[Any]]]
 
+# Parts another app adds to every export, read in the same snapshot: each writes its
+# files into the directory (0600, through ``private_file``) and returns their SHA-256 by
+# relative path. The api app adds a FHIR Bundle per patient; this app imports no face.
+Part = Callable[[Path, str], dict[str, str]]
+PARTS: dict[str, Part] = {}
+
+
+def add_part(name: str, part: Part) -> None:
+    PARTS[name] = part
+
 
 def export_service(
     directory: Path,
@@ -86,6 +96,7 @@ def write_export(
                 )
         head = _chain_head(directory)
         migrations = transfer.migration_state(using)
+        parts = {name: part(directory, using) for name, part in sorted(PARTS.items())}
     manifest = {
         "format": transfer.FORMAT,
         "interplay_version": _version(),
@@ -94,10 +105,12 @@ def write_export(
         "migrations": migrations,
         "tables": tables,
         "files": files,
+        # Derived from the tables, for reading elsewhere; an import reads the tables.
+        "parts": parts,
         "audit_chain_head": head,
         "left_out": transfer.LEFT_OUT,
     }
-    with _private_file(directory / transfer.MANIFEST, "w") as out:
+    with private_file(directory / transfer.MANIFEST, "w") as out:
         json.dump(manifest, out, indent=2, ensure_ascii=False)
         out.write("\n")
     return manifest
@@ -115,7 +128,7 @@ def _write_table(
     name = transfer.file_name(model)
     digest, rows = hashlib.sha256(), 0
     rows_of = model._base_manager.using(using).order_by("pk").iterator(chunk_size=CHUNK_SIZE)
-    with _private_file(directory / name, "wb") as out:
+    with private_file(directory / name, "wb") as out:
         for obj in rows_of:
             row = {
                 field.attname: _value(directory, obj, field, natural_keys.get(target), files)
@@ -153,7 +166,7 @@ def _value(
         path = directory / relative
         for folder in (path.parent.parent, path.parent):  # files/, files/<table>/
             folder.mkdir(mode=PRIVATE_DIRECTORY, exist_ok=True)
-        with _private_file(path, "wb") as out:
+        with private_file(path, "wb") as out:
             out.write(data)
         files[relative] = hashlib.sha256(data).hexdigest()
         return relative
@@ -226,7 +239,7 @@ def _private_directory(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def _private_file(path: Path, mode: str) -> Iterator[IO[Any]]:
+def private_file(path: Path, mode: str) -> Iterator[IO[Any]]:
     """A new file only its owner can read (0600), whatever the umask."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as out:

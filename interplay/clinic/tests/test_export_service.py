@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test import TransactionTestCase
+from fhir.resources.R4B.bundle import Bundle
 
 from interplay.accounts.roles import Role
 from interplay.audit.actors import SystemActor
@@ -109,16 +110,34 @@ class RoundTripTests(TransactionTestCase):
         letters = [json.loads(line) for line in lines(self.first / "letters.letter.jsonl")]
         letter = next(row for row in letters if row["subject"] == "Your referral: canary-7e0a")
         self.assertTrue((self.first / letter["pdf"]).read_bytes().startswith(b"%PDF-"))
+        self.assert_a_fhir_bundle_per_patient(manifest)
         exported = AuditEvent.objects.get(action="service.exported")
         self.assertEqual(exported.actor_label, "system:export_service")
         self.assertEqual(exported.detail["tables"]["courses.appointment"], 16)
         self.assertEqual(manifest["audit_chain_head"]["sequence"], exported.sequence - 1)
+
+    def assert_a_fhir_bundle_per_patient(self, manifest: dict[str, Any]) -> None:
+        """Each patient's records also leave as a FHIR Bundle any EHR can read."""
+        bundles = manifest["parts"]["fhir_bundles"]
+        patient = self.made["course"].patient
+        relative = f"fhir/Patient-{patient.public_id}.json"
+        self.assertEqual(sorted(bundles), [relative])
+        bundle = Bundle.model_validate_json((self.first / relative).read_text())
+        types = {entry.resource.get_resource_type() for entry in bundle.entry or []}
+        self.assertLessEqual({"Patient", "EpisodeOfCare", "QuestionnaireResponse"}, types)
+        self.assertIn(NOTE, (self.first / relative).read_text())
 
     def assert_same_records(self) -> None:
         """Every row and column of every table, as the application reads it, the same on
         the new server; its audit trail is the old one plus the import and the export."""
         before, after = (json.loads((d / "manifest.json").read_text()) for d in self.tables())
         self.assertEqual(after["files"], before["files"])
+        # The FHIR Bundles are made from the records: the same records, the same Bundles
+        # but for the time each was made.
+        self.assertEqual(after["parts"].keys(), before["parts"].keys())
+        for relative in before["parts"]["fhir_bundles"]:
+            old, new = (json.loads((d / relative).read_text()) for d in self.tables())
+            self.assertEqual(new | {"timestamp": None}, old | {"timestamp": None}, relative)
         for table in before["tables"]:
             name = table["file"]
             if name.startswith("audit."):
