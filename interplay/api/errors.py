@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from interplay.lib import errors as domain
 
 PROBLEM = "application/problem+json"
 
@@ -79,6 +81,31 @@ def install(api: NinjaAPI) -> None:
                 for message in messages
             ],
         )
+
+    @api.exception_handler(domain.PermissionDenied)
+    def role_may_not(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem(api, request, 403, "Forbidden", str(exc) or "Your role may not do this.")
+
+    @api.exception_handler(domain.RuleViolation)
+    def conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
+        assert isinstance(exc, domain.RuleViolation)
+        extra = {"errors": [{"field": exc.field, "message": str(exc)}]} if exc.field else {}
+        return problem(api, request, 409, "Conflict", str(exc), **extra)
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Exception) -> HttpResponse:
+        assert isinstance(exc, Throttled)
+        wait = exc.wait or 60
+        response = problem(
+            api,
+            request,
+            429,
+            "Too many requests",
+            f"This token has made more requests than its limit allows. Try again in "
+            f"{wait} seconds.",
+        )
+        response["Retry-After"] = str(wait)
+        return response
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
