@@ -134,7 +134,7 @@ class ReadingReferralsTests(ApiTestCase):
 
     def test_a_therapist_and_the_feed_may_not_read_referrals(self) -> None:
         referral = make_referral(email="")
-        feed, _, feed_key = make_service_account(actor=None, username="gp-feed")
+        _, _, feed_key = make_service_account(actor=None, username="gp-feed")
         for key in (self.key(self.therapist), feed_key, self.key(self.manager)):
             self.assertEqual(self.get(f"/referrals/{referral.public_id}", key).status_code, 403)
             self.assertEqual(self.get("/referrals", key).status_code, 403)
