@@ -3,7 +3,8 @@
 The stored copy (``openapi.json`` beside this file) must equal the live document. After a
 deliberate change, refresh it and review the diff in the commit:
 
-    INTERPLAY_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest interplay/api/tests/test_openapi_contract.py
+    INTERPLAY_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest \
+        interplay/api/tests/test_openapi_contract.py
 """
 
 import json
