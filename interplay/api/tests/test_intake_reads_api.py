@@ -1,6 +1,7 @@
 """Patients, waiting lists and the service figures through the API, scoped as the pages."""
 
 import datetime as dt
+from typing import Any
 
 from interplay.api.tests.intake_helpers import ApiTestCase
 from interplay.audit.models import AuditEvent
@@ -34,6 +35,7 @@ class PatientsTests(ApiTestCase):
     def test_a_service_manager_may_not_read_patients(self) -> None:
         referral = make_referral(email="")
         key = self.key(self.manager)
+        assert referral.patient is not None
         self.assertEqual(self.get("/patients", key).status_code, 403)
         self.assertEqual(self.get(f"/patients/{referral.patient.public_id}", key).status_code, 403)
 
@@ -46,7 +48,7 @@ class PatientsTests(ApiTestCase):
 
 
 class WaitingListTests(ApiTestCase):
-    def waiting(self, **details: object) -> Referral:
+    def waiting(self, **details: Any) -> Referral:
         referral = make_referral(email="", **details)
         triage.save_assessment(
             actor=self.triage, referral=referral, urgency="routine", suitable_for=["ipt"]
@@ -69,6 +71,7 @@ class WaitingListTests(ApiTestCase):
         self.assertTrue(body["items"][1]["within_6_weeks"])
         self.assertEqual(self.get("/waiting-lists/dit", self.key(self.triage)).json()["count"], 0)
         event = AuditEvent.objects.filter(action="waiting_list.viewed").first()
+        assert event is not None
         self.assertEqual(event.detail["via"], "api")
 
     def test_a_therapist_may_not_and_an_unknown_modality_is_refused(self) -> None:

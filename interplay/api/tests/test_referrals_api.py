@@ -1,11 +1,12 @@
 """A GP system sends referrals in by the API; triage reads them; nothing is made twice."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 from django.utils import timezone
 
+from interplay.accounts.models import User
 from interplay.api.models import IdempotentRequest, Scope
 from interplay.api.services import make_service_account
 from interplay.api.tests.intake_helpers import ApiTestCase, gp_referral
@@ -17,6 +18,8 @@ from interplay.triage import services as triage
 
 
 class SendingAReferralTests(ApiTestCase):
+    feed: ClassVar[User]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -128,6 +131,7 @@ class ReadingReferralsTests(ApiTestCase):
         body = response.json()
         self.assertEqual(body["reference"], referral.reference)
         self.assertEqual(body["phq9"]["total"], 9)
+        assert referral.patient is not None
         self.assertEqual(body["patient"], str(referral.patient.public_id))
         event = AuditEvent.objects.get(action="referral.viewed")
         self.assertEqual((event.actor, event.detail), (self.triage, {"via": "api"}))

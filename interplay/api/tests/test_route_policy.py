@@ -17,8 +17,9 @@ OpenAPI document spells them (``"GET /api/v1/courses/{public_id}"``):
 Anonymous (no token) gets 401 everywhere.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
+from interplay.accounts.models import User
 from interplay.accounts.permissions import POLICY as ROLE_POLICY
 from interplay.accounts.permissions import Action
 from interplay.api.models import Scope
@@ -76,6 +77,8 @@ def operations() -> list[str]:
 
 
 class RoutePolicyTests(ApiTestCase):
+    feed: ClassVar[User]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
