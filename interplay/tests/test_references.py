@@ -43,8 +43,8 @@ URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|mailto:\S+", re.IGNORECASE)
 SPLIT = re.compile(r"[\s`'\"()\[\]{}|,;]+")
 # Placeholders and patterns, not paths: templates/<app>/, */rules.py, {{ name }}.html.
 NOT_A_PATH = re.compile(r"[*<>{}%$=@\\]")
-# Names that only look like files.
-NOT_FILES = {"Node.js"}
+# Names that only look like files: a product's name, and addresses Interplay serves.
+NOT_FILES = {"Node.js", "/api/v1/openapi.json"}
 PY_STRING_KEYWORDS = {"help_text", "label", "verbose_name", "verbose_name_plural"}
 
 
