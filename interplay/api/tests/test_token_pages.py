@@ -112,6 +112,31 @@ class MakingATokenTests(BaseTestCase):
         self.assertEqual(answer.status_code, 401)
 
 
+class TokenListQueriesTests(BaseTestCase):
+    def test_the_list_costs_the_same_queries_for_2_tokens_as_for_20(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from interplay.api.services import revoke_token
+
+        self.sign_in(self.therapist)
+
+        def make(count: int) -> None:
+            while ApiToken.objects.count() < count:
+                token, _ = create_token(actor=self.therapist, name="t")
+                if ApiToken.objects.count() % 2:
+                    revoke_token(actor=self.admin, token=token)
+
+        make(2)
+        self.client.get(reverse("tokens:list"))  # the first page after sign-in does more
+        with CaptureQueriesContext(connection) as two:
+            self.client.get(reverse("tokens:list"))
+        make(20)
+        with self.assertNumQueries(len(two.captured_queries)):
+            page = self.client.get(reverse("tokens:list"))
+        self.assertEqual(len(page.context["tokens"]), 20)
+
+
 class AdministratorTokensTests(BaseTestCase):
     def test_an_administrator_revokes_anyone_s_token_in_the_admin(self) -> None:
         token, _ = create_token(actor=self.therapist, name="Leaked")
