@@ -339,6 +339,8 @@ PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 RATELIMIT_USE_CACHE = "ratelimit"
 
 REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
+# Requests per API token (interplay.api.ratelimit): beyond it, 429 with Retry-After.
+API_RATE_LIMIT = env_str("INTERPLAY_API_RATE_LIMIT", "600/m")
 # Portal sign-in links asked for per address: beyond each patient's own limit of 3 an hour,
 # this stops one address sending links to many inboxes.
 PORTAL_LINK_RATE_LIMIT = env_str("INTERPLAY_PORTAL_LINK_RATE_LIMIT", "10/h")

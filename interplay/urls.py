@@ -35,6 +35,7 @@ urlpatterns = [
     path("settings/", include("interplay.clinic.urls")),
     path("reports/", include("interplay.reports.urls")),
     path("today/", include("interplay.today.urls")),
+    path("account/tokens/", include("interplay.api.account_urls")),
     path("api/", include("interplay.api.urls")),
     path("fhir/R4/", include("interplay.api.fhir.urls")),
     path("", include("interplay.accounts.hours_urls")),

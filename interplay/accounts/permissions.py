@@ -30,6 +30,7 @@ class Action(StrEnum):
     MANAGE_RECORDS = "manage_records"
     RECORD_CONSENT = "record_consent"
     VIEW_SERVICE_FIGURES = "view_service_figures"
+    SUBMIT_REFERRAL = "submit_referral"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -56,6 +57,10 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.RECORD_CONSENT: frozenset({Role.ADMINISTRATOR, Role.TRIAGE}),
     # The service's figures: counts and references, never free text or notes.
     Action.VIEW_SERVICE_FIGURES: frozenset({Role.SERVICE_MANAGER, Role.ADMINISTRATOR}),
+    # Sending a referral in by the API (a GP system's feed; triage entering one taken by
+    # phone). The public refers themselves on the pages, where no role is asked for. The
+    # feed holds no other action: it cannot open a page or read a record.
+    Action.SUBMIT_REFERRAL: frozenset({Role.REFERRAL_FEED, Role.TRIAGE}),
 }
 
 

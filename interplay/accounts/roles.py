@@ -9,6 +9,12 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "Supervisor"
     THERAPIST = "therapist", "Therapist"
     TRIAGE = "triage", "Triage clinician"
+    # A system, not a person: a GP system's referral feed reaching only the API.
+    REFERRAL_FEED = "referral_feed", "Referral feed (a system)"
+
+
+# Roles held by systems, not people: no page opens to them and they have no first screen.
+SYSTEM_ROLES = frozenset({Role.REFERRAL_FEED})
 
 
 class Modality(models.TextChoices):

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from interplay.api import tokens
+from interplay.api import ratelimit, tokens
 from interplay.api.models import ApiToken
 
 
@@ -19,7 +19,10 @@ class TokenAuth(HttpBearer):
     )
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return tokens.authenticate(request)
+        found = tokens.authenticate(request)
+        if found is not None:
+            ratelimit.check(request, found)
+        return found
 
 
 def token_of(request: HttpRequest) -> ApiToken:

@@ -7,6 +7,7 @@ action table and caseload scoping as the pages, narrowed by its scope.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -70,3 +71,37 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class IdempotentRequestQuerySet(QuerySet["IdempotentRequest"]):
+    def live(self) -> "IdempotentRequestQuerySet":
+        """Keys still remembered: used within the last ``KEEP`` (24 hours)."""
+        return self.filter(created_at__gt=timezone.now() - IdempotentRequest.KEEP)
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an ``Idempotency-Key``, and the answer it got, kept for 24 hours.
+
+    The same key and body from the same token get the same answer again, and make no
+    second record; the same key with a different body is refused (422).
+    """
+
+    KEEP = timedelta(hours=24)
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # What was asked: method, path and body, as a SHA-256 digest.
+    request_digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = IdempotentRequestQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="one_answer_per_token_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"

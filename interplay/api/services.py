@@ -7,7 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from interplay.accounts import services as accounts
+from interplay.accounts.models import User
 from interplay.accounts.permissions import Action, can
+from interplay.accounts.roles import SYSTEM_ROLES, Role
 from interplay.api import tokens
 from interplay.api.models import ApiToken, Scope
 from interplay.audit.services import record
@@ -57,6 +60,36 @@ def revoke_token(*, actor: Any, token: ApiToken) -> ApiToken:
             token.save(update_fields=["revoked_at", "revoked_by"])
             record(actor=actor, action="api_token.revoked", obj=token)
     return token
+
+
+def make_service_account(
+    *,
+    actor: Any,
+    username: str,
+    role: Role = Role.REFERRAL_FEED,
+    expires_at: datetime | None = None,
+) -> tuple[User, ApiToken, str]:
+    """A user for a system (a GP system's referral feed), its role, and a read-write token.
+
+    The account has no usable password, so it never signs in to a page; it reaches only
+    the API, with the one token returned here (its key shown once). ``actor`` None is an
+    operator at the command line (``manage.py make_service_account``).
+    """
+    if role not in SYSTEM_ROLES:
+        raise ValueError(f"{role} is a role for people, not systems.")
+    if actor is not None and not can(actor, Action.MANAGE_USERS):
+        raise PermissionDenied("Only an administrator makes service accounts.")
+    if User.objects.filter(username=username).exists():
+        raise ValueError(f"There is already an account called {username!r}.")
+    with transaction.atomic():
+        user = User(username=username)
+        user.set_unusable_password()
+        accounts.save_user(actor=actor, user=user, changed=["username"])
+        accounts.grant_role(actor=actor, user=user, role=role)
+        token, key = create_token(
+            actor=user, name=f"{Role(role).label}", scope=Scope.READ_WRITE, expires_at=expires_at
+        )
+    return user, token, key
 
 
 def _iso(when: datetime | None) -> str | None:

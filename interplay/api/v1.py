@@ -8,6 +8,7 @@ same service function the pages call.
 
 from datetime import datetime
 from importlib import import_module
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Swagger
@@ -15,7 +16,17 @@ from ninja import NinjaAPI, Schema, Swagger
 from interplay.api import errors, resources
 from interplay.api.auth import TokenAuth, token_of
 
-api = NinjaAPI(
+
+class InterplayAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """The document, with the problem details each operation may answer."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return errors.document(schema)
+
+
+api = InterplayAPI(
     title="Interplay API",
     version="1",
     description=(

@@ -29,5 +29,6 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
             "reports": verified and can(user, Action.VIEW_SERVICE_FIGURES),
             "staff_hours": verified and can(user, Action.MANAGE_WORKING_HOURS),
             "my_hours": verified and can(user, Action.KEEP_OWN_HOURS),
+            "tokens": verified,
         }
     }

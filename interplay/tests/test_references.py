@@ -43,7 +43,7 @@ URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|mailto:\S+", re.IGNORECASE)
 SPLIT = re.compile(r"[\s`'\"()\[\]{}|,;]+")
 # Placeholders and patterns, not paths: templates/<app>/, */rules.py, {{ name }}.html.
 NOT_A_PATH = re.compile(r"[*<>{}%$=@\\]")
-# Names that only look like files (manifest.json: the file every service export holds).
+# Names that only look like files: a product's name, the file every service export holds.
 NOT_FILES = {"Node.js", "manifest.json"}
 PY_STRING_KEYWORDS = {"help_text", "label", "verbose_name", "verbose_name_plural"}
 

@@ -159,6 +159,10 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "hours:my_week": ({}, Action.KEEP_OWN_HOURS),
     "hours:my_leave": ({}, Action.KEEP_OWN_HOURS),
     "hours:my_cancel_leave": ({"pk": 999999}, (405, 405)),
+    # Anyone signed in past the second factor keeps their own API tokens.
+    "tokens:list": ({}, (302, 200)),
+    "tokens:new": ({}, (302, 200)),
+    "tokens:revoke": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
 }
 ADMIN_NAMESPACE = "admin"
 # The JSON API and FHIR answer tokens, not sessions: their routes have their own tables

@@ -13,7 +13,6 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from interplay.accounts.permissions import Action, can
-from interplay.accounts.roles import Role
 from interplay.api.fhir.base import FhirError
 from interplay.courses.models import Course, CourseQuerySet
 from interplay.courses.permissions import visible_courses
@@ -21,15 +20,6 @@ from interplay.measures.models import QuestionnaireResponse, ResponseQuerySet
 from interplay.patients.models import Patient, PatientQuerySet
 from interplay.referrals.models import Referral, ReferralQuerySet
 from interplay.referrals.permissions import visible_referrals
-
-# Who may send a referral as a FHIR transaction: the referral feed's service account
-# (``Role.REFERRAL_FEED``, once the accounts app has it), and meanwhile the people who
-# take referrals in at triage and the administrators who set up a feed's account.
-REFERRAL_SUBMITTERS: frozenset[str] = frozenset(
-    role
-    for role in (getattr(Role, "REFERRAL_FEED", None), Role.TRIAGE, Role.ADMINISTRATOR)
-    if role is not None
-)
 
 
 def require(user: Any, actions: frozenset[Action] | None, kind: str) -> None:
@@ -40,7 +30,9 @@ def require(user: Any, actions: frozenset[Action] | None, kind: str) -> None:
 
 
 def require_submitter(user: Any) -> None:
-    if not user.has_role(*REFERRAL_SUBMITTERS):
+    """Who may send a referral in as a FHIR transaction: as by the JSON API, the role x
+    action table's SUBMIT_REFERRAL (a referral feed's service account, triage)."""
+    if not can(user, Action.SUBMIT_REFERRAL):
         raise FhirError(
             403, "forbidden", "Your role may not send referrals: use the referral feed's account."
         )

@@ -127,6 +127,7 @@ class Command(BaseCommand):
         self._print_portal_link()
         self._print_subject_access()
         self._print_fhir()
+        self._print_api()
         self.stdout.write("Sign in at /accounts/login/ as any of:")
         for name, (_, _, roles, _) in STAFF.items():
             labels = ", ".join(r.label for r in roles)
@@ -541,6 +542,23 @@ class Command(BaseCommand):
             f"  and {_base_url()}{reverse('fhir:metadata')} for what the server supports"
         )
 
+    def _print_api(self) -> None:
+        """A GP system's referral feed with a fresh key (keys are shown once), and how
+        to send a referral in with it; staff make their own keys at /account/tokens/."""
+        from interplay.api.models import Scope
+        from interplay.api.services import create_token, make_service_account
+
+        feed = User.objects.filter(username=DEMO_FEED).first()
+        if feed is None:
+            _, _, key = make_service_account(actor=None, username=DEMO_FEED)
+        else:
+            _, key = create_token(actor=feed, name="Demo key", scope=Scope.READ_WRITE)
+        self.stdout.write(
+            f"JSON API: {_base_url()}/api/v1/docs; staff make keys at /account/tokens/.\n"
+            f"  The GP referral feed '{DEMO_FEED}' (a new key each run): {key}\n"
+            f"  curl -H 'Authorization: Bearer {key}' {_base_url()}/api/v1/whoami"
+        )
+
     def _formulation(self, therapist: User, course: Course) -> None:
         """The course's inventory, closeness circle, timeline and agreed, shared IPAF."""
         people = {}
@@ -574,6 +592,9 @@ class Command(BaseCommand):
             del focus["defensive_function"]
         formulation.record_focus(actor=therapist, course=course, **focus)
         self._agree_focus(therapist, course, focus)
+
+
+DEMO_FEED = "gp-feed-demo"
 
 
 def _base_url() -> str:
