@@ -42,3 +42,6 @@ urlpatterns = [
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Not found: the page, or problem details under /api/ and an OperationOutcome under /fhir/.
+handler404 = "interplay.api.errors.not_found"

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -173,3 +173,24 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The project's 404: problem details under /api/, an OperationOutcome under /fhir/
+    (an address no route matches, such as an id that is not a UUID), else the page."""
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = {
+            "type": "about:blank",
+            "title": "Not found",
+            "status": 404,
+            "detail": "No such address or record: check the path and the id (a UUID).",
+        }
+        return JsonResponse(body, status=404, content_type=PROBLEM)
+    if request.path.startswith("/fhir/"):
+        from interplay.api.fhir.base import FHIR_JSON, outcome
+
+        issue = ("not-found", "No such address or resource: check the type and the id.", "")
+        return JsonResponse(outcome([issue]), status=404, content_type=FHIR_JSON)
+    return page_not_found(request, exception)

@@ -12,6 +12,8 @@ OpenAPI document spells them (``"GET /api/v1/courses/{public_id}"``):
 - ``write=True``: a read-only token of an allowed role gets 403.
 - ``body=``: the JSON sent (a valid one, so an allowed role is not stopped by 422);
   ``ok=201`` for a creation.
+- ``notes=True``: the tokens are made with notes (session records' notes need them).
+- ``params=``: a sample for each path parameter (``{"course_id": UNKNOWN}``).
 - ``Rule()`` (no action): any live token.
 
 Anonymous (no token) gets 401 everywhere.
@@ -42,12 +44,16 @@ class Rule:
         body: Any = None,
         ok: int = 200,
         params: dict[str, str] | None = None,
+        notes: bool = False,
     ) -> None:
-        self.actions, self.scoped, self.write = actions, scoped, write
+        self.actions, self.scoped, self.write, self.notes = actions, scoped, write, notes
         self.body, self.ok, self.params = body, ok, params or {}
 
 
 V1 = "/api/v1"
+COURSE, SESSION, ALERT = ({name: UNKNOWN} for name in ("course_id", "appointment_id", "alert_id"))
+RERATE = {"session": 1, "scores": {UNKNOWN: 5}}
+ANSWERS = {"instrument": "phq9", "answers": {str(n): 0 for n in range(1, 10)}, "source": "paper"}
 POLICY: dict[str, Rule] = {
     f"GET {V1}/whoami": Rule(),
     # Intake: referrals, patients, triage, waiting lists, figures.
@@ -66,6 +72,48 @@ POLICY: dict[str, Rule] = {
         Action.VIEW_WAITING_LIST, params={"modality": "ipt"}
     ),
     f"GET {V1}/figures": Rule(Action.VIEW_SERVICE_FIGURES),
+    # Therapy: courses, sessions, records, responses, alerts, problems, outcomes.
+    f"GET {V1}/courses": Rule(Action.VIEW_COURSE),
+    f"GET {V1}/courses/{{course_id}}": Rule(Action.VIEW_COURSE, scoped=True, params=COURSE),
+    f"GET {V1}/courses/{{course_id}}/appointments": Rule(
+        Action.VIEW_COURSE, scoped=True, params=COURSE
+    ),
+    f"GET {V1}/courses/{{course_id}}/outcome": Rule(Action.VIEW_COURSE, scoped=True, params=COURSE),
+    f"GET {V1}/courses/{{course_id}}/problems": Rule(
+        Action.VIEW_COURSE, scoped=True, params=COURSE
+    ),
+    f"POST {V1}/courses/{{course_id}}/problems/ratings": Rule(
+        Action.RUN_COURSE, scoped=True, write=True, params=COURSE, body=RERATE
+    ),
+    f"GET {V1}/courses/{{course_id}}/responses": Rule(
+        Action.VIEW_COURSE, scoped=True, params=COURSE
+    ),
+    f"GET {V1}/appointments/{{appointment_id}}": Rule(
+        Action.VIEW_COURSE, scoped=True, params=SESSION
+    ),
+    f"POST {V1}/appointments/{{appointment_id}}/attendance": Rule(
+        Action.RUN_COURSE, scoped=True, write=True, params=SESSION, body={"status": "attended"}
+    ),
+    f"GET {V1}/appointments/{{appointment_id}}/record": Rule(
+        Action.VIEW_COURSE, scoped=True, params=SESSION
+    ),
+    f"GET {V1}/appointments/{{appointment_id}}/record/notes": Rule(
+        Action.VIEW_COURSE, scoped=True, params=SESSION, notes=True
+    ),
+    f"PATCH {V1}/appointments/{{appointment_id}}/record": Rule(
+        Action.RUN_COURSE, scoped=True, write=True, params=SESSION, body={"risk_checked": True}
+    ),
+    f"POST {V1}/appointments/{{appointment_id}}/record/sign": Rule(
+        Action.RUN_COURSE, scoped=True, write=True, params=SESSION
+    ),
+    f"POST {V1}/appointments/{{appointment_id}}/responses": Rule(
+        Action.RUN_COURSE, scoped=True, write=True, params=SESSION, body=ANSWERS
+    ),
+    f"GET {V1}/alerts": Rule(Action.VIEW_ALERTS),
+    f"GET {V1}/alerts/{{alert_id}}": Rule(Action.VIEW_ALERTS, scoped=True, params=ALERT),
+    f"POST {V1}/alerts/{{alert_id}}/acknowledge": Rule(
+        Action.VIEW_ALERTS, scoped=True, write=True, params=ALERT, body={"action_note": "Rang"}
+    ),
 }
 
 
@@ -113,7 +161,7 @@ class RoutePolicyTests(ApiTestCase):
                     for action in rule.actions
                 )
                 expected = (404 if rule.scoped else rule.ok) if allowed else 403
-                got = self.call(method, url, self.key(user), rule.body)
+                got = self.call(method, url, self.key(user, notes=rule.notes), rule.body)
                 self.assertEqual(got.status_code, expected, f"{label} {name}: {got.content!r}")
                 if rule.write and allowed:
                     read_only = self.key(user, scope=Scope.READ)

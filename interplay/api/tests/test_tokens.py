@@ -78,3 +78,18 @@ class TokenTests(BaseTestCase):
             create_token(
                 actor=self.therapist, name="x", expires_at=timezone.now() - timedelta(days=1)
             )
+
+
+class NotFoundTests(BaseTestCase):
+    def test_an_address_no_route_matches_answers_in_the_api_s_own_shape(self) -> None:
+        _, key = create_token(actor=self.therapist, name="x")
+        headers = {"Authorization": f"Bearer {key}"}
+        api = self.client.get("/api/v1/courses/not-a-uuid", headers=headers)
+        self.assertEqual(api.status_code, 404)
+        self.assertEqual(api["Content-Type"], "application/problem+json")
+        self.assertIn("UUID", api.json()["detail"])
+        fhir = self.client.get("/fhir/R4/Patient/not/a/route", headers=headers)
+        self.assertEqual(fhir.status_code, 404)
+        self.assertEqual(fhir.json()["resourceType"], "OperationOutcome")
+        page = self.client.get("/no-such-page/")
+        self.assertContains(page, "Page not found", status_code=404)
