@@ -23,6 +23,10 @@ from interplay.progress import stage
 from interplay.progress.models import BetweenSessionTask, Problem, ProblemRating, Rater
 from interplay.triage.rules import time_waited
 
+# The patient's name, all that the page shows of them: the rest of the row stays unread.
+NAME = ("patient__first_name", "patient__last_name")
+COURSE_NAME = tuple(f"course__{f}" for f in NAME)
+
 # A course is "nearing its end" once a session of its ending phase falls within this
 # many days (or has happened): time enough to write the ending review with the person.
 ENDING_LOOKAHEAD_DAYS = 7
@@ -74,6 +78,17 @@ def sessions(user: Any, today: dt.date) -> list[SessionRow]:
             starts_at__lt=_midnight(today + dt.timedelta(days=2)),
         )
         .select_related("course__patient", "room")
+        .only(
+            "public_id",
+            "number",
+            "starts_at",
+            "course__public_id",
+            "course__planned_sessions",
+            "course__protocol_snapshot",
+            "course__video_link",
+            "room__name",
+            *COURSE_NAME,
+        )
         .prefetch_related(
             Prefetch(
                 "course__responses",
@@ -120,6 +135,15 @@ def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
         RiskAlert.objects.open()
         .filter(course__therapist=user)
         .select_related("course__patient")
+        .only(
+            "public_id",
+            "kind",
+            "raised_at",
+            "due_by",
+            "escalated_at",
+            "course__public_id",
+            *COURSE_NAME,
+        )
         .order_by("raised_at", "id")
     )
     return [AlertRow(a, time_waited(a.raised_at, now)) for a in alerts]
@@ -147,6 +171,15 @@ def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
         .filter((unsigned & current) | unrecorded)
         .select_related("course__patient", "record")
+        .only(
+            "public_id",
+            "number",
+            "starts_at",
+            "status",
+            "course__public_id",
+            "record__signed_at",
+            *COURSE_NAME,
+        )
         .order_by("starts_at", "id")[: RECORDS_SHOWN + 1]
     )
 
@@ -166,7 +199,7 @@ def noted_tasks(user: Any) -> list[BetweenSessionTask]:
         )
         .select_related("course__patient", "set_at")
         .annotate(review_at=Subquery(following.order_by("number").values("public_id")[:1]))
-        .defer("text", "review")
+        .only("patient_noted_at", "course__public_id", "set_at__number", *COURSE_NAME)
         .order_by("patient_noted_at", "id")
     )
 
@@ -186,6 +219,14 @@ class _Caseload:
             Course.objects.of_therapist(user)
             .active()
             .select_related("patient", "ending_review")
+            .only(
+                "public_id",
+                "planned_sessions",
+                "protocol_snapshot",
+                "agreed_end_date",
+                "ending_review__id",
+                *NAME,
+            )
             .order_by("agreed_end_date", "id")
         )
         self.attended: dict[int, set[int]] = {c.pk: set() for c in self.courses}
