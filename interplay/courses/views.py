@@ -256,7 +256,9 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every session of the course with its number, phase and state."""
     course = get_object_or_404(
-        visible_courses(request.user).select_related("patient", "therapist__clinician", "room"),
+        visible_courses(request.user)
+        .select_related("patient", "therapist__clinician", "room")
+        .defer("end_reason"),  # encrypted, and not on the page
         public_id=public_id,
     )
     record(actor=request.user, action="course.viewed", obj=course)
@@ -269,7 +271,8 @@ def _detail_page(
     protocol = course.protocol()
     sessions = [
         (a, protocols.phase_for(protocol, a.number, course.planned_sessions))
-        for a in course.appointments.all()
+        # The encrypted reason for a back-dated session is not on this page: not decrypted.
+        for a in course.appointments.defer("backdate_reason")
     ]
     context = {
         "course": course,
