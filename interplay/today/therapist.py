@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from interplay.measures.instruments import BUILT_IN
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
 from interplay.progress import stage
-from interplay.progress.models import BetweenSessionTask, Problem, ProblemRating, Rater
+from interplay.progress.models import BetweenSessionTask, Problem, Rater
 from interplay.triage.rules import time_waited
 
 # The patient's name, all that the page shows of them: the rest of the row stays unread.
@@ -241,16 +241,22 @@ class _Caseload:
             self.furthest[course_id] = max(self.furthest[course_id], number)
             if status == AppointmentStatus.ATTENDED:
                 self.attended[course_id].add(number)
+        # Each problem or goal with the sessions the therapist has rated it at, in one
+        # query (a problem not yet rated comes once, with no session).
         self.rated: dict[int, dict[int, set[int]]] = {c.pk: {} for c in self.courses}
-        ratings = ProblemRating.objects.filter(
-            problem__course__in=self.courses, rater=Rater.THERAPIST
-        ).values_list("problem__course_id", "problem_id", "session__number")
-        for course_id, problem_id, number in ratings:
-            self.rated[course_id].setdefault(problem_id, set()).add(number)
-        for course_id, problem_id in Problem.objects.filter(course__in=self.courses).values_list(
-            "course_id", "id"
-        ):
-            self.rated[course_id].setdefault(problem_id, set())
+        problems = (
+            Problem.objects.filter(course__in=self.courses)
+            .alias(
+                therapist_ratings=FilteredRelation(
+                    "ratings", condition=Q(ratings__rater=Rater.THERAPIST)
+                )
+            )
+            .values_list("course_id", "id", "therapist_ratings__session__number")
+        )
+        for course_id, problem_id, number in problems:
+            rated = self.rated[course_id].setdefault(problem_id, set())
+            if number is not None:
+                rated.add(number)
 
     def rerating_due(self) -> list[CourseDue]:
         """Courses with a re-rating session (the protocol's) attended and a problem or goal
