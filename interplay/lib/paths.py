@@ -13,6 +13,7 @@ import functools
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 _PLACEHOLDER = str(uuid.UUID(int=0))
@@ -33,9 +34,12 @@ def _around(viewname: str, with_id: bool, prefix: str, urlconf: Any) -> tuple[st
 def path_to(viewname: str, *args: Any) -> str:
     """``reverse(viewname, args=args)``, without searching the patterns each time when
     there is no argument or one UUID."""
+    # The URLconf as reverse() reads it: this request's, else the settings' (named, so a
+    # test that swaps ROOT_URLCONF is not given a path remembered from another).
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
     if not args:
-        return _around(viewname, False, get_script_prefix(), get_urlconf())[0]
+        return _around(viewname, False, get_script_prefix(), urlconf)[0]
     if len(args) == 1 and isinstance(args[0], uuid.UUID):
-        before, after = _around(viewname, True, get_script_prefix(), get_urlconf())
+        before, after = _around(viewname, True, get_script_prefix(), urlconf)
         return f"{before}{args[0]}{after}"
     return reverse(viewname, args=args)
