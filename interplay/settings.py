@@ -113,8 +113,12 @@ TEMPLATES = [
                 "interplay.clinic.context_processors.service",
                 "interplay.pages.context_processors.staff_links",
             ],
-            # Dates, times, phone numbers and empty values as people read them, everywhere.
-            "builtins": ["interplay.pages.templatetags.display"],
+            # Dates, times, phone numbers and empty values as people read them, and the
+            # paths of a record's pages ({% path_to %}), everywhere.
+            "builtins": [
+                "interplay.pages.templatetags.display",
+                "interplay.pages.templatetags.paths",
+            ],
         },
     },
 ]

@@ -182,7 +182,9 @@ def _check_move(
 def unresolved(course: Any) -> list[Appointment]:
     """The course's sessions still booked whose time has passed: what happened at each
     must be recorded before the course can be ended as completed."""
-    return list(course.appointments.unresolved_before(timezone.now()).order_by("number"))
+    sessions = course.appointments.unresolved_before(timezone.now()).order_by("number")
+    # Their numbers and times are what is shown: the encrypted reason is not decrypted.
+    return list(sessions.defer("backdate_reason"))
 
 
 def final_score_missing(course: Any) -> bool:

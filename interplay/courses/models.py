@@ -76,11 +76,11 @@ class Course(models.Model):
 
     def protocol(self) -> Any:
         """The protocol exactly as it was when this course began (its snapshot)."""
-        from interplay.courses.protocols import from_dict
+        from interplay.courses.protocols import from_snapshot
 
         cached = getattr(self, "_protocol", None)
         if cached is None:
-            cached = self._protocol = from_dict(self.protocol_snapshot)
+            cached = self._protocol = from_snapshot(self.protocol_snapshot)
         return cached
 
 

@@ -9,6 +9,7 @@ Sources are docs/clinical-rules.md sections and its [S..] numbers. Where the sou
 (docs/clinical-rules.md 8) the choice is a separate protocol, not a hidden constant.
 """
 
+import copy
 import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -481,6 +482,31 @@ def from_dict(data: dict[str, Any]) -> Protocol:
         rerate_problems_at=_numbers(data.get("rerate_problems_at")),
         goodbye_letter_at=_number(data.get("goodbye_letter_at")),
     )
+
+
+# Snapshots already read in this process, by (code, version): a list page reads the same
+# few protocols once per course, and building one is the costly part of reading it.
+_READ: dict[tuple[str, str], list[tuple[dict[str, Any], Protocol]]] = {}
+_READ_PER_VERSION = 8
+_READ_VERSIONS = 64
+
+
+def from_snapshot(data: dict[str, Any]) -> Protocol:
+    """``from_dict``, remembered: a snapshot equal to one read before gives that same
+    protocol (immutable, so shared safely) without building it again. Equal means equal
+    in every value, compared in full, so a service's own protocol changed without a new
+    version is still read afresh."""
+    key = (str(data.get("code")), str(data.get("version")))
+    known = _READ.get(key, [])
+    for snapshot, protocol in known:
+        if snapshot == data:
+            return protocol
+    protocol = from_dict(data)
+    if len(_READ) >= _READ_VERSIONS:
+        _READ.clear()
+    # A copy of its own: a caller changing ``data`` later must not change what it matches.
+    _READ[key] = [*known[-(_READ_PER_VERSION - 1) :], (copy.deepcopy(data), protocol)]
+    return protocol
 
 
 def _numbers(value: Any) -> tuple[int, ...] | None:

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, JSONField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -67,22 +68,26 @@ def caseload(request: HttpRequest) -> HttpResponse:
         Course.objects.of_therapist(request.user)
         .active()
         .select_related("patient")
-        # Nothing encrypted that the page does not show is read (each value is a decryption).
-        .defer("end_reason")
-        .prefetch_related(
-            Prefetch(
-                "referral",
-                queryset=Referral.objects.with_latest_totals().only("id", "patient_id"),
+        # Only what the page shows: nothing encrypted is read (each value is a decryption),
+        # and the scores and alerts come as figures, not a model built for each response.
+        .only(
+            "public_id",
+            "referral_id",
+            "modality",
+            "planned_sessions",
+            "protocol_snapshot",
+            "patient__first_name",
+            "patient__last_name",
+        )
+        .annotate(
+            open_alerts=_count_of(
+                RiskAlert.objects.filter(course=OuterRef("pk"), acknowledged_at__isnull=True)
             ),
-            Prefetch(
-                "responses",
-                queryset=QuestionnaireResponse.objects.filter(complete=True).only(
-                    "course_id", "instrument_code", "total", "band", "complete", "answered_at"
-                ),
-            ),
-            Prefetch(
-                "alerts", queryset=RiskAlert.objects.only("id", "course_id", "acknowledged_at")
-            ),
+            **{
+                f"{where}_{code}": _latest_totals(code, where, complete_only=where == "course")
+                for code in ("phq9", "gad7")
+                for where in ("course", "referral")
+            },
         )
         .order_by(*(sort.order_by(CASELOAD_ORDER) or ("patient__last_name",)))
     )
@@ -98,7 +103,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         Appointment.objects.filter(course__in=courses, starts_at__lt=now)
         .live()
         .values_list("course")
-        .annotate(n=_count())
+        .annotate(n=Count("id"))
     )
     rows = [_row(c, upcoming.get(c.pk), done.get(c.pk, 0)) for c in courses]
     if sort.key == "next":
@@ -116,27 +121,42 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/caseload.html", context)
 
 
-def _count() -> Any:
-    from django.db.models import Count
+def _count_of(rows: Any) -> Any:
+    """How many ``rows`` (of one course) there are, as a subquery of the page's own
+    query (0 for none)."""
+    counted = rows.order_by().values("course").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
-    return Count("id")
+
+def _latest_totals(code: str, where: str, *, complete_only: bool) -> Subquery:
+    """The latest response to ``code`` of the course or of its referral (at screening), as a
+    dict of ``total``, ``band`` and ``complete`` (None if there is none): one subquery in
+    the page's query, not a model built for every response of every course."""
+    outer = OuterRef("pk") if where == "course" else OuterRef("referral_id")
+    rows = QuestionnaireResponse.objects.filter(instrument_code=code, **{where: outer})
+    if complete_only:
+        rows = rows.filter(complete=True)
+    totals = JSONObject(total="total", band="band", complete="complete")
+    latest = rows.order_by("-answered_at", "-id").values(totals=totals)[:1]
+    return Subquery(latest, output_field=JSONField())
 
 
-def _row(course: Course, next_session: Appointment | None, held: int) -> dict[str, Any]:
+def _row(course: Any, next_session: Appointment | None, held: int) -> dict[str, Any]:
     protocol = course.protocol()
     number = next_session.number if next_session else course.planned_sessions
     # The latest complete scores: the course's own, else the referral's at screening.
-    screening = {c: getattr(course.referral, f"latest_{c}", None) for c in ("phq9", "gad7")}
-    latest: dict[str, Any] = {code: r for code, r in screening.items() if r is not None}
-    latest |= {r.instrument_code: r for r in course.responses.all()}
+    latest = {
+        code: getattr(course, f"course_{code}") or getattr(course, f"referral_{code}")
+        for code in ("phq9", "gad7")
+    }
     return {
-        "open_alerts": sum(1 for a in course.alerts.all() if a.acknowledged_at is None),
+        "open_alerts": course.open_alerts,
         "course": course,
         "next": next_session,
         "label": protocols.session_label(protocol, number, course.planned_sessions),
         "held": held,
-        "phq9": latest.get("phq9"),
-        "gad7": latest.get("gad7"),
+        "phq9": latest["phq9"],
+        "gad7": latest["gad7"],
     }
 
 
@@ -236,7 +256,9 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every session of the course with its number, phase and state."""
     course = get_object_or_404(
-        visible_courses(request.user).select_related("patient", "therapist__clinician", "room"),
+        visible_courses(request.user)
+        .select_related("patient", "therapist__clinician", "room")
+        .defer("end_reason"),  # encrypted, and not on the page
         public_id=public_id,
     )
     record(actor=request.user, action="course.viewed", obj=course)
@@ -249,7 +271,8 @@ def _detail_page(
     protocol = course.protocol()
     sessions = [
         (a, protocols.phase_for(protocol, a.number, course.planned_sessions))
-        for a in course.appointments.all()
+        # The encrypted reason for a back-dated session is not on this page: not decrypted.
+        for a in course.appointments.defer("backdate_reason")
     ]
     context = {
         "course": course,

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -20,8 +20,12 @@ from interplay.measures.instruments import BUILT_IN
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
 from interplay.progress import stage
-from interplay.progress.models import BetweenSessionTask, Problem, ProblemRating, Rater
+from interplay.progress.models import BetweenSessionTask, Problem, Rater
 from interplay.triage.rules import time_waited
+
+# The patient's name, all that the page shows of them: the rest of the row stays unread.
+NAME = ("patient__first_name", "patient__last_name")
+COURSE_NAME = tuple(f"course__{f}" for f in NAME)
 
 # A course is "nearing its end" once a session of its ending phase falls within this
 # many days (or has happened): time enough to write the ending review with the person.
@@ -74,6 +78,17 @@ def sessions(user: Any, today: dt.date) -> list[SessionRow]:
             starts_at__lt=_midnight(today + dt.timedelta(days=2)),
         )
         .select_related("course__patient", "room")
+        .only(
+            "public_id",
+            "number",
+            "starts_at",
+            "course__public_id",
+            "course__planned_sessions",
+            "course__protocol_snapshot",
+            "course__video_link",
+            "room__name",
+            *COURSE_NAME,
+        )
         .prefetch_related(
             Prefetch(
                 "course__responses",
@@ -120,6 +135,15 @@ def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
         RiskAlert.objects.open()
         .filter(course__therapist=user)
         .select_related("course__patient")
+        .only(
+            "public_id",
+            "kind",
+            "raised_at",
+            "due_by",
+            "escalated_at",
+            "course__public_id",
+            *COURSE_NAME,
+        )
         .order_by("raised_at", "id")
     )
     return [AlertRow(a, time_waited(a.raised_at, now)) for a in alerts]
@@ -147,6 +171,15 @@ def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
         .filter((unsigned & current) | unrecorded)
         .select_related("course__patient", "record")
+        .only(
+            "public_id",
+            "number",
+            "starts_at",
+            "status",
+            "course__public_id",
+            "record__signed_at",
+            *COURSE_NAME,
+        )
         .order_by("starts_at", "id")[: RECORDS_SHOWN + 1]
     )
 
@@ -166,7 +199,7 @@ def noted_tasks(user: Any) -> list[BetweenSessionTask]:
         )
         .select_related("course__patient", "set_at")
         .annotate(review_at=Subquery(following.order_by("number").values("public_id")[:1]))
-        .defer("text", "review")
+        .only("patient_noted_at", "course__public_id", "set_at__number", *COURSE_NAME)
         .order_by("patient_noted_at", "id")
     )
 
@@ -186,6 +219,14 @@ class _Caseload:
             Course.objects.of_therapist(user)
             .active()
             .select_related("patient", "ending_review")
+            .only(
+                "public_id",
+                "planned_sessions",
+                "protocol_snapshot",
+                "agreed_end_date",
+                "ending_review__id",
+                *NAME,
+            )
             .order_by("agreed_end_date", "id")
         )
         self.attended: dict[int, set[int]] = {c.pk: set() for c in self.courses}
@@ -200,16 +241,22 @@ class _Caseload:
             self.furthest[course_id] = max(self.furthest[course_id], number)
             if status == AppointmentStatus.ATTENDED:
                 self.attended[course_id].add(number)
+        # Each problem or goal with the sessions the therapist has rated it at, in one
+        # query (a problem not yet rated comes once, with no session).
         self.rated: dict[int, dict[int, set[int]]] = {c.pk: {} for c in self.courses}
-        ratings = ProblemRating.objects.filter(
-            problem__course__in=self.courses, rater=Rater.THERAPIST
-        ).values_list("problem__course_id", "problem_id", "session__number")
-        for course_id, problem_id, number in ratings:
-            self.rated[course_id].setdefault(problem_id, set()).add(number)
-        for course_id, problem_id in Problem.objects.filter(course__in=self.courses).values_list(
-            "course_id", "id"
-        ):
-            self.rated[course_id].setdefault(problem_id, set())
+        problems = (
+            Problem.objects.filter(course__in=self.courses)
+            .alias(
+                therapist_ratings=FilteredRelation(
+                    "ratings", condition=Q(ratings__rater=Rater.THERAPIST)
+                )
+            )
+            .values_list("course_id", "id", "therapist_ratings__session__number")
+        )
+        for course_id, problem_id, number in problems:
+            rated = self.rated[course_id].setdefault(problem_id, set())
+            if number is not None:
+                rated.add(number)
 
     def rerating_due(self) -> list[CourseDue]:
         """Courses with a re-rating session (the protocol's) attended and a problem or goal

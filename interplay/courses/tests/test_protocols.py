@@ -16,6 +16,7 @@ from interplay.courses.protocols import (
     Phase,
     Protocol,
     Task,
+    from_snapshot,
     phase_for,
     phases_for,
     session_label,
@@ -144,6 +145,23 @@ def test_a_protocol_snapshot_is_plain_json(protocol: Protocol) -> None:
     snapshot = json.loads(json.dumps(dataclasses.asdict(protocol)))
     assert snapshot["code"] == protocol.code
     assert snapshot["phases"][-1]["last"] == protocol.default_sessions
+
+
+def test_a_snapshot_read_again_gives_the_protocol_it_holds() -> None:
+    snapshot = json.loads(json.dumps(dataclasses.asdict(IPT_16)))
+    first = from_snapshot(snapshot)
+    assert first == IPT_16
+    # The same snapshot read again (a course on the next row): the same protocol, once built.
+    assert from_snapshot(json.loads(json.dumps(snapshot))) is first
+    # A service's own protocol changed under the same code and version is read afresh.
+    snapshot["phases"][0]["name"] = "Opening"
+    changed = from_snapshot(snapshot)
+    assert changed.phases[0].name == "Opening"
+    assert first.phases[0].name == IPT_16.phases[0].name
+    # Changing the snapshot afterwards changes neither what was read nor what it matches.
+    snapshot["phases"][0]["name"] = "Changed after reading"
+    assert changed.phases[0].name == "Opening"
+    assert from_snapshot(snapshot).phases[0].name == "Changed after reading"
 
 
 def test_session_lengths() -> None:
