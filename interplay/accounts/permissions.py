@@ -30,6 +30,9 @@ class Action(StrEnum):
     MANAGE_RECORDS = "manage_records"
     RECORD_CONSENT = "record_consent"
     VIEW_SERVICE_FIGURES = "view_service_figures"
+    VIEW_GROUPS = "view_groups"
+    FORM_GROUP = "form_group"
+    RUN_GROUP = "run_group"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -56,6 +59,12 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.RECORD_CONSENT: frozenset({Role.ADMINISTRATOR, Role.TRIAGE}),
     # The service's figures: counts and references, never free text or notes.
     Action.VIEW_SERVICE_FIGURES: frozenset({Role.SERVICE_MANAGER, Role.ADMINISTRATOR}),
+    # Group IPT: facilitators (therapists) and managers form groups from the waiting
+    # list; facilitators run them; supervisors see their supervisees' groups and
+    # managers each group's counts, never its notes.
+    Action.VIEW_GROUPS: frozenset({Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_MANAGER}),
+    Action.FORM_GROUP: frozenset({Role.THERAPIST, Role.SERVICE_MANAGER}),
+    Action.RUN_GROUP: frozenset({Role.THERAPIST}),
 }
 
 
