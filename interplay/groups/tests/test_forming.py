@@ -171,8 +171,10 @@ class FormingTests(BaseTestCase):
             late.refresh_from_db()
             numbers = list(late.course.appointments.values_list("number", flat=True))
             self.assertEqual(numbers, [0, 2, 3, 4, 5, 6, 7, 8])
-        with time_machine.travel(dt.datetime(2026, 9, 23, 9, tzinfo=NOW.tzinfo), tick=False):
-            with self.assertRaisesMessage(RuleViolation, "no one joins after its second session"):
-                services.invite_member(
-                    actor=self.therapist, group=group, referral=waiting_for_group("Jon")
-                )
+        jon = waiting_for_group("Jon")
+        closed = "no one joins after its second session"
+        with (
+            time_machine.travel(dt.datetime(2026, 9, 23, 9, tzinfo=NOW.tzinfo), tick=False),
+            self.assertRaisesMessage(RuleViolation, closed),
+        ):
+            services.invite_member(actor=self.therapist, group=group, referral=jon)
