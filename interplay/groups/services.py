@@ -317,3 +317,15 @@ def groups_with_counts(user: Any) -> Any:
         )
         .order_by("status", "-formed_at")
     )
+
+
+def places_of(patient: Any) -> list[GroupMember]:
+    """The patient's own places in groups (invited, in, finished), with their group: what
+    the portal shows them, never another member."""
+    shown = (MemberStatus.INVITED, MemberStatus.ACCEPTED, MemberStatus.FINISHED)
+    return list(
+        GroupMember.objects.filter(referral__patient=patient, status__in=shown)
+        .select_related("group", "group__room")
+        .prefetch_related("group__sessions")
+        .order_by("-invited_at")
+    )

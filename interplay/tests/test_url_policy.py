@@ -159,6 +159,19 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "hours:my_week": ({}, Action.KEEP_OWN_HOURS),
     "hours:my_leave": ({}, Action.KEEP_OWN_HOURS),
     "hours:my_cancel_leave": ({"pk": 999999}, (405, 405)),
+    "groups:index": ({}, Action.VIEW_GROUPS),
+    "groups:form": ({}, Action.FORM_GROUP),
+    "groups:detail": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_GROUPS)),
+    "groups:invite": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:start": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:end": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:session": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_GROUPS)),
+    "groups:attendance": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:record": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:sign": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:leave": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "portal:group": ({}, (302, 302)),
+    "portal:group_answer": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
 }
 ADMIN_NAMESPACE = "admin"
 
