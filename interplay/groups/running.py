@@ -40,7 +40,8 @@ def record_group_attendance(
     """Record what happened at ``session`` for each member (member id to status), through
     each member's own course. Returns the tasks raised (risk checks, reviews)."""
     _facilitator(actor, session.group)
-    if session.group.status != GroupStatus.RUNNING:
+    group = Group.objects.select_for_update().get(pk=session.group_id)
+    if group.status != GroupStatus.RUNNING:
         raise RuleViolation("Attendance is recorded while the group runs.")
     seats = places(session)
     unknown = set(statuses) - set(seats)

@@ -77,10 +77,12 @@ def form_group(
     video_link: str = "",
     min_members: int | None = None,
     max_members: int | None = None,
+    minutes: int | None = None,
 ) -> Group:
     """Form a group, ready for invitations. One or two facilitators qualified for group
     IPT (a non-specialist only with a named supervisor); a room, a video link or both; a
-    weekly day and time. A therapist forms only a group they facilitate."""
+    weekly day and time; sessions as long as the programme's unless ``minutes`` says
+    otherwise (30 to 180). A therapist forms only a group they facilitate."""
     if not can(actor, Action.FORM_GROUP):
         raise PermissionDenied(f"{actor} may not form groups.")
     if not can(actor, Action.VIEW_SERVICE_FIGURES) and actor.pk not in (
@@ -99,6 +101,8 @@ def form_group(
         raise RuleViolation(f"{supervisor} is not a supervisor.", field="supervisor")
     if room is None and not video_link:
         raise RuleViolation("Give a room, a video link or both.", field="room")
+    if minutes is not None and not 30 <= minutes <= 180:
+        raise RuleViolation("A group session lasts 30 to 180 minutes.", field="minutes")
     minimum = min_members or ServiceSettings.load().group_minimum_members
     maximum = max_members or max(DEFAULT_MAX_MEMBERS, minimum)
     problem = group_rules.size_problem(minimum, maximum)
@@ -112,7 +116,7 @@ def form_group(
         weekday=weekday,
         time=at,
         first_date=first_date,
-        minutes=protocol.session_minutes,
+        minutes=minutes or protocol.session_minutes,
         min_members=minimum,
         max_members=maximum,
         lead=lead,
