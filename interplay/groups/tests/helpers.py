@@ -24,7 +24,9 @@ def waiting_for_group(first_name: str, **details: Any) -> Referral:
     """A person triaged and put on the group IPT waiting list."""
     from interplay.triage import services as triage
 
-    lead = User.objects.filter(username="triage").first() or make_user("triage-lead", Role.TRIAGE)
+    lead = User.objects.filter(username__in=("triage", "triage-lead")).first() or make_user(
+        "triage-lead", Role.TRIAGE
+    )
     details.setdefault("email", "")
     referral = make_referral(first_name=first_name, last_name="Waiting", **details)
     triage.save_assessment(
