@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from interplay.accounts.models import User, WorkingHours
 from interplay.accounts.roles import Role
 from interplay.audit.actors import PatientActor
+from interplay.courses.models import Course
 from interplay.groups import services
 from interplay.groups.models import Group, GroupMember
 from interplay.referrals.models import Referral
@@ -71,3 +72,9 @@ def running_group(lead: User, co: User | None = None, members: int = 6, **fields
     for name in NAMES[:members]:
         accept(services.invite_member(actor=lead, group=group, referral=waiting_for_group(name)))
     return services.start_group(actor=lead, group=group)
+
+
+def course_of(member: GroupMember) -> Course:
+    """The member's own course (the group has started)."""
+    assert member.course is not None
+    return member.course

@@ -16,6 +16,7 @@ from interplay.groups.tests.helpers import (
     NAMES,
     NOW,
     accept,
+    course_of,
     form,
     ready_to_facilitate,
     running_group,
@@ -169,7 +170,7 @@ class FormingTests(BaseTestCase):
             )
             accept(late)
             late.refresh_from_db()
-            numbers = list(late.course.appointments.values_list("number", flat=True))
+            numbers = list(course_of(late).appointments.values_list("number", flat=True))
             self.assertEqual(numbers, [0, 2, 3, 4, 5, 6, 7, 8])
         jon = waiting_for_group("Jon")
         closed = "no one joins after its second session"

@@ -12,7 +12,13 @@ from django.utils import timezone
 from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
 from interplay.groups.models import Group, GroupMember
-from interplay.groups.tests.helpers import NAMES, accept, ready_to_facilitate, waiting_for_group
+from interplay.groups.tests.helpers import (
+    NAMES,
+    accept,
+    course_of,
+    ready_to_facilitate,
+    waiting_for_group,
+)
 from interplay.test import make_clinician
 from interplay.triage.tests.test_journey_browser import signed_in_as
 
@@ -63,8 +69,8 @@ def test_a_facilitator_runs_a_group_of_six_to_its_summary(page: Any, live_server
 
     # The pre-group sessions: each member meets Fran on their own before session 1.
     pre_group = [
-        m.course.appointments.get(number=0) for m in GroupMember.objects.filter(group=group)
-    ]  # type: ignore[union-attr]
+        course_of(m).appointments.get(number=0) for m in GroupMember.objects.filter(group=group)
+    ]
     with _after(max(a.starts_at for a in pre_group)):
         signed_in_as(page, live_server, fran)
         for appointment in pre_group:

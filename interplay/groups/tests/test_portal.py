@@ -10,6 +10,7 @@ from interplay.groups import services
 from interplay.groups.models import MemberStatus
 from interplay.groups.tests.helpers import (
     NOW,
+    course_of,
     form,
     ready_to_facilitate,
     running_group,
@@ -31,7 +32,7 @@ class PortalIsolationTests(BaseTestCase):
         with time_machine.travel(dt.datetime(2026, 9, 15, 16, tzinfo=NOW.tzinfo), tick=False):
             submit_response(
                 actor=self.therapist,
-                appointment=bea.course.appointments.get(number=1),
+                appointment=course_of(bea).appointments.get(number=1),
                 instrument_code="phq9",
                 answers=SAD,
                 source="paper",

@@ -11,7 +11,7 @@ from interplay.courses.models import CourseTask, TaskKind
 from interplay.groups import running
 from interplay.groups.models import GroupStatus, MemberStatus
 from interplay.groups.summary import summarise
-from interplay.groups.tests.helpers import NOW, ready_to_facilitate, running_group
+from interplay.groups.tests.helpers import NOW, course_of, ready_to_facilitate, running_group
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.monitoring.services import submit_response
 from interplay.reports import figures
@@ -49,10 +49,10 @@ class RunningTests(BaseTestCase):
 
         with time_machine.travel(after(sessions[0]), tick=False):
             for m in members:  # each member's first scores, entered by their own facilitator
-                first = m.course.appointments.get(number=1)
+                first = course_of(m).appointments.get(number=1)
                 for code, answers in (("phq9", LOW), ("gad7", LOW_GAD)):
                     submit_response(
-                        actor=m.course.therapist,
+                        actor=course_of(m).therapist,
                         appointment=first,
                         instrument_code=code,
                         answers=answers,
@@ -94,9 +94,9 @@ class RunningTests(BaseTestCase):
             signed = running.sign_group_record(actor=self.supervisor, session=sessions[1])
             self.assertEqual(signed.signed_by, self.supervisor)
             running.member_leaves(actor=self.therapist, member=bea, reason="Moved away.")
-            bea.course.refresh_from_db()
-            self.assertEqual(bea.course.status, "dropped_out")
-            self.assertEqual(bea.course.appointments.filter(status="not_needed").count(), 6)
+            course_of(bea).refresh_from_db()
+            self.assertEqual(course_of(bea).status, "dropped_out")
+            self.assertEqual(course_of(bea).appointments.filter(status="not_needed").count(), 6)
 
         for session in sessions[2:]:
             with time_machine.travel(after(session), tick=False):
@@ -108,10 +108,10 @@ class RunningTests(BaseTestCase):
             for m in members:
                 if m.pk == bea.pk:
                     continue
-                last = m.course.appointments.get(number=8)
+                last = course_of(m).appointments.get(number=8)
                 for code, answers in (("phq9", WELL), ("gad7", WELL_GAD)):
                     submit_response(
-                        actor=m.course.therapist,
+                        actor=course_of(m).therapist,
                         appointment=last,
                         instrument_code=code,
                         answers=answers,
@@ -122,7 +122,7 @@ class RunningTests(BaseTestCase):
                 if m.pk != bea.pk:
                     running.attendance.apply_attendance(
                         actor=self.therapist,
-                        appointment=m.course.appointments.get(number=0),
+                        appointment=course_of(m).appointments.get(number=0),
                         status="attended",
                     )
             running.end_group(actor=self.therapist, group=group)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from interplay.groups.models import Group, GroupStatus
 from interplay.groups.tests.helpers import (
     NOW,
+    course_of,
     form,
     ready_to_facilitate,
     running_group,
@@ -98,7 +99,7 @@ class GroupPageTests(BaseTestCase):
         data[f"member_{members[0].pk}"] = "dna"
         done = self.client.post(reverse("groups:attendance", args=[session.public_id]), data)
         self.assertRedirects(done, url)
-        self.assertEqual(members[0].course.appointments.get(number=1).status, "dna")
+        self.assertEqual(course_of(members[0]).appointments.get(number=1).status, "dna")
         self.client.post(
             reverse("groups:record", args=[session.public_id]),
             {"tasks_done": ["group_introductions"], "notes": "Everyone spoke."},
