@@ -65,6 +65,13 @@ class FormGroupForm(InterplayForm):
         empty_label="No room: by video",
     )
     video_link = StartCourseForm.base_fields["video_link"]
+    minutes = forms.IntegerField(
+        label="Length of each session in minutes (optional)",
+        help_text="Leave empty for the programme's own (90 minutes for WHO group IPT).",
+        required=False,
+        min_value=30,
+        max_value=180,
+    )
     min_members = forms.IntegerField(
         label="Fewest members to start (optional)",
         help_text="Leave empty for the service's setting.",
