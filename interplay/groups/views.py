@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
+from interplay.courses.permissions import visible_courses
 from interplay.groups import permissions, running, services
 from interplay.groups.forms import (
     AttendanceForm,
@@ -127,6 +128,14 @@ def _detail_page(
         "may_end": group.status == GroupStatus.RUNNING
         and all(row.session.starts_at < now for row in summary.sessions),
         "leave_form": LeaveForm(),
+        # Each member's course page opens to its therapist and their supervisor only.
+        "openable": set(
+            visible_courses(request.user)
+            .filter(pk__in=[row.member.course_id for row in summary.members])
+            .values_list("pk", flat=True)
+        )
+        if names
+        else set(),
         "accepted": summary.count(MemberStatus.ACCEPTED),
     }
     return render(request, "groups/detail.html", context, status=status)

@@ -139,3 +139,22 @@ class FormingPageTests(BaseTestCase):
         self.assertRedirects(done, reverse("groups:detail", args=[group.public_id]))
         self.assertEqual(group.status, GroupStatus.FORMING)
         self.assertEqual(group.members.get().referral, ada)
+
+
+class CoFacilitatorTests(BaseTestCase):
+    def test_a_co_facilitator_opens_the_courses_of_their_own_members_only(self) -> None:
+        from interplay.courses.models import Course
+
+        ready_to_facilitate(self.therapist, self.outsider)
+        with time_machine.travel(NOW, tick=False):
+            group = running_group(self.therapist, self.outsider, members=5)
+        self.sign_in(self.outsider)
+        page = self.client.get(reverse("groups:detail", args=[group.public_id])).content.decode()
+        mine = Course.objects.filter(group_place__group=group, therapist=self.outsider)
+        theirs = Course.objects.filter(group_place__group=group, therapist=self.therapist)
+        self.assertEqual((mine.count(), theirs.count()), (2, 3))
+        for course in mine:
+            self.assertIn(reverse("courses:detail", args=[course.public_id]), page)
+        for course in theirs:
+            self.assertNotIn(reverse("courses:detail", args=[course.public_id]), page)
+        self.assertIn("Eli Waiting", page)  # every member's name and attendance, still
