@@ -24,6 +24,7 @@ class MemberRow:
     attendance: dict[int, str] = field(default_factory=dict)  # session number to status
     outcome: outcomes.CourseOutcome | None = None
     pre_group: str = ""
+    pre_group_id: Any = None  # the public id of the member's pre-group session
     cells: list[str] = field(default_factory=list)  # status at each group session, in order
 
 
@@ -97,12 +98,12 @@ def summarise(group: Group) -> Summary:
     rows = {m.pk: MemberRow(m) for m in members}
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     places = Appointment.objects.filter(course_id__in=by_course).values_list(
-        "course_id", "number", "status"
+        "course_id", "number", "status", "public_id"
     )
-    for course_id, number, status in places:
+    for course_id, number, status, public_id in places:
         member = by_course[course_id]
         if number == 0:
-            rows[member.pk].pre_group = status
+            rows[member.pk].pre_group, rows[member.pk].pre_group_id = status, public_id
             continue
         rows[member.pk].attendance[number] = status
         counts[number][status] += 1

@@ -73,8 +73,10 @@ def test_a_facilitator_runs_a_group_of_six_to_its_summary(page: Any, live_server
     ]
     with _after(max(a.starts_at for a in pre_group)):
         signed_in_as(page, live_server, fran)
-        for appointment in pre_group:
-            page.goto(f"{live_server.url}/courses/sessions/{appointment.public_id}/")
+        for member in members:  # from the group page, each member's pre-group session
+            page.goto(f"{live_server.url}/groups/{group.public_id}/")
+            name = member.referral.full_name
+            page.get_by_role("link", name=f"Booked (pre-group session of {name})").click()
             page.get_by_label("Attended", exact=True).check()
             page.get_by_role("button", name="Record attendance").click()
             page.get_by_text("Attendance recorded.").wait_for()
