@@ -75,6 +75,7 @@ class Endpoint:
     expect_status: int
     expect_location: str = ""
     body: Callable[[], str] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def ok(self, status: int, location: str) -> bool:
         return status == self.expect_status and location.startswith(self.expect_location)
@@ -116,6 +117,7 @@ def run(
     lock = threading.Lock()
     barrier = threading.Barrier(concurrency + 1)
     headers = {"Cookie": endpoint.cookies} if endpoint.cookies else {}
+    headers.update(endpoint.headers)
     if endpoint.body is not None:
         headers["Content-Type"] = FORM
     deadline = [0.0]

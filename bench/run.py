@@ -42,6 +42,7 @@ from bench.scenarios import (
     ORDER,
     PAGES,
     PASSWORD,
+    TOKEN_PAGES,
     WORKERS,
     BenchError,
     Config,
@@ -239,6 +240,15 @@ def endpoints(port: int, inproc: InProcess) -> dict[str, Endpoint]:
             bare_person.cookie_header(), 302, "/bare/list/", bare.next,
         ),
         "bare_list": Endpoint("bare_list", LABELS["bare_list"], "GET", "/bare/list/", "", 200),
+        "bare_row": Endpoint(
+            "bare_row", LABELS["bare_row"], "GET", inproc.paths["bare_row"], "", 200,
+        ),
+    } | {
+        key: Endpoint(
+            key, LABELS[key], "GET", inproc.paths[key], "", 200,
+            headers={"Authorization": f"Bearer {inproc.bearer}"},
+        )
+        for key in TOKEN_PAGES
     }  # fmt: skip
 
 

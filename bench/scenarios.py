@@ -22,6 +22,8 @@ PAIRS = [
     ("caseload", "bare_list", "Caseload / bare 50-row list", 0.5),
     ("course", "bare_list", "Course page / bare 50-row list", 0.35),
     ("today", "bare_list", "Therapist's day / bare 50-row list", 0.5),
+    ("fhir_read", "bare_row", "FHIR EpisodeOfCare read / bare one-row read", 0.35),
+    ("fhir_bundle", "bare_list", "FHIR 50-entry Bundle / bare 50-row list", 1.0),
 ]
 LABELS = {
     "referral": "Interplay self-referral POST",
@@ -32,8 +34,16 @@ LABELS = {
     "caseload": "Interplay caseload GET",
     "course": "Interplay course page GET",
     "today": "Interplay therapist's day GET",
+    "fhir_read": "Interplay FHIR EpisodeOfCare GET",
+    "bare_row": "bare one-row JSON GET",
+    "fhir_bundle": "Interplay FHIR 50 Appointments GET",
 }
-ORDER = ["referral", "bare_post", "queue", "bare_list", "waiting", "caseload", "course", "today"]
+ORDER = [
+    "referral", "bare_post", "queue", "bare_list", "waiting", "caseload", "course", "today",
+    "fhir_read", "bare_row", "fhir_bundle",
+]  # fmt: skip
+# FHIR answers a token, not a session: the therapist's, in the Authorization header.
+TOKEN_PAGES = ("fhir_read", "fhir_bundle")
 # The staff pages, and whose browser asks for each (the triage clinician or the therapist).
 PAGES = {
     "queue": "triage",
@@ -80,6 +90,8 @@ class InProcess:
     # Each staff member's authenticator, if sign-in has a second factor.
     devices: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
+    # The therapist's API token, for the FHIR requests.
+    bearer: str = ""
 
 
 class BenchError(RuntimeError):
@@ -121,6 +133,7 @@ def prepare_database(config: Config) -> InProcess:
     staff["therapist"].get(result.paths["course"])
     result.work["course"] = inprocess.get(staff["therapist"], result.paths["course"])
 
+    _measure_fhir(result, therapist)
     _measure_posts(result)
     result.work["bare_list"] = inprocess.get(inprocess.anonymous(), "/bare/list/")
     result.bare_list_ms = inprocess.milliseconds_per_request(inprocess.anonymous(), "/bare/list/")
@@ -140,6 +153,24 @@ def _measure_lists(result: InProcess, staff: dict[str, Any], size: str) -> None:
         result.work[f"{key} N={sizes[key]}"] = inprocess.get(client, result.paths[key])
     label = f"N={sizes['queue']}"
     result.queue_ms[label] = inprocess.milliseconds_per_request(staff["triage"], "/triage/")
+
+
+def _measure_fhir(result: InProcess, therapist: Any) -> None:
+    from django.test import Client
+
+    from bench import inprocess, seed
+    from bench.models import BareRow
+    from interplay.api.services import create_token
+
+    result.bearer = create_token(actor=therapist, name="Benchmark")[1]
+    result.paths["fhir_read"] = f"/fhir/R4/EpisodeOfCare/{seed.a_course(therapist).public_id}"
+    result.paths["fhir_bundle"] = "/fhir/R4/Appointment?_count=50"
+    result.paths["bare_row"] = f"/bare/row/{BareRow.objects.order_by('id').first().pk}/"  # type: ignore[union-attr]
+    token = Client(HTTP_HOST=inprocess.HOST, HTTP_AUTHORIZATION=f"Bearer {result.bearer}")
+    for key in TOKEN_PAGES:
+        token.get(result.paths[key])  # warm
+        result.work[key] = inprocess.get(token, result.paths[key])
+    result.work["bare_row"] = inprocess.get(inprocess.anonymous(), result.paths["bare_row"])
 
 
 def _measure_posts(result: InProcess) -> None:

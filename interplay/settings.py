@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     # Interplay's devices (accounts.AuthenticatorApp, accounts.BackupCodes) replace them.
     "django_otp",
     "axes",
+    # The JSON API (interplay/api); its documents' Swagger UI comes from its static files.
+    "ninja",
     "interplay.accounts",
     "interplay.audit",
     "interplay.clinic",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "interplay.reports",
     "interplay.supervision",
     "interplay.today",
+    "interplay.api",
     "interplay.pages",
     "interplay.schedules",
     "interplay.demo",

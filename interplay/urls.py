@@ -36,6 +36,8 @@ urlpatterns = [
     path("settings/", include("interplay.clinic.urls")),
     path("reports/", include("interplay.reports.urls")),
     path("today/", include("interplay.today.urls")),
+    path("api/", include("interplay.api.urls")),
+    path("fhir/R4/", include("interplay.api.fhir.urls")),
     path("", include("interplay.accounts.hours_urls")),
     path("", include("interplay.referrals.urls")),
     path("admin/", admin.site.urls),

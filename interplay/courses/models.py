@@ -65,6 +65,11 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # Places used per therapist and therapy (capacity, the service figures): read
+            # from the index alone, not the whole history of courses.
+            models.Index(fields=["status", "therapist", "modality"], name="course_status_places"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_modality_display()} course {self.public_id}"

@@ -33,7 +33,7 @@ from interplay.accounts.models import User
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, Course, CourseStatus
 from interplay.courses.protocols import BUILT_IN
-from interplay.demo import stories
+from interplay.demo import bulk, stories
 from interplay.demo.data import DIFFICULTIES, FIRST_NAMES, LAST_NAMES, TOWNS
 from interplay.demo.diary import Booking, Diary, Therapist
 from interplay.formulation.models import Focus
@@ -82,10 +82,9 @@ class Batch:
     alerts: list[RiskAlert] = dataclasses.field(default_factory=list)
     focuses: list[Focus] = dataclasses.field(default_factory=list)
 
-    def write(self) -> None:
+    def write(self, writer: bulk.Writer) -> None:
         for objects in (getattr(self, f.name) for f in dataclasses.fields(self)):
-            if objects:
-                type(objects[0]).objects.bulk_create(objects, batch_size=2000)
+            writer.write(objects)
         sessions: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
         for s in sorted(self.sessions, key=lambda s: (s.starts_at, s.pk)):
             if s.number >= 1:
@@ -96,8 +95,7 @@ class Batch:
                 answers[r.course_id].append(
                     _as_row(r, "instrument_code", "total", "answered_at", "appointment_id")
                 )
-        figures = [rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses]
-        rows.save(figures, batch_size=2000)
+        writer.write([rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses])
 
 
 def _as_row(obj: Any, *names: str) -> dict[str, Any]:
@@ -169,14 +167,16 @@ class Service:
 
     def run(self, count: int, *, batch: int, progress: Callable[[int], Any] | None) -> Counts:
         times = self.arrivals(count)
+        writer = bulk.Writer()
         for first in range(0, count, batch):
             work = Batch()
             for received in times[first : first + batch]:
                 self.person(work, received)
             with transaction.atomic():
-                work.write()
+                work.write(writer)
             if progress is not None:
                 progress(len(times[first : first + batch]))
+        writer.keys.reset_sequences()
         return self.counts
 
     # One person -------------------------------------------------------------------------
@@ -220,9 +220,10 @@ class Service:
             "email": f"{first.lower()}.{last.lower()}.{self.serial}@example.org",
             "gp_practice": rng.choice(("Park Lane Surgery", "Riverside Medical Centre")),
         }
-        patient = Patient(**person)
+        patient = bulk.make(Patient, **person)
         self.serial += 1
-        referral = Referral(
+        referral = bulk.make(
+            Referral,
             reference=_reference(self.serial),
             submission_token=uuid.UUID(int=rng.getrandbits(128), version=4),
             status="received",
@@ -261,7 +262,8 @@ class Service:
     def assessment(
         self, referral: Referral, came: stories.Arrival, decided: stories.Triage
     ) -> TriageAssessment:
-        return TriageAssessment(
+        return bulk.make(
+            TriageAssessment,
             referral=referral,
             assessed_by=self.triage_lead,
             presenting_problem=referral.main_difficulties,
@@ -278,7 +280,8 @@ class Service:
         self, referral: Referral, decided: stories.Triage, at: dt.datetime
     ) -> TriageDecision:
         referral.status = "waiting" if decided.modality else referral.status
-        return TriageDecision(
+        return bulk.make(
+            TriageDecision,
             referral=referral,
             outcome=decided.outcome,
             modality=decided.modality,
@@ -314,7 +317,8 @@ class Service:
         if allocated_at > self.now:
             return  # still on the waiting list
         therapist = self.users[booking.therapist_id]
-        allocation = Allocation(
+        allocation = bulk.make(
+            Allocation,
             referral=referral,
             therapist=therapist,
             modality=decided.modality,
@@ -341,7 +345,8 @@ class Service:
         times = [stories.at_time(day, booking.hour, self.zone) for day in booking.dates]
         ended_at = times[plan.ends_after] + dt.timedelta(hours=6)
         ended = ended_at <= self.now
-        course = Course(
+        course = bulk.make(
+            Course,
             referral=referral,
             patient=referral.patient,
             therapist=allocation.therapist,
@@ -384,7 +389,8 @@ class Service:
                 status = "not_needed" if ended else "booked"
             else:
                 status = happened
-            session = Appointment(
+            session = bulk.make(
+                Appointment,
                 course=course,
                 number=plan.first_number + index,
                 starts_at=starts_at,
@@ -450,7 +456,8 @@ class Service:
         raised = response.answered_at
         seen = raised + dt.timedelta(hours=self.rng.randint(1, 30))
         self.counts.alerts += 1
-        return RiskAlert(
+        return bulk.make(
+            RiskAlert,
             course=course,
             response=response,
             kind=kind,
@@ -466,7 +473,8 @@ class Service:
         )
 
     def focus(self, course: Course, agreed: dt.datetime) -> Focus:
-        return Focus(
+        return bulk.make(
+            Focus,
             course=course,
             problem_area=self.rng.choice(PROBLEM_AREAS),
             agreed_on=agreed.astimezone(self.zone).date(),
@@ -491,7 +499,8 @@ def _response(
     **owner: Any,
 ) -> QuestionnaireResponse:
     answers, result = _scored(instrument.code, total, last_item)
-    return QuestionnaireResponse(
+    return bulk.make(
+        QuestionnaireResponse,
         instrument_code=instrument.code,
         instrument_version=instrument.version,
         answers=answers,

@@ -54,8 +54,9 @@ class OutcomePanel:
         ]
 
 
-def outcome_panel(course: Course) -> OutcomePanel:
+def outcome_panel(course: Course, *, draw: bool = True) -> OutcomePanel:
     """Scores, flags and chart for ``course``, from its complete responses in answer order.
+    ``draw=False`` leaves the chart out (the JSON API sends the numbers, not a picture).
 
     The first and last scores are the course's own (answered for its sessions); the
     referral's screening answers are not counted, since which appointment gives the first
@@ -80,7 +81,7 @@ def outcome_panel(course: Course) -> OutcomePanel:
     phq = [(n, t) for n, t in totals[PHQ9.code] if n is not None]
     gad = [(n, t) for n, t in totals[GAD7.code] if n is not None]
     chart = ""
-    if phq or gad:
+    if draw and (phq or gad):
         chart = charts.scores_chart(
             phq, gad, phases=_phases(course), sessions=course.planned_sessions
         )

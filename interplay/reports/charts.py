@@ -7,9 +7,11 @@ SVG carries; deterministic bytes (a fixed hash salt per chart, no date in the me
 words for the alt text. No Django, no ORM: the numbers come in.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from interplay.lib import chartstyle
 
@@ -35,7 +37,19 @@ class Trend:
 
 
 def chart(trend: Trend) -> Chart:
-    return Chart(chartstyle.data_uri(_svg(trend)), describe(trend))
+    return Chart(_uri(_frozen(trend)), describe(trend))
+
+
+def _frozen(trend: Trend) -> Trend:
+    return dataclasses.replace(trend, months=tuple(trend.months), values=tuple(trend.values))
+
+
+# Drawing a chart takes matplotlib most of the dashboard's time (text layout above all),
+# while the numbers of past months seldom change: each process keeps the charts it drew
+# last, keyed by every number and word in them, so an unchanged chart is drawn once.
+@lru_cache(maxsize=64)
+def _uri(trend: Trend) -> str:
+    return chartstyle.data_uri(_svg(trend))
 
 
 def _labels(months: Sequence[dt.date]) -> list[str]:

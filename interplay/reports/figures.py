@@ -484,10 +484,30 @@ def course_tallies(
     return unprefixed(found)
 
 
+def _decided_in(f: Filters, p: Policy) -> Q:
+    return Q(**moments("decision__decided_at", f))
+
+
+def _waiting_now(f: Filters, p: Policy) -> Q:
+    return Q(status=ReferralStatus.WAITING)
+
+
+# The referral tallies in three groups, each reading only the rows it can count through
+# an index (arrival time, decision time, status), not the whole history: one query each.
+REFERRAL_GROUPS: tuple[tuple[Condition, tuple[Tally, ...]], ...] = (
+    (received_in, tuple(t for t in REFERRAL_TALLIES if t.key.startswith("received"))),
+    (_decided_in, (BY_KEY["triaged"],)),
+    (_waiting_now, tuple(t for t in REFERRAL_TALLIES if t.key.startswith("waiting"))),
+)
+
+
 def referral_tallies(filters: Filters, policy: Policy) -> dict[str, int]:
-    """Every referral tally in one query."""
-    aggregates = aggregates_of(REFERRAL_TALLIES, filters, policy)
-    return unprefixed(referrals(filters).aggregate(**aggregates))
+    """Every referral tally, a query per group of ``REFERRAL_GROUPS``."""
+    found: dict[str, int] = {}
+    for touched, chosen in REFERRAL_GROUPS:
+        rows = referrals(filters).filter(touched(filters, policy))
+        found |= unprefixed(rows.aggregate(**aggregates_of(chosen, filters, policy)))
+    return found
 
 
 # Aggregates are named "n_<key>": a bare key may be a column's name ("finished").

@@ -43,8 +43,8 @@ URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|mailto:\S+", re.IGNORECASE)
 SPLIT = re.compile(r"[\s`'\"()\[\]{}|,;]+")
 # Placeholders and patterns, not paths: templates/<app>/, */rules.py, {{ name }}.html.
 NOT_A_PATH = re.compile(r"[*<>{}%$=@\\]")
-# Names that only look like files.
-NOT_FILES = {"Node.js"}
+# Names that only look like files (manifest.json: the file every service export holds).
+NOT_FILES = {"Node.js", "manifest.json"}
 PY_STRING_KEYWORDS = {"help_text", "label", "verbose_name", "verbose_name_plural"}
 
 
@@ -88,7 +88,9 @@ def candidates(text: str) -> Iterator[str]:
     """The tokens in ``text`` that look like a path to a file in the repository."""
     for token in SPLIT.split(URL.sub(" ", text)):
         token = token.split("#", 1)[0].rstrip(".:!?")
-        if not token or token in NOT_FILES or NOT_A_PATH.search(token):
+        # A token from the root is a URL path (/api/v1/openapi.json), not a repository file.
+        url_path = token.startswith("/") and "shared/" not in token
+        if not token or token in NOT_FILES or NOT_A_PATH.search(token) or url_path:
             continue
         looks_like_a_file = FILE_TOKEN.search(token) and not token.startswith(".")
         if looks_like_a_file or token.startswith("../") or "shared/" in token:

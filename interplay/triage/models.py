@@ -129,7 +129,8 @@ class TriageDecision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField()
+    # Indexed: the service figures count the decisions made in a period.
+    decided_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return self.get_outcome_display()

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinic', '0011_servicesettings_group_minimum_members'),
-        ('courses', '0007_appointment_shared'),
+        ('courses', '0008_appointment_shared'),
         ('referrals', '0010_referral_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -131,6 +131,7 @@ class Command(BaseCommand):
         self._print_group()
         self._print_portal_link()
         self._print_subject_access()
+        self._print_fhir()
         self.stdout.write("Sign in at /accounts/login/ as any of:")
         for name, (_, _, roles, _) in STAFF.items():
             labels = ", ".join(r.label for r in roles)
@@ -535,6 +536,26 @@ class Command(BaseCommand):
             f"Everything held about {patient.full_name}, their course included (as admin): "
             f"{_base_url()}{paths[0]}\n"
             f"  subject access export: {paths[1]} and {paths[2]}"
+        )
+
+    def _print_fhir(self) -> None:
+        """A fresh read-only API token of the therapist (12 hours), and the FHIR request
+        that reads everything of one of their patients with it."""
+        from interplay.api.services import create_token
+
+        course = Course.objects.filter(therapist__username="therapist").order_by("id").first()
+        if course is None:
+            return
+        _, key = create_token(
+            actor=course.therapist,
+            name="Demo FHIR reader",
+            expires_at=timezone.now() + dt.timedelta(hours=12),
+        )
+        path = reverse("fhir:everything", args=[course.patient.public_id])
+        self.stdout.write(
+            "FHIR R4 (docs/fhir.md), as the therapist, with a read-only token for 12 hours:\n"
+            f"  curl -H \"Authorization: Bearer {key}\" '{_base_url()}{path}'\n"
+            f"  and {_base_url()}{reverse('fhir:metadata')} for what the server supports"
         )
 
     def _formulation(self, therapist: User, course: Course) -> None:

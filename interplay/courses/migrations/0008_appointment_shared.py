@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinic', '0011_servicesettings_group_minimum_members'),
-        ('courses', '0006_appointment_not_needed_and_backdate_reason'),
+        ('courses', '0007_index_places'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,101 @@
+"""EpisodeOfCare: a course of therapy (``courses.Course``) with one therapist, on the
+protocol it began with; its referral is the ServiceRequest it answers."""
+
+from typing import Any
+
+from django.db.models.functions import Coalesce
+
+from interplay.api.fhir import access
+from interplay.api.fhir.base import SYSTEM_BASE, coding, instant, reference, validate
+from interplay.api.fhir.search import (
+    Kind,
+    Param,
+    date_filter,
+    id_param,
+    patient_param,
+    token_filter,
+    updated_param,
+)
+from interplay.courses.models import Course, CourseStatus
+
+# The referral's words, encrypted and not shown here: not read, so never decrypted.
+REFERRAL_TEXT = tuple(
+    f"referral__{name}"
+    for name in (
+        "main_difficulties",
+        "relationships_affected",
+        "hoped_change",
+        "substance_detail",
+        "other_services",
+        "risk_reasons",
+    )
+)
+MODALITY_SYSTEM = SYSTEM_BASE + "modality"
+OUTCOME_SYSTEM = SYSTEM_BASE + "course-status"
+STATUS = {
+    "active": (CourseStatus.ACTIVE,),
+    "finished": tuple(s for s in CourseStatus if s != CourseStatus.ACTIVE),
+}
+
+
+def to_fhir(course: Course) -> dict[str, Any]:
+    period: dict[str, str] = {"start": course.start_date.isoformat()}
+    if course.ended_at:
+        period["end"] = instant(course.ended_at)
+    data: dict[str, Any] = {
+        "resourceType": "EpisodeOfCare",
+        "id": str(course.public_id),
+        "meta": {"lastUpdated": instant(course.ended_at or course.started_at)},
+        "status": "active" if course.status == CourseStatus.ACTIVE else "finished",
+        "type": [
+            {
+                "coding": [
+                    coding(MODALITY_SYSTEM, course.modality, course.get_modality_display()),
+                    coding(OUTCOME_SYSTEM, course.status, course.get_status_display()),
+                ],
+                "text": f"{course.get_modality_display()}: {course.planned_sessions} sessions "
+                f"({course.protocol_code}, version {course.protocol_version}), agreed end "
+                f"{course.agreed_end_date:%d %B %Y}",
+            }
+        ],
+        "patient": reference("Patient", course.patient.public_id),
+        "referralRequest": [reference("ServiceRequest", course.referral.public_id)],
+        "careManager": {"display": course.therapist.get_full_name()},
+        "period": period,
+    }
+    return validate(data)
+
+
+def scope(user: Any) -> Any:
+    return (
+        access.courses(user)
+        .select_related("patient", "referral", "therapist")
+        .defer("end_reason", "protocol_snapshot", *REFERRAL_TEXT)
+        .annotate(fhir_updated=Coalesce("ended_at", "started_at"))
+    )
+
+
+KIND = Kind(
+    name="EpisodeOfCare",
+    readers=access.COURSE_READERS,
+    scope=scope,
+    build=lambda course: [to_fhir(course)],
+    params=(
+        id_param(),
+        patient_param("patient__public_id"),
+        Param(
+            "status",
+            "token",
+            "active (in progress) or finished (completed, dropped out, discharged, referred on).",
+            token_filter({code: list(values) for code, values in STATUS.items()}),
+        ),
+        Param(
+            "date",
+            "date",
+            "The course's first session date.",
+            date_filter("start_date", is_date=True),
+        ),
+        updated_param("fhir_updated", "when the course began, or ended once it has"),
+    ),
+    audited=lambda course: ("course.viewed", course),
+)

@@ -1,0 +1,5 @@
+"""The service figures."""
+
+from ninja import Router
+
+router = Router(tags=["figures"])

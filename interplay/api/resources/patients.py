@@ -1,0 +1,5 @@
+"""Patients: the people referred."""
+
+from ninja import Router
+
+router = Router(tags=["patients"])

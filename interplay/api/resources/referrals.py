@@ -1,0 +1,5 @@
+"""Referrals: create (idempotent), read, list by status."""
+
+from ninja import Router
+
+router = Router(tags=["referrals"])

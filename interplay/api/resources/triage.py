@@ -1,0 +1,5 @@
+"""Triage decisions."""
+
+from ninja import Router
+
+router = Router(tags=["triage"])

@@ -1,0 +1,5 @@
+"""Waiting lists per modality."""
+
+from ninja import Router
+
+router = Router(tags=["waiting lists"])

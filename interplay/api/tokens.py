@@ -1,0 +1,70 @@
+"""Making and finding API keys. Keys are random; only their SHA-256 digest is stored.
+
+A SHA-256 digest (not a slow password hash) is enough: the key is 256 random bits, so
+there is nothing to guess, and every API request must find its token in one indexed read.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from interplay.api.models import ApiToken
+
+KEY_PREFIX = "ipl_"
+# Write a token's last-used time at most this often: not a write per request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def find(key: str) -> ApiToken | None:
+    """The live token for ``key``, with its user, or None. Touches its last-used time."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.live()
+        .select_related("user")
+        .filter(digest=digest(key), user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        touch(token)
+    return token
+
+
+def touch(token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def bearer(request: HttpRequest) -> str | None:
+    """The key in ``Authorization: Bearer <key>``, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    return key.strip()
+
+
+def authenticate(request: HttpRequest) -> ApiToken | None:
+    """The request's token, setting ``request.user`` and ``request.api_token``; or None.
+
+    Used by the JSON API's auth class and by the FHIR views alike.
+    """
+    key = bearer(request)
+    token = find(key) if key else None
+    if token is not None:
+        request.user = token.user
+        request.api_token = token  # type: ignore[attr-defined]
+    return token
