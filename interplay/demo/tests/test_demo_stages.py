@@ -64,6 +64,10 @@ class DemoStagesTests(TestCase):
             self.sign_in(username)
             page = self.client.get(f"/groups/{group.public_id}/")
             self.assertContains(page, "Tuesday group")
+            if username == "therapist":
+                # A facilitator's own screens carry the members' courses like any other.
+                for url in ("/today/therapist/", "/caseload/", "/calendar/", "/groups/"):
+                    self.assertEqual(self.client.get(url).status_code, 200, url)
 
     def test_the_supervisor_sees_flagged_courses_of_two_supervisees_and_a_note(self) -> None:
         self.sign_in("supervisor")
