@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "interplay.portal",
     "interplay.formulation",
     "interplay.progress",
+    "interplay.groups",
     "interplay.reports",
     "interplay.supervision",
     "interplay.today",

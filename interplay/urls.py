@@ -23,6 +23,7 @@ urlpatterns = [
     path("formulation/", include("interplay.formulation.urls")),
     path("progress/", include("interplay.progress.urls")),
     path("supervision/", include("interplay.supervision.urls")),
+    path("groups/", include("interplay.groups.urls")),
     path("caseload/", courses.caseload, name="caseload"),
     path("calendar/", calendar.week, name="calendar"),
     path("calendar/feed/", calendar.issue_feed, name="calendar_issue"),

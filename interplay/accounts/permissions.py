@@ -31,6 +31,9 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"
     VIEW_SERVICE_FIGURES = "view_service_figures"
     SUBMIT_REFERRAL = "submit_referral"
+    VIEW_GROUPS = "view_groups"
+    FORM_GROUP = "form_group"
+    RUN_GROUP = "run_group"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -61,6 +64,12 @@ POLICY: dict[Action, frozenset[Role]] = {
     # phone). The public refers themselves on the pages, where no role is asked for. The
     # feed holds no other action: it cannot open a page or read a record.
     Action.SUBMIT_REFERRAL: frozenset({Role.REFERRAL_FEED, Role.TRIAGE}),
+    # Group IPT: facilitators (therapists) and managers form groups from the waiting
+    # list; facilitators run them; supervisors see their supervisees' groups and
+    # managers each group's counts, never its notes.
+    Action.VIEW_GROUPS: frozenset({Role.THERAPIST, Role.SUPERVISOR, Role.SERVICE_MANAGER}),
+    Action.FORM_GROUP: frozenset({Role.THERAPIST, Role.SERVICE_MANAGER}),
+    Action.RUN_GROUP: frozenset({Role.THERAPIST}),
 }
 
 

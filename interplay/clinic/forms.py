@@ -87,6 +87,7 @@ class ServiceRulesForm(_SettingsForm):
         "mixed_change_rule": "how a mixed change counts",
         "backdate_window_days": "the days back",
         "urgent_triage_working_days": "the working days",
+        "group_minimum_members": "the number of members",
     }
 
     class Meta:
@@ -102,6 +103,7 @@ class ServiceRulesForm(_SettingsForm):
             "questionnaire_window_hours",
             "alert_escalation_working_days",
             "backdate_window_days",
+            "group_minimum_members",
             "mixed_change_rule",
             "ipaf_defensive_function",
             "retention_years",
@@ -119,6 +121,7 @@ class ServiceRulesForm(_SettingsForm):
             "alert_escalation_working_days": "Unacknowledged risk alerts go to the supervisor "
             "after this many working days",
             "backdate_window_days": "Sessions may be recorded this many days back",
+            "group_minimum_members": "Members a new IPT group needs before it starts",
             "mixed_change_rule": "When one measure reliably improves and the other reliably "
             "worsens",
             "ipaf_defensive_function": "A DIT focus records the defensive function",
@@ -135,6 +138,8 @@ class ServiceRulesForm(_SettingsForm):
             "questionnaire_window_hours": "In the patient portal.",
             "backdate_window_days": "With a reason, to record a session that really happened. "
             "0 refuses every date in the past.",
+            "group_minimum_members": "People who have accepted their invitation. A group may "
+            "set its own.",
             "mixed_change_rule": "How the course's outcome counts it.",
             "ipaf_defensive_function": "The fourth part of the interpersonal-affective focus "
             "as commonly taught.",

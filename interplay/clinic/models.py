@@ -122,6 +122,12 @@ class ServiceSettings(models.Model):
         help_text="How many days back a session may be booked or moved to, with a reason, to "
         "record a session that really happened. 0 refuses every date in the past.",
     )
+    group_minimum_members = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(2)],
+        help_text="A new IPT group starts only once this many invited people have accepted "
+        "(a group may set its own).",
+    )
     urgent_triage_working_days = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],

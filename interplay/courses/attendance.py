@@ -14,6 +14,7 @@ from interplay.audit.services import record
 from interplay.clinic.models import Room, ServiceSettings
 from interplay.courses import figures, rules
 from interplay.courses.models import (
+    RECORDABLE,
     Appointment,
     AppointmentStatus,
     CourseStatus,
@@ -41,7 +42,16 @@ def record_attendance(*, actor: Any, appointment: Appointment, status: str) -> l
     late) raises a risk check (docs/clinical-rules.md 6.2: a missed contact is a risk
     signal) and, as the protocol's attendance policy says, an attendance review. Returns
     tasks raised."""
-    appointment = _own(actor, appointment)
+    return apply_attendance(actor=actor, appointment=_own(actor, appointment), status=status)
+
+
+def apply_attendance(*, actor: Any, appointment: Appointment, status: str) -> list[CourseTask]:
+    """``record_attendance`` once its caller has checked who may record it and locked the
+    appointment: a group's facilitators record for every member (interplay/groups)."""
+    if status not in RECORDABLE:
+        raise RuleViolation("Choose what happened at the session.")
+    if appointment.course.status != CourseStatus.ACTIVE:
+        raise RuleViolation("This course has ended; its sessions can no longer change.")
     if status == A.ATTENDED and appointment.starts_at > timezone.now():
         raise RuleViolation("A session cannot be marked attended before it has happened.")
     before = appointment.status
@@ -114,6 +124,8 @@ def reschedule(
     appointment = _own(actor, appointment)
     if appointment.status != A.BOOKED:
         raise RuleViolation("Only a booked session can be moved.")
+    if appointment.shared:
+        raise RuleViolation("A group session moves with its group, not one member at a time.")
     profile = ClinicianProfile.objects.select_for_update().get(user_id=appointment.therapist_id)
     if appointment.room_id:
         Room.objects.select_for_update().get(pk=appointment.room_id)
@@ -213,11 +225,17 @@ def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
     on. Later booked sessions become "not needed: course ended" (not a cancellation),
     the therapist's place frees, and the referral is discharged. "Completed" is refused
     while a session whose time has passed is still booked: record what happened first."""
+    if not can(actor, Action.RUN_COURSE) or course.therapist_id != actor.pk:
+        raise PermissionDenied("Only the course's therapist ends it.")
+    return close_course(actor=actor, course=course, outcome=outcome, reason=reason)
+
+
+def close_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
+    """``end_course`` once its caller has checked who may end it: a group's facilitators
+    end the courses of its members (interplay/groups)."""
     from interplay.courses.models import Course
     from interplay.referrals.models import Referral, ReferralStatus
 
-    if not can(actor, Action.RUN_COURSE) or course.therapist_id != actor.pk:
-        raise PermissionDenied("Only the course's therapist ends it.")
     if outcome not in ENDINGS:
         raise RuleViolation("Choose how the course ended.")
     if not reason.strip():

@@ -134,6 +134,9 @@ class Appointment(models.Model):
     backdate_reason = EncryptedTextField(
         blank=True, help_text="Why the session was booked or moved to a time already past."
     )
+    # A group session: each member's own appointment at the group's time, so the
+    # therapist and room hold that time for every member at once (interplay/groups).
+    shared = models.BooleanField(default=False, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -147,14 +150,15 @@ class Appointment(models.Model):
                 condition=Q(status__in=LIVE),
                 name="one_live_session_number",
             ),
+            # A group's members share their session's therapist and room (``shared``).
             models.UniqueConstraint(
                 fields=["therapist", "starts_at"],
-                condition=Q(status__in=LIVE),
+                condition=Q(status__in=LIVE, shared=False),
                 name="therapist_one_place_at_a_time",
             ),
             models.UniqueConstraint(
                 fields=["room", "starts_at"],
-                condition=Q(status__in=LIVE),
+                condition=Q(status__in=LIVE, shared=False),
                 name="room_one_session_at_a_time",
             ),
         ]

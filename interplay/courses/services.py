@@ -304,6 +304,8 @@ def shift_remaining(
     )
     if not moving:
         raise RuleViolation(f"No booked session from session {from_number} on.")
+    if any(appointment.shared for appointment in moving):
+        raise RuleViolation("A group's sessions move with the group, not one member at a time.")
     first = moving[0].starts_at.astimezone(_zone()).date() + dt.timedelta(weeks=weeks)
     protocol = course.protocol()
     proposed = rules.propose_sessions(

@@ -29,6 +29,7 @@ class LetterKind(models.TextChoices):
     GOODBYE = "goodbye", "Ending: goodbye letter (DIT)"
     ENDING_SUMMARY = "ending_summary", "Ending: summary of the course"
     DISCHARGE = "discharge", "Ending: discharge letter"
+    GROUP_INVITATION = "group_invitation", "Group IPT: invitation to join a group"
 
 
 class RecipientRole(models.TextChoices):

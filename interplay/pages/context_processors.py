@@ -20,6 +20,7 @@ def staff_links(request: HttpRequest) -> dict[str, Any]:
             "calendar": verified and can(user, Action.RUN_COURSE),
             "alerts": verified and can(user, Action.VIEW_ALERTS),
             "supervision": verified and can(user, Action.SUPERVISE),
+            "groups": verified and can(user, Action.VIEW_GROUPS),
             "triage_queue": verified and can(user, Action.VIEW_TRIAGE_QUEUE),
             "waiting_list": verified and can(user, Action.VIEW_WAITING_LIST),
             "admin": verified and can(user, Action.MANAGE_USERS),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interplay.portal import views
+from interplay.portal import group_views, views
 
 app_name = "portal"
 
@@ -21,5 +21,7 @@ urlpatterns = [
     path("tasks/<uuid:public_id>/note/", views.note_task, name="note_task"),
     path("letters/<uuid:public_id>/pdf", views.letter_pdf, name="letter_pdf"),
     path("closeness-circle/", views.closeness_circle, name="circle"),
+    path("group/", group_views.group, name="group"),
+    path("group/<uuid:public_id>/answer/", group_views.answer, name="group_answer"),
     path("sign-out/", views.sign_out, name="sign_out"),
 ]

@@ -29,6 +29,7 @@ from interplay.formulation import circle
 from interplay.formulation import services as formulation
 from interplay.formulation.forms import PlaceForm
 from interplay.formulation.services import shared_formulation
+from interplay.groups import services as groups
 from interplay.letters import services as letters
 from interplay.lib import totp
 from interplay.lib.errors import PermissionDenied, RuleViolation
@@ -115,6 +116,7 @@ def _dashboard(
         "names": instrument_names(codes),
         "upcoming": upcoming,
         "scores": scores,
+        "group_places": groups.places_of(patient),
         **_chart(scores),
         **_shared_work(patient, bound),
     }

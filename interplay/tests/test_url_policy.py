@@ -163,6 +163,19 @@ POLICY: dict[str, tuple[dict[str, Any], Any]] = {
     "tokens:list": ({}, (302, 200)),
     "tokens:new": ({}, (302, 200)),
     "tokens:revoke": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:index": ({}, Action.VIEW_GROUPS),
+    "groups:form": ({}, Action.FORM_GROUP),
+    "groups:detail": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_GROUPS)),
+    "groups:invite": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:start": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:end": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:session": ({"public_id": SAMPLE_UNKNOWN}, Scoped(Action.VIEW_GROUPS)),
+    "groups:attendance": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:record": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:sign": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "groups:leave": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
+    "portal:group": ({}, (302, 302)),
+    "portal:group_answer": ({"public_id": SAMPLE_UNKNOWN}, (405, 405)),
 }
 ADMIN_NAMESPACE = "admin"
 # The JSON API and FHIR answer tokens, not sessions: their routes have their own tables

@@ -53,7 +53,9 @@ class DemoSetupTests(TestCase):
         from interplay.measures.panel import outcome_panel
 
         self.run_setup()
-        dit = Course.objects.get(therapist__username="supervisor", ended_at=None)
+        dit = Course.objects.get(
+            therapist__username="supervisor", ended_at=None, group_place__isnull=True
+        )
         ipt = Course.objects.get(therapist__username="therapist", time=dt.time(11))
         sources = set(dit.responses.values_list("source", flat=True))
         self.assertEqual(sources, {"portal"})
@@ -68,7 +70,9 @@ class DemoSetupTests(TestCase):
         from interplay.formulation.services import shared_formulation
 
         self.run_setup()
-        course = Course.objects.get(therapist__username="supervisor", ended_at=None)
+        course = Course.objects.get(
+            therapist__username="supervisor", ended_at=None, group_place__isnull=True
+        )
         self.assertEqual(course.inventory.count(), 4)
         self.assertEqual(course.inventory.filter(ring__isnull=False).count(), 4)
         self.assertEqual(course.timeline.count(), 2)

@@ -40,10 +40,34 @@ class DemoStagesTests(TestCase):
     def course_in(self, phase: str, therapist: str, **match: object) -> Course:
         (course,) = [
             c
-            for c in Course.objects.filter(therapist__username=therapist, ended_at=None, **match)
+            for c in Course.objects.filter(
+                therapist__username=therapist, ended_at=None, group_place__isnull=True, **match
+            )
             if stage_of(c).startswith(f"in the {phase} phase")
         ]
         return course
+
+    def test_a_running_group_of_eight_at_session_four_with_two_facilitators(self) -> None:
+        from django.utils import timezone
+
+        from interplay.groups.models import Group
+
+        group = Group.objects.get()
+        self.assertEqual(group.status, "running")
+        self.assertEqual(len(group.facilitators()), 2)
+        self.assertEqual(group.members.filter(status="accepted").count(), 8)
+        upcoming = group.sessions.filter(starts_at__gt=timezone.now()).first()
+        assert upcoming is not None
+        self.assertEqual(upcoming.number, 4)
+        self.assertIn("IPT group Tuesday group (8 members, session 4 next", self.output)
+        for username in ("therapist", "supervisor", "manager"):
+            self.sign_in(username)
+            page = self.client.get(f"/groups/{group.public_id}/")
+            self.assertContains(page, "Tuesday group")
+            if username == "therapist":
+                # A facilitator's own screens carry the members' courses like any other.
+                for url in ("/today/therapist/", "/caseload/", "/calendar/", "/groups/"):
+                    self.assertEqual(self.client.get(url).status_code, 200, url)
 
     def test_the_supervisor_sees_flagged_courses_of_two_supervisees_and_a_note(self) -> None:
         self.sign_in("supervisor")

@@ -33,6 +33,7 @@ STANDARD_WORDS = {
     LetterKind.GOODBYE: ("As we agreed, this letter", "a goodbye letter"),
     LetterKind.ENDING_SUMMARY: ("a summary of our work", "a summary of the course"),
     LetterKind.DISCHARGE: ("come to an end", "we have discharged them"),
+    LetterKind.GROUP_INVITATION: ("invite you to join a small group", "invited to join"),
 }
 
 

@@ -24,6 +24,7 @@ from interplay.courses import attendance, figures, protocols
 from interplay.courses import services as courses
 from interplay.courses.models import Course
 from interplay.demo import admin_day as demo_admin_day
+from interplay.demo import group as demo_group
 from interplay.demo import progress as demo_progress
 from interplay.demo import seeding
 from interplay.demo import supervision as demo_supervision
@@ -44,6 +45,7 @@ from interplay.demo.data import (
 from interplay.demo.totp import current_demo_code, demo_key_hex, demo_secret
 from interplay.encounters import services as encounters
 from interplay.formulation import services as formulation
+from interplay.groups.models import Group
 from interplay.monitoring import services as monitoring
 from interplay.patients import access
 from interplay.progress.stage import latest_started
@@ -70,7 +72,8 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
         {
             "hours": 900,
             "capacity": 8,
-            "working_hours": [(2, "09:00", "13:00"), (3, "16:00", "20:00")],
+            # Tuesday afternoons: the IPT group, co-facilitated with the therapist.
+            "working_hours": [(1, "13:00", "17:00"), (2, "09:00", "13:00"), (3, "16:00", "20:00")],
             "modalities": [Modality.IPT, Modality.DIT, Modality.GROUP_IPT],
         },
     ),
@@ -118,12 +121,14 @@ class Command(BaseCommand):
                 )
                 demo_supervision.build(users)
                 demo_today.fill(users)
+                demo_group.build(users)
             demo_admin_day.populate()
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
             f"Demo ready: {added} referrals added, {Referral.objects.count()} in all."
         )
         self._print_courses()
+        self._print_group()
         self._print_portal_link()
         self._print_subject_access()
         self._print_fhir()
@@ -467,6 +472,7 @@ class Command(BaseCommand):
         each to open as its therapist, or as the supervisor of one with no demo password."""
         for course in (
             Course.objects.filter(Q(ended_at=None) | Q(ending_review__isnull=False))
+            .filter(group_place__isnull=True)  # the group's members: see _print_group
             .select_related("patient", "therapist__clinician__supervisor")
             .order_by("-start_date", "-id")
         ):
@@ -477,6 +483,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Course {stage_of(course)} ({course.patient.full_name}; sign in as "
                 f"{who.username}): {url}"
+            )
+
+    def _print_group(self) -> None:
+        """The running group's page, to open as either facilitator or the manager."""
+        for group in Group.objects.filter(status="running"):
+            url = _base_url() + reverse("groups:detail", args=[group.public_id])
+            upcoming = group.sessions.filter(starts_at__gt=timezone.now()).first()
+            at = f"session {upcoming.number} next" if upcoming else "every session held"
+            self.stdout.write(
+                f"IPT group {group.name} ({group.members.count()} members, {at}; sign in as "
+                f"therapist or supervisor): {url}"
             )
 
     def _print_portal_link(self) -> None:
