@@ -14,6 +14,7 @@ from interplay.courses.models import Appointment, AppointmentStatus
 from interplay.groups.models import Group, GroupMember, GroupSession, MemberStatus
 from interplay.measures import outcomes
 from interplay.measures.models import QuestionnaireResponse
+from interplay.supervision.caseloads import MISSED_AT
 
 A = AppointmentStatus
 
@@ -26,6 +27,16 @@ class MemberRow:
     pre_group: str = ""
     pre_group_id: Any = None  # the public id of the member's pre-group session
     cells: list[str] = field(default_factory=list)  # status at each group session, in order
+
+    @property
+    def missed(self) -> int:
+        """Group sessions missed (did not attend, or cancelled too late): two or more is
+        flagged, as for a course run one to one."""
+        return sum(status in (A.DID_NOT_ATTEND, A.CANCELLED_LATE) for status in self.cells)
+
+    @property
+    def flagged_for_missing(self) -> bool:
+        return self.missed >= MISSED_AT
 
 
 @dataclass

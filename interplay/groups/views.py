@@ -21,6 +21,7 @@ from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.courses.permissions import visible_courses
 from interplay.groups import permissions, running, services
+from interplay.groups import rules as group_rules
 from interplay.groups.forms import (
     AttendanceForm,
     FormGroupForm,
@@ -116,8 +117,12 @@ def _detail_page(
     names = permissions.sees_members(request.user, group)
     organiser = permissions.organises(request.user, group)
     summary = summarise(group)
-    waiting = _waiting() if organiser and group.status != GroupStatus.ENDED else []
     now = timezone.now()
+    # A closed group takes no one after its session 2: nothing to invite from then on.
+    ends = {row.session.number: row.session.ends_at for row in summary.sessions}
+    closed = group_rules.closed_to_newcomers(now, ends)
+    open_to_new = organiser and group.status != GroupStatus.ENDED and not closed
+    waiting = _waiting() if open_to_new else []
     context = {
         "group": group,
         "summary": summary,
@@ -125,6 +130,7 @@ def _detail_page(
         "runs": permissions.runs(request.user, group),
         "organiser": organiser,
         "invite_form": invite_form or (InviteForm(waiting=waiting) if waiting else None),
+        "closed": closed and group.status != GroupStatus.ENDED,
         "may_end": group.status == GroupStatus.RUNNING
         and all(row.session.starts_at < now for row in summary.sessions),
         "leave_form": LeaveForm(),

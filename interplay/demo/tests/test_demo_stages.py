@@ -59,7 +59,7 @@ class DemoStagesTests(TestCase):
         upcoming = group.sessions.filter(starts_at__gt=timezone.now()).first()
         assert upcoming is not None
         self.assertEqual(upcoming.number, 4)
-        self.assertIn("IPT group Tuesday group (8 members, session 4 next", self.output)
+        self.assertIn("Group IPT, 'Tuesday group' (8 members, session 4 next", self.output)
         for username in ("therapist", "supervisor", "manager"):
             self.sign_in(username)
             page = self.client.get(f"/groups/{group.public_id}/")

@@ -72,12 +72,17 @@ class RunningTests(BaseTestCase):
             running.record_group_attendance(
                 actor=self.therapist, session=sessions[1], statuses={**everyone, ada.pk: "dna"}
             )
-            # A second missed session: the same review as in an individual course.
+            # A second missed session: the same review as in an individual course, and
+            # a flag beside her name on the group's page.
             self.assertTrue(
                 CourseTask.objects.filter(
                     course=ada.course, kind=TaskKind.ATTENDANCE_REVIEW
                 ).exists()
             )
+            rows = {row.member.pk: row for row in summarise(group).members}
+            self.assertEqual(rows[ada.pk].missed, 2)
+            self.assertTrue(rows[ada.pk].flagged_for_missing)
+            self.assertFalse(any(r.flagged_for_missing for k, r in rows.items() if k != ada.pk))
             running.save_group_record(
                 actor=self.therapist,
                 session=sessions[1],

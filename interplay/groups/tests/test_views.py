@@ -86,6 +86,21 @@ class GroupPageTests(BaseTestCase):
             with self.assertNumQueries(len(before)):
                 self.client.get(url)
 
+    def test_invitations_stop_once_the_second_session_is_over(self) -> None:
+        waiting_for_group("Bo Later")
+        second = self.group.sessions.get(number=2)
+        with time_machine.travel(second.starts_at, tick=False):
+            self.sign_in(self.therapist)
+            page = self.client.get(self.detail())
+            self.assertContains(page, "Invite from the waiting list")
+            self.assertNotContains(page, "closed to new members")
+        self.client.logout()  # a new day's sign-in, not the same session gone idle
+        with time_machine.travel(second.ends_at + dt.timedelta(minutes=1), tick=False):
+            self.sign_in(self.therapist)
+            page = self.client.get(self.detail())
+            page = self.client.get(self.detail())
+            self.assertContains(page, "The group is closed to new members")
+
     @time_machine.travel(dt.datetime(2026, 9, 15, 16, tzinfo=NOW.tzinfo), tick=False)
     def test_a_facilitator_records_attendance_and_the_group_record(self) -> None:
         self.sign_in(self.therapist)
@@ -100,6 +115,7 @@ class GroupPageTests(BaseTestCase):
         done = self.client.post(reverse("groups:attendance", args=[session.public_id]), data)
         self.assertRedirects(done, url)
         self.assertEqual(course_of(members[0]).appointments.get(number=1).status, "dna")
+        self.assertNotContains(self.client.get(self.detail()), "Missed 1 sessions")
         self.client.post(
             reverse("groups:record", args=[session.public_id]),
             {"tasks_done": ["group_introductions"], "notes": "Everyone spoke."},

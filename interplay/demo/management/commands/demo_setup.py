@@ -492,7 +492,7 @@ class Command(BaseCommand):
             upcoming = group.sessions.filter(starts_at__gt=timezone.now()).first()
             at = f"session {upcoming.number} next" if upcoming else "every session held"
             self.stdout.write(
-                f"IPT group {group.name} ({group.members.count()} members, {at}; sign in as "
+                f"Group IPT, '{group.name}' ({group.members.count()} members, {at}; sign in as "
                 f"therapist or supervisor): {url}"
             )
 
