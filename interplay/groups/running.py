@@ -49,7 +49,7 @@ def record_group_attendance(
         raise RuleViolation("Record attendance only for this session's members.")
     raised: list[CourseTask] = []
     for member_id, status in statuses.items():
-        locked = Appointment.objects.select_for_update().select_related("course")
+        locked = Appointment.objects.select_for_update(of=("self",)).select_related("course")
         appointment = locked.get(pk=seats[member_id].pk)
         if appointment.status == status:
             continue
@@ -74,7 +74,11 @@ def save_group_record(
     """Save the group's record of ``session`` as a draft: the phase's tasks and notes
     (encrypted; staff only, never the portal). A signed record is closed."""
     _facilitator(actor, session.group)
-    session = GroupSession.objects.select_for_update().select_related("group").get(pk=session.pk)
+    session = (
+        GroupSession.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .get(pk=session.pk)
+    )
     if session.signed:
         raise RuleViolation("This record is signed.")
     allowed = {task.key for task in phase(session).tasks}
@@ -96,7 +100,11 @@ def save_group_record(
 def sign_group_record(*, actor: Any, session: GroupSession) -> GroupSession:
     """Sign the group's record of a session that has happened; it then stays as signed."""
     _facilitator(actor, session.group)
-    session = GroupSession.objects.select_for_update().select_related("group").get(pk=session.pk)
+    session = (
+        GroupSession.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .get(pk=session.pk)
+    )
     if session.signed:
         raise RuleViolation("This record is already signed.")
     if session.starts_at > timezone.now():
@@ -115,7 +123,9 @@ def sign_group_record(*, actor: Any, session: GroupSession) -> GroupSession:
 def _member(actor: Any, member: GroupMember) -> GroupMember:
     _facilitator(actor, member.group)
     return (
-        GroupMember.objects.select_for_update().select_related("group", "course").get(pk=member.pk)
+        GroupMember.objects.select_for_update(of=("self",))
+        .select_related("group", "course")
+        .get(pk=member.pk)
     )
 
 

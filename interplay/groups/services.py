@@ -209,7 +209,11 @@ def respond_to_invitation(*, actor: PatientActor, member: GroupMember, accept: b
     """The invited person accepts or declines in the portal. Declining keeps their place
     on the waiting list; accepting a group already running starts their course at once
     (with a pre-group session before the next group session)."""
-    member = GroupMember.objects.select_for_update().select_related("group").get(pk=member.pk)
+    member = (
+        GroupMember.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .get(pk=member.pk)
+    )
     if not isinstance(actor, PatientActor) or member.referral.patient_id != actor.patient.pk:
         raise PermissionDenied("Only the person invited answers an invitation.")
     if member.status != MemberStatus.INVITED:
