@@ -157,7 +157,9 @@ class Inserter:
                     related = obj._state.fields_cache[name]
                     obj.__dict__[attname] = related.pk if related is not None else None
             for field in self.auto_now:
-                field.pre_save(obj, add=True)
+                # A time the seeder gave (a record's change time in the past) is kept.
+                if obj.__dict__[field.attname] is None:
+                    field.pre_save(obj, add=True)
             values = obj.__dict__
             out.append(tuple(values[a] if p is None else p(values[a]) for a, p in pairs))
         return out

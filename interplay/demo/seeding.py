@@ -32,10 +32,11 @@ from django.utils import timezone
 from interplay.accounts.models import User
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, Course, CourseStatus
-from interplay.courses.protocols import BUILT_IN
+from interplay.courses.protocols import BUILT_IN, phase_for
 from interplay.demo import bulk, stories
 from interplay.demo.data import DIFFICULTIES, FIRST_NAMES, LAST_NAMES, TOWNS
 from interplay.demo.diary import Booking, Diary, Therapist
+from interplay.encounters.models import SessionRecord
 from interplay.formulation.models import Focus
 from interplay.lib.dates import bank_holidays
 from interplay.lib.ids import REFERENCE_ALPHABET
@@ -78,6 +79,7 @@ class Batch:
     allocations: list[Allocation] = dataclasses.field(default_factory=list)
     courses: list[Course] = dataclasses.field(default_factory=list)
     sessions: list[Appointment] = dataclasses.field(default_factory=list)
+    records: list[SessionRecord] = dataclasses.field(default_factory=list)
     responses: list[QuestionnaireResponse] = dataclasses.field(default_factory=list)
     alerts: list[RiskAlert] = dataclasses.field(default_factory=list)
     focuses: list[Focus] = dataclasses.field(default_factory=list)
@@ -401,8 +403,25 @@ class Service:
             work.sessions.append(session)
             if status == "attended":
                 attended.append(session)
+                work.records.append(self.signed_record(course, session))
         self.counts.sessions += len(times)
         return attended
+
+    def signed_record(self, course: Course, session: Appointment) -> SessionRecord:
+        """The session's record, signed the same day: a service's past sessions are
+        written up (without it every therapist's day would list them all to sign)."""
+        protocol = BUILT_IN[course.protocol_code]
+        phase = phase_for(protocol, session.number, course.planned_sessions)
+        signed = min(session.ends_at + dt.timedelta(hours=2), self.now)
+        return bulk.make(
+            SessionRecord,
+            appointment=session,
+            phase=phase.key,
+            risk_checked=True,
+            updated_at=signed,
+            signed_at=signed,
+            signed_by=course.therapist,
+        )
 
     def measures(
         self,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.forms.models import model_to_dict
 from django.test import override_settings
 from django.utils import timezone
@@ -48,6 +49,14 @@ class SeededServiceTests(BaseTestCase):
         CourseFigures.objects.all().delete()
         rows.rebuild()
         self.assertEqual(stored_rows(), seeded)
+
+    def test_every_attended_session_has_its_record_signed_in_the_past(self) -> None:
+        # A service's past sessions are written up: nothing for a therapist's day to list.
+        attended = Appointment.objects.filter(status="attended")
+        self.assertTrue(attended.exists())
+        self.assertFalse(attended.filter(record__signed_at=None).exists())
+        self.assertFalse(attended.filter(record__signed_at__lt=F("ends_at")).exists())
+        self.assertFalse(attended.filter(record__signed_at__gt=timezone.now()).exists())
 
     def test_referrals_come_from_every_source_and_some_are_urgent(self) -> None:
         self.assertEqual(Referral.objects.count(), 240)
@@ -161,10 +170,20 @@ class DemoHistoryTests(BaseTestCase):
         self.assertGreater(CourseFigures.objects.filter(finished=True).count(), 10)
         # The demo's own stories are untouched: eight courses part-way (four stages, two
         # supervision stories, two for the therapist's day), two open alerts, and only its
-        # own courses printed (those eight and the one ended with its review).
-        self.assertEqual(Course.objects.filter(ended_at=None).count(), 8)
+        # own courses printed (those eight and the one ended with its review); beside them
+        # the running group's eight members, each on their own group IPT course.
+        running = Course.objects.filter(ended_at=None)
+        self.assertEqual(running.exclude(modality="group_ipt").count(), 8)
+        self.assertEqual(running.filter(modality="group_ipt").count(), 8)
         self.assertEqual(RiskAlert.objects.open().count(), 2)
         self.assertEqual(len(re.findall(r"^Course ", out.getvalue(), re.MULTILINE)), 9)
+        # Past sessions of the history and of the ended story are written up and signed:
+        # nothing left for a therapist's day to list.
+        history = Course.objects.exclude(therapist__username="riley").exclude(modality="group_ipt")
+        history = history.exclude(ended_at=None)
+        attended = Appointment.objects.filter(course__in=history, status="attended")
+        self.assertTrue(attended.exists())
+        self.assertFalse(attended.filter(record__signed_at=None).exists())
         seeded = stored_rows()
         rows.rebuild()
         self.assertEqual(stored_rows(), seeded)

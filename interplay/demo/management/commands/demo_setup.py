@@ -333,6 +333,14 @@ class Command(BaseCommand):
             attendance.record_attendance(
                 actor=therapist, appointment=appointment, status="attended"
             )
+            # Written up and signed, as a finished course's sessions are.
+            encounters.save_record(
+                actor=therapist,
+                appointment=appointment,
+                notes="Synthetic demo note: worked on the focus and how it showed this week.",
+                risk_checked=True,
+            )
+            encounters.sign_record(actor=therapist, appointment=appointment)
         self._scores(course, ENDED_SCORES, source="portal")
         self._agree_focus(therapist, course, ENDED_IPAF)
         demo_progress.ended(course, therapist)
