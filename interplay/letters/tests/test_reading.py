@@ -89,6 +89,14 @@ CONTEXT: dict[str, dict[str, Any]] = {
     LetterKind.GOODBYE: {},
     LetterKind.ENDING_SUMMARY: {},
     LetterKind.DISCHARGE: {"course": ENDED_COURSE},
+    LetterKind.GROUP_INVITATION: {
+        "weekday": "Tuesday",
+        "time": dt.time(14),
+        "first_date": dt.date(2026, 3, 17),
+        "minutes": 90,
+        "room": "",
+        "online": True,
+    },
 }
 BODY = "You told us about the move to Leeds and how alone it has left you."
 # Letters that ask the person (or the GP) to get in touch with the service.
@@ -98,6 +106,7 @@ ASK_FOR_CONTACT = {
     (LetterKind.NOT_CONTACTABLE, "patient"),
     (LetterKind.OPT_IN, "patient"),
     (LetterKind.ALLOCATION, "patient"),
+    (LetterKind.GROUP_INVITATION, "patient"),
     (LetterKind.TRIAGE_DECLINE, "gp"),
     (LetterKind.DISCHARGE, "gp"),
 }
