@@ -170,6 +170,9 @@ def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
     return list(
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
         .filter((unsigned & current) | unrecorded)
+        # A group session's members share one record, written and signed on the group's
+        # session page; their own places carry none.
+        .exclude(shared=True)
         .select_related("course__patient", "record")
         .only(
             "public_id",
