@@ -15,10 +15,20 @@ from interplay.patients.models import Patient
 from interplay.referrals.models import Referral
 
 # Lists that name referrals by reference in their audit detail (the key holding them).
-REFERRAL_LISTS = {"triage_queue.viewed": "referrals", "waiting_list.viewed": "referrals"}
+REFERRAL_LISTS = {
+    "triage_queue.viewed": "referrals",
+    "waiting_list.viewed": "referrals",
+    # The JSON API's list of referrals (a system or a person with a token).
+    "referral_list.viewed": "referrals",
+}
 
 
-PATIENT_LISTS = {"patient_search.viewed": "patients"}
+PATIENT_LISTS = {
+    "patient_search.viewed": "patients",
+    # The JSON API's list of patients, and FHIR searches: each names whose records it showed.
+    "patient_list.viewed": "patients",
+    "fhir.searched": "patients",
+}
 
 
 LOOKS = {
@@ -38,6 +48,9 @@ LOOKS = {
     "progress.ending_viewed": "Opened the ending review",
     "progress.letters_viewed": "Opened the ending letters",
     "alert.viewed": "Opened a risk alert",
+    "referral_list.viewed": "Saw the referral in a list through the API",
+    "patient_list.viewed": "Saw the patient record in a list through the API",
+    "fhir.searched": "Saw the records in a FHIR search",
 }
 
 

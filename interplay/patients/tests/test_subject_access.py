@@ -146,6 +146,25 @@ class ExportServiceTests(BaseTestCase):
         self.assertIn("letter.viewed", actions)
         self.assertIn("patient.exported", actions)
 
+    def test_looks_through_the_api_and_fhir_count_as_looks(self) -> None:
+        from interplay.api.services import create_token
+
+        _, key = create_token(actor=self.triage, name="Triage tools")
+        headers = {"Authorization": f"Bearer {key}"}
+        patient = self.history.allocated.patient
+        assert patient is not None
+        self.assertEqual(self.client.get("/api/v1/referrals", headers=headers).status_code, 200)
+        self.assertEqual(self.client.get("/api/v1/patients", headers=headers).status_code, 200)
+        fhir = self.client.get(f"/fhir/R4/Patient?_id={patient.public_id}", headers=headers)
+        self.assertEqual(fhir.status_code, 200)
+        data, _ = self.export(formats=("json",))
+        what = {look["action"]: look["what"] for look in json.loads(data)["access"]}
+        self.assertEqual(what["referral_list.viewed"], "Saw the referral in a list through the API")
+        self.assertEqual(
+            what["patient_list.viewed"], "Saw the patient record in a list through the API"
+        )
+        self.assertEqual(what["fhir.searched"], "Saw the records in a FHIR search")
+
     def test_the_pdf_is_a_document_with_the_name_and_every_reference(self) -> None:
         _, pdf = self.export(formats=("pdf",))
         self.assertTrue(pdf.startswith(b"%PDF"))
