@@ -387,7 +387,8 @@ class Service:
         attended = []
         for index, starts_at in enumerate(times):
             happened = plan.happens[index]
-            if starts_at > self.now or not happened:
+            # A session is recorded once it is over: one still running is booked.
+            if starts_at + dt.timedelta(minutes=minutes) > self.now or not happened:
                 status = "not_needed" if ended else "booked"
             else:
                 status = happened
