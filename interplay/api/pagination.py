@@ -23,7 +23,10 @@ def encode(pk: int) -> str:
 def decode(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        key = int(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not 0 <= key < 2**63:
+            raise ValueError(key)
+        return key
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise HttpError(
             400, "The cursor is not one this API gave: start again without it."

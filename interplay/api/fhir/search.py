@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from interplay.accounts.permissions import Action
 from interplay.api.fhir import access
 from interplay.api.fhir.base import FhirError, not_found, validate
+from interplay.api.moments import RANGE_WORDS, check_date, check_moment
 from interplay.audit.services import record
 
 DEFAULT_COUNT = 50
@@ -256,12 +257,14 @@ def date_range(value: str) -> tuple[str, dt.datetime, dt.datetime]:
                 raise ValueError(text)
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
+            check_moment(moment)
             return prefix, moment, moment + dt.timedelta(seconds=1)
         parts = [int(p) for p in text.split("-")]
         if not 1 <= len(parts) <= 3:
             raise ValueError(text)
         year, month, day = [*parts, 1, 1][:3]
         start = dt.datetime(year, month, day)
+        check_date(start.date())
         if len(parts) == 1:
             end = dt.datetime(year + 1, 1, 1)
         elif len(parts) == 2:
@@ -273,7 +276,7 @@ def date_range(value: str) -> tuple[str, dt.datetime, dt.datetime]:
             400,
             "value",
             f'"{value}" is not a FHIR date: write 2026-09-07 or 2026-09-07T10:00:00Z, '
-            "after a prefix (eq, ge, gt, le, lt) if needed.",
+            f"{RANGE_WORDS}, after a prefix (eq, ge, gt, le, lt) if needed.",
         ) from None
     return prefix, timezone.make_aware(start), timezone.make_aware(end)
 

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from interplay.api import moments
 from interplay.api.fhir import screening
 from interplay.api.fhir.base import NHS_NUMBER, FhirError, reject_invalid, validate
 from interplay.lib import nhs_number, phones
@@ -178,6 +179,10 @@ def _birth_date(patient: dict[str, Any], at: str, problems: list[Problem]) -> dt
         return None
     if born > dt.date.today():
         problems.append(("value", "The date of birth is in the future.", f"{at}.birthDate"))
+    elif born < moments.EARLIEST:
+        problems.append(
+            ("value", f"The date of birth is before {moments.EARLIEST.year}.", f"{at}.birthDate")
+        )
     return born
 
 

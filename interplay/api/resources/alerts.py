@@ -20,6 +20,7 @@ from interplay.accounts.permissions import Action
 from interplay.api import etags
 from interplay.api.auth import require_write
 from interplay.api.guards import UPDATES, answers, need, refusals
+from interplay.api.moments import Moment
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.audit.services import record
 from interplay.monitoring import services
@@ -140,7 +141,7 @@ def _visible(request: HttpRequest, public_id: uuid.UUID, *, lock: bool = False) 
 def list_alerts(
     request: HttpRequest,
     state: Literal["open", "acknowledged", "all"] = "open",
-    updated_since: dt.datetime | None = None,
+    updated_since: Moment | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:

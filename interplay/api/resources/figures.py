@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from interplay.accounts.permissions import Action
 from interplay.accounts.roles import Modality
 from interplay.api.audited import allow
+from interplay.api.moments import Day
 from interplay.referrals.models import ReferralSource
 from interplay.reports import figures, services
 
@@ -22,8 +23,8 @@ LONGEST = dt.timedelta(days=5 * 366)
 
 
 class FigureFilters(Schema):
-    start: dt.date | None = Field(None, description="First day (default: a year before end)")
-    end: dt.date | None = Field(None, description="Last day, included (default: today)")
+    start: Day | None = Field(None, description="First day (default: a year before end)")
+    end: Day | None = Field(None, description="Last day, included (default: today)")
     modality: Modality | None = None
     source: ReferralSource | None = None
 

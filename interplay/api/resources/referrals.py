@@ -20,6 +20,7 @@ from pydantic import field_validator
 from interplay.accounts.permissions import Action
 from interplay.api import idempotency, pagination
 from interplay.api.audited import allow, viewed
+from interplay.api.moments import Day, Moment
 from interplay.audit.models import AuditEvent
 from interplay.clinic.models import ServiceSettings
 from interplay.lib import nhs_number, phones
@@ -50,7 +51,7 @@ class ReferralIn(Schema):
     source: ReferralSource = ReferralSource.GP
     first_name: Annotated[str, Field(min_length=1, max_length=100)]
     last_name: Annotated[str, Field(min_length=1, max_length=100)]
-    date_of_birth: dt.date
+    date_of_birth: Day
     nhs_number: str = Field("", description="10 digits, spaces allowed; matches a returning person")
     address_line_1: Annotated[str, Field(min_length=1, max_length=200)]
     address_line_2: Annotated[str, Field(max_length=200)] = ""
@@ -152,7 +153,7 @@ class ReferralPage(Schema):
 
 class ReferralFilters(Schema):
     status: ReferralStatus | None = None
-    updated_since: dt.datetime | None = Field(
+    updated_since: Moment | None = Field(
         None, description="Only referrals received, or changed (status, triage), since then"
     )
     cursor: str | None = None

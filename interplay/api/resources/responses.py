@@ -18,6 +18,7 @@ from ninja.responses import Status
 from interplay.accounts.permissions import Action
 from interplay.api.auth import require_write
 from interplay.api.guards import WRITES, answers, refusals
+from interplay.api.moments import Moment
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.api.resources.appointments import visible_appointment
 from interplay.api.resources.courses import visible_course
@@ -94,7 +95,7 @@ def list_responses(
     request: HttpRequest,
     course_id: uuid.UUID,
     instrument: str | None = None,
-    updated_since: dt.datetime | None = None,
+    updated_since: Moment | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:

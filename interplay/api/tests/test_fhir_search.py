@@ -52,6 +52,13 @@ class SearchTests(BaseTestCase):
         self.assertEqual(len(self.found("EpisodeOfCare", date="gt2026-09-07")), 0)
         self.assertEqual(len(self.found("EpisodeOfCare", date="le2026-09-07")), 1)
 
+    def test_a_date_no_clock_could_read_is_refused_not_a_server_error(self) -> None:
+        for value in ("0070-02-01T02:45:22+20:41", "ge0001-01-01", "2026-09-07T10:00:00+15:00"):
+            response = get(self.client, self.key, "Appointment", date=value)
+            self.assertEqual(response.status_code, 400, value)
+            issue = response.json()["issue"][0]
+            self.assertIn("between 1900 and 2199", issue["diagnostics"], value)
+
     def test_status_uses_fhir_codes(self) -> None:
         self.assertEqual(len(self.found("Appointment", status="fulfilled")), 3)
         self.assertEqual(len(self.found("Appointment", status="booked")), 13)

@@ -107,3 +107,9 @@ class FiguresTests(ApiTestCase):
         response = self.get("/figures?start=2026-05-01&end=2026-04-01", self.key(self.manager))
         self.assertEqual(response.status_code, 400)
         self.assertIn("start must be on or before end", response.json()["detail"])
+
+    def test_a_period_outside_the_years_a_record_holds_is_refused(self) -> None:
+        for query in ("end=0001-01-01", "start=0070-01-01&end=0071-01-01", "end=9999-12-31"):
+            response = self.get(f"/figures?{query}", self.key(self.manager))
+            self.assertEqual(response.status_code, 422, query)
+            self.assertIn("between 1900 and 2199", response.json()["errors"][0]["message"])

@@ -175,10 +175,21 @@ class ReadingReferralsTests(ApiTestCase):
             {r["first_name"] for r in found.json()["items"]}, {changed.first_name, new.first_name}
         )
 
+    def test_a_time_no_clock_could_read_is_refused_beside_the_parameter(self) -> None:
+        key = self.key(self.triage)
+        for since in ("0070-02-01T02:45:22+20:41", "2026-09-07T10:00:00+14:30", "1066-10-14"):
+            response = self.get(f"/referrals?updated_since={since}".replace("+", "%2B"), key)
+            self.assertEqual(response.status_code, 422, since)
+            (error,) = response.json()["errors"]
+            self.assertTrue(error["field"].endswith("updated_since"), error)
+        allowed = self.get("/referrals?updated_since=2026-09-07T10:00:00%2B14:00", key)
+        self.assertEqual(allowed.status_code, 200)
+
     def test_a_bad_cursor_says_what_to_do(self) -> None:
-        response = self.get("/referrals?cursor=%%%", self.key(self.triage))
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("start again", response.json()["detail"])
+        for cursor in ("%%%", "Email", "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ"):  # the last: 10**22 - 1
+            response = self.get(f"/referrals?cursor={cursor}", self.key(self.triage))
+            self.assertEqual(response.status_code, 400, cursor)
+            self.assertIn("start again", response.json()["detail"])
 
     def test_the_list_costs_the_same_queries_for_2_rows_as_for_20(self) -> None:
         def rows(count: int) -> None:

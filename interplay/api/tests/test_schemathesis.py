@@ -1,9 +1,15 @@
 """schemathesis against the live OpenAPI document, through Django's WSGI application:
 every operation, with data made from its schema, with a token of two roles (triage and
 therapist). No answer may be a server error, and every answer must be one the document
-declares (status, content type and shape). A few examples each keep the run short.
+declares (status, content type and shape).
+
+In ``make test`` a few examples each, always the same ones (derandomised), keep the run
+short and its answer repeatable. ``INTERPLAY_FUZZ=200 pytest interplay/api/tests/
+test_schemathesis.py`` explores with 200 fresh random examples per operation: run it
+after changing the API, and turn what it finds into a test beside the resource.
 """
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +44,8 @@ CHECKS = [
 
 pytestmark = pytest.mark.django_db
 
+FUZZ = int(os.environ.get("INTERPLAY_FUZZ", "0"))
+
 
 @pytest.fixture
 def keys(settings: Any) -> Iterator[list[str]]:
@@ -59,7 +67,8 @@ def keys(settings: Any) -> Iterator[list[str]]:
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=FUZZ or 5,
+    derandomize=not FUZZ,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
