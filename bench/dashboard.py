@@ -1,24 +1,41 @@
 """The service dashboard on a large seeded service: time per request, in this process.
 
     DATABASE_URL=postgres://… .venv/bin/python manage.py seed_service --referrals 100000
-    DATABASE_URL=postgres://… .venv/bin/python -m bench.dashboard [--rounds 7]
+    DATABASE_URL=postgres://… .venv/bin/python -m bench.dashboard [--rounds 7] [--write]
 
 Signs a service manager in with Django's test client and asks for `/reports/` for the
 last 12 months, for one modality, and for the figures' heaviest list page, several
 times each after a warm-up; prints the median and slowest, the statements per request
 and the size of the service. The goal is under a second for 12 months. Nothing is
-written but the manager's account and the audit events of the page views.
+written to the database but the manager's account and the audit events of the page
+views. ``--write`` puts the figures in BENCHMARKS.md, one section per database.
+
+`make bench` runs this after its own runs when ``BENCH_LARGE_DATABASE_URL`` names a
+seeded database (the service's figures need a large history; seeding one takes minutes,
+so it is made once, by hand, and reused).
 """
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import time
+import warnings
 
 import django
 
+# As in production (DEBUG off: no query log, cached templates), with the key the seeding
+# command's demo settings encrypted the synthetic names with.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interplay.settings")
-os.environ.setdefault("DEBUG", "1")
+for name, value in {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-dashboard-" + "x" * 40,
+    "INTERPLAY_ENCRYPTION_KEYS": "interplay-demo-key-PUBLIC-never-for-real-00=",
+    "INTERPLAY_HTTPS": "0",
+    "ALLOWED_HOSTS": "127.0.0.1",
+}.items():
+    os.environ.setdefault(name, value)
+warnings.filterwarnings("ignore", message="No directory at")  # no static file is asked for
 django.setup()
 
 from django.db import connection  # noqa: E402
@@ -26,6 +43,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import report  # noqa: E402
 from interplay.accounts.models import User  # noqa: E402
 from interplay.accounts.roles import Role  # noqa: E402
 from interplay.accounts.services import grant_role  # noqa: E402
@@ -59,27 +77,57 @@ def measure(client: Client, url: str, rounds: int) -> tuple[list[float], int, in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md too")
+    options = parser.parse_args()
+    load_before = report.busy_cpus()
     client = Client(HTTP_HOST="127.0.0.1")
     sign_in(client, manager())
     month = f"{timezone.localdate():%Y-%m}"
     year = f"/reports/?period=year&month={month}"
-    print(
-        f"{connection.vendor}: {Referral.objects.count():,} referrals, "
-        f"{Course.objects.count():,} courses, "
-        f"{CourseFigures.objects.exclude(status='active').count():,} ended"
+    size = (
+        f"{Referral.objects.count():,} referrals, {Course.objects.count():,} courses, "
+        f"{CourseFigures.objects.exclude(status='active').count():,} of them ended"
     )
+    print(f"{report.database_name()}: {size}")
     print(f"{'page':<44} {'median':>8} {'slowest':>8} {'queries':>8}  goal")
+    rows = []
     for label, url in (
         ("dashboard, 12 months", year),
         ("dashboard, 12 months, IPT only", year + "&modality=ipt"),
         ("dashboard, 3 years (custom)", _three_years()),
         ("finished courses list, 12 months", f"/reports/list/finished/?period=year&month={month}"),
     ):
-        times, queries, status = measure(client, url, rounds)
+        times, queries, status = measure(client, url, options.rounds)
+        if status != 200:
+            raise SystemExit(f"{url} answered {status}")
         median, slowest = statistics.median(times), max(times)
         verdict = "met" if median < GOAL_SECONDS else "MISSED"
-        print(f"{label:<44} {median:>7.3f}s {slowest:>7.3f}s {queries:>8}  {verdict} ({status})")
+        print(f"{label:<44} {median:>7.3f}s {slowest:>7.3f}s {queries:>8}  {verdict}")
+        rows.append([label, f"{median:.3f} s", f"{slowest:.3f} s", str(queries), verdict])
+    if options.write:
+        _write(size, rows, options.rounds, load_before)
+
+
+def _write(size: str, rows: list[list[str]], rounds: int, load_before: float) -> None:
+    """This database's dashboard section of BENCHMARKS.md."""
+    name = report.database_name()
+    lines = [
+        f"## The service dashboard at scale: {name}",
+        "",
+        f"- Date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        *(f"- {key}: {value}" for key, value in report.machine().items()),
+        f"- Load average (1 min) before / after: {load_before:.2f} / {report.busy_cpus():.2f}",
+        f"- Data: {size} (`manage.py seed_service`)",
+        "- How: `python -m bench.dashboard`, a service manager's page in process (Django's "
+        f"test client, DEBUG off), median of {rounds} after a warm-up",
+        "",
+        f"Goal: each page under {GOAL_SECONDS:.0f} s, with the same number of queries "
+        "whatever the size of the service.",
+        "",
+        report.markdown_table(["Page", "Median", "Slowest", "Queries", "Goal"], rows),
+    ]
+    key = "dashboard-" + name.split()[0].lower()
+    report.merge_section(key, "\n".join(lines))
 
 
 def _three_years() -> str:

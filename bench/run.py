@@ -16,7 +16,10 @@ status is still 0 (it is non-zero only when the benchmark itself could not run).
 Environment: BENCH_SECONDS (per run, default 5), BENCH_REFERRALS (default 3000),
 BENCH_REPETITIONS (default 3), BENCH_CONCURRENCY (default "1,8"), BENCH_KEEP=1 to keep
 the temporary directory (database and gunicorn log), BENCH_SETTINGS to try a settings
-change without editing Interplay (a module that star-imports ``bench.settings``).
+change without editing Interplay (a module that star-imports ``bench.settings``),
+BENCH_LARGE_DATABASE_URL: a database seeded by ``manage.py seed_service`` (demo
+settings), on which the service dashboard is then timed (``bench/dashboard.py``), one
+URL or several separated by spaces.
 """
 
 import base64
@@ -303,6 +306,7 @@ def measure(port: int, config: Config, targets: dict[str, Endpoint], master: int
 
 def main() -> int:
     began = time.monotonic()
+    outside = dict(os.environ)
     config = Config.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="interplay-bench-"))
     os.environ.update(bench_env(workdir))
@@ -357,6 +361,8 @@ def main() -> int:
         report.print_report(results)
         if problems.strip():
             print(f"\nLast lines of the gunicorn log:\n{problems}")
+        for url in outside.get("BENCH_LARGE_DATABASE_URL", "").split():
+            dashboard(url, outside)
         return 0
     except BenchError as exc:
         print(f"The benchmark could not run: {exc}", file=sys.stderr)
@@ -368,6 +374,18 @@ def main() -> int:
             print(f"Kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def dashboard(url: str, outside: dict[str, str]) -> None:
+    """The service dashboard timed on a large seeded database, in its own process (its own
+    settings and keys), its section written to BENCHMARKS.md."""
+    print(f"\nThe service dashboard on {url.rsplit('/', 1)[-1]}:", flush=True)
+    env = {**outside, "DATABASE_URL": url}
+    for name in ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "INTERPLAY_ENCRYPTION_KEYS"):
+        env.pop(name, None)
+    finished = subprocess.run([sys.executable, "-m", "bench.dashboard", "--write"], env=env)
+    if finished.returncode:
+        raise BenchError(f"the dashboard benchmark failed on {url}")
 
 
 if __name__ == "__main__":
