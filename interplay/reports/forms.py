@@ -2,9 +2,9 @@
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.http import QueryDict
 from django.utils import timezone
 
 from interplay.accounts.models import User
@@ -124,23 +124,27 @@ class FiltersForm(InterplayForm):
     def query(self, **changes: Any) -> str:
         """The filters as a query string, with ``changes`` made (a date as a date; None
         or "" to drop a filter): for links that keep the page's filters."""
-        values: dict[str, Any] = {
-            name: self.cleaned_data.get(name) for name in FIELDS if name in self.cleaned_data
-        }
+        values = {name: self.cleaned_data.get(name) for name in FIELDS if name in self.cleaned_data}
         values.update(changes)
-        query = QueryDict(mutable=True)
-        for name, value in values.items():
-            if value in (None, ""):
-                continue
-            if isinstance(value, dt.date):
-                for part, number in zip("012", (value.day, value.month, value.year), strict=True):
-                    query[f"{name}_{part}"] = str(number)
-            elif isinstance(value, User):
-                query[name] = str(value.public_id)
-            else:
-                query[name] = str(value)
-        return query.urlencode()
+        return urlencode(_pairs(values))
 
     def for_month(self, month: dt.date) -> str:
         """The query string of the same filters over one month."""
         return self.query(period="custom", start=month, end=month_end(month), month=None)
+
+
+def _pairs(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Filter values as query pairs, in the form's field order where a name is a field; a
+    date as its three boxes, a person as their public id; empty values left out."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if value in (None, ""):
+            continue
+        if isinstance(value, dt.date):
+            for part, number in zip("012", (value.day, value.month, value.year), strict=True):
+                pairs.append((f"{name}_{part}", str(number)))
+        elif isinstance(value, User):
+            pairs.append((name, str(value.public_id)))
+        else:
+            pairs.append((name, str(value)))
+    return pairs

@@ -3,6 +3,7 @@ these, so a number is the same wherever it shows. A cell may link to the list be
 """
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,12 @@ class Table:
 Link = Callable[..., str]
 
 
+@functools.cache
+def _list_path(key: str) -> str:
+    # The dashboard links each figure once per therapist row: one reversal per figure.
+    return reverse("reports:list", args=[key])
+
+
 def percent(value: float | None) -> str:
     return "No courses yet" if value is None else f"{value:.1f}%"
 
@@ -56,7 +63,7 @@ class Dashboard:
         self.waits = series.waits(self.filters, policy)
 
     def link(self, key: str, **changes: Any) -> str:
-        return f"{reverse('reports:list', args=[key])}?{self.form.query(**changes)}"
+        return f"{_list_path(key)}?{self.form.query(**changes)}"
 
     def count(self, key: str, counts: Mapping[str, int] | None = None, **changes: Any) -> Cell:
         value = (counts or self.counts)[key]
