@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, DateField, Func, IntegerField, Q, Value, When
+from django.utils import timezone
 
 from interplay.reports.figures import (
     BY_KEY,
@@ -55,7 +55,7 @@ def waits(filters: Filters, policy: Policy) -> Waits:
     result = Waits()
     by_month: dict[dt.date, dict[int, int]] = defaultdict(dict)
     for month, wait, n in (
-        finished.annotate(month=TruncMonth("ended_on"))
+        finished.annotate(month=month_of("ended_on", filters))
         .values_list("month", "wait_days")
         .annotate(n=Count("pk"))
         .order_by()
@@ -64,18 +64,54 @@ def waits(filters: Filters, policy: Policy) -> Waits:
         result.histogram[wait] = result.histogram.get(wait, 0) + n
     result.by_month = dict(by_month)
     for gap, n in (
-        finished.annotate(gap=F("second_session_on") - F("first_session_on"))
+        finished.annotate(gap=DaysBetween("second_session_on", "first_session_on"))
         .values_list("gap")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        result.gaps[_days(gap)] = n
+        result.gaps[gap] = n
     return result
 
 
-def _days(gap: Any) -> int:
-    """A difference of two dates as the database gives it (a timedelta, or whole days)."""
-    return gap.days if isinstance(gap, dt.timedelta) else int(gap)
+class DaysBetween(Func):
+    """Whole days from the second date to the first, worked out by the database itself
+    (Django's date subtraction calls back into Python for every row on SQLite)."""
+
+    arity = 2
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def month_of(name: str, filters: Filters, *, moment: bool = False) -> Case:
+    """The first day of the month of the period that ``name`` falls in: a CASE over the
+    period's months (a month in the service's time zone for a ``moment``) that the
+    database works out without calling back into Python for each row, as its date
+    functions do on SQLite."""
+    starts = months(filters)
+    bounds = [*starts, (starts[-1] + dt.timedelta(days=32)).replace(day=1)]
+    if moment:
+        edges: list[Any] = [
+            timezone.make_aware(dt.datetime.combine(day, dt.time())) for day in bounds
+        ]
+    else:
+        edges = bounds
+    return Case(
+        *(
+            When(Q(**{f"{name}__gte": low, f"{name}__lt": high}), then=Value(month))
+            for month, low, high in zip(starts, edges, edges[1:], strict=False)
+        ),
+        output_field=DateField(),
+    )
 
 
 def median_of(histogram: Mapping[int, int]) -> float | None:
@@ -98,7 +134,7 @@ def monthly_referrals(filters: Filters, policy: Policy) -> dict[dt.date, int]:
     found = (
         referrals(filters)
         .filter(received_in(filters, policy))
-        .annotate(month=TruncMonth("received_at"))
+        .annotate(month=month_of("received_at", filters, moment=True))
         .values("month")
         .annotate(n=Count("pk"))
         .order_by("month")
@@ -112,7 +148,7 @@ def monthly_outcomes(filters: Filters, policy: Policy) -> dict[dt.date, dict[str
     found = (
         courses(filters)
         .filter(finished_in(filters, policy))
-        .annotate(month=TruncMonth("ended_on"))
+        .annotate(month=month_of("ended_on", filters))
         .values("month")
         .annotate(**aggregates)
         .order_by("month")
