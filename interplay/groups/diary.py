@@ -149,8 +149,9 @@ def places_of(course_ids: list[int]) -> dict[int, GroupPlace]:
 
 
 def running_groups(user: Any, now: dt.datetime) -> list[Group]:
-    """The groups ``user`` runs that are running, each with ``in_group`` (members in it now) and
-    ``next_at`` (its next session's start, or None), the next meeting first (one query)."""
+    """The groups ``user`` runs that are running, each with ``in_group`` (members in it
+    now), ``yours`` (of those, whose course ``user`` holds) and ``next_at`` (its next
+    session's start, or None), the next meeting first (one query)."""
     ids = facilitated_sessions(user).values("group_id")
     return list(
         Group.objects.filter(pk__in=ids, status=GroupStatus.RUNNING)
@@ -158,6 +159,11 @@ def running_groups(user: Any, now: dt.datetime) -> list[Group]:
         .annotate(
             in_group=Count(
                 "members", filter=Q(members__status=MemberStatus.ACCEPTED), distinct=True
+            ),
+            yours=Count(
+                "members",
+                filter=Q(members__status=MemberStatus.ACCEPTED, members__course__therapist=user),
+                distinct=True,
             ),
             next_at=Min("sessions__starts_at", filter=Q(sessions__starts_at__gte=now)),
         )

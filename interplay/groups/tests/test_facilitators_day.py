@@ -264,9 +264,11 @@ class WeekAndCaseloadTests(FacilitatorsTestCase):
             self.sign_in(self.co)
             page = self.client.get(reverse("caseload"))
         (group,) = page.context["groups"]
-        self.assertEqual((group.name, group.in_group), ("Tuesday group", 6))
+        self.assertEqual((group.name, group.in_group, group.yours), ("Tuesday group", 6, 3))
         self.assertContains(
-            page, "Tuesday group (group IPT)</a>: 6 members, next meeting Tue 6 Oct"
+            page,
+            "Tuesday group (group IPT)</a>: 6 members (3 of their courses with you, marked "
+            "below), next meeting Tue 6 Oct",
         )
         # Cora holds three of the six members' courses: each a row, marked as a member.
         self.assertEqual(len(page.context["rows"]), 3)
