@@ -22,6 +22,7 @@ from interplay.courses import attendance, figures
 from interplay.courses import rules as course_rules
 from interplay.courses.services import working_hours
 from interplay.demo.answers import answer
+from interplay.encounters import services as encounters
 from interplay.groups import running, schedule, services
 from interplay.groups.models import Group
 from interplay.referrals.models import Referral, ReferralStatus
@@ -33,6 +34,7 @@ TUESDAY = 1
 AT = dt.time(14)
 MINUTES = 90
 HOURS = (14, 13, 15, 11, 10, 12, 9, 16)
+PRE_GROUP_NOTE = "Synthetic demo note: talked through how the group works and one hope for it."
 # PHQ-9 and GAD-7 totals before each session, per member: most improving.
 SCORES = [
     {0: (17, 13), 1: (16, 12), 2: (13, 10), 3: (11, 8)},
@@ -156,8 +158,9 @@ def _to_the_waiting_list(actor: User, referral: Referral, first: dt.date) -> Non
 
 
 def _run(group: Group) -> None:
-    """Pre-group sessions attended; sessions 1 to 3 attended (one member missed two),
-    answers before each, and each session's record written and signed."""
+    """Pre-group sessions attended and their records signed; sessions 1 to 3 attended
+    (one member missed two), answers before each, each group record written and all but
+    the last signed."""
     now = timezone.now()
     members = list(group.members.select_related("course").order_by("invited_at", "id"))
     for index, member in enumerate(members):
@@ -168,6 +171,14 @@ def _run(group: Group) -> None:
             attendance.apply_attendance(
                 actor=course.therapist, appointment=appointment, status="attended"
             )
+            # Written and signed by the member's own facilitator, as any session's record.
+            encounters.save_record(
+                actor=course.therapist,
+                appointment=appointment,
+                notes=PRE_GROUP_NOTE,
+                risk_checked=True,
+            )
+            encounters.sign_record(actor=course.therapist, appointment=appointment)
         for appointment in course.appointments.filter(starts_at__lt=now, number__gte=1):
             missed = index == MEMBERS - 1 and appointment.number in (2, 3)
             if not missed and appointment.number - 1 in scores:
