@@ -2,6 +2,8 @@
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,18 +17,37 @@ FEED_DAYS_BACK = 28
 FEED_DAYS_AHEAD = 180
 
 
-def week_of(therapist: Any, day: dt.date) -> AppointmentQuerySet:
-    """The therapist's live sessions in the Monday-to-Sunday week holding ``day``."""
+def week_start(day: dt.date) -> dt.datetime:
+    """Midnight on the Monday of the week holding ``day``."""
     monday = day - dt.timedelta(days=day.weekday())
-    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+    return timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+
+
+def week_of(therapist: Any, day: dt.date) -> AppointmentQuerySet:
+    """The therapist's live sessions in the Monday-to-Sunday week holding ``day``, but for
+    members' places at group sessions: the group's own session stands for those, once
+    (``interplay/groups``)."""
+    start = week_start(day)
     return (
         Appointment.objects.live()
         .filter(
             therapist=therapist, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=7)
         )
+        .exclude(shared=True)
         .select_related("course__patient", "room")
         .order_by("starts_at")
     )
+
+
+@dataclass(frozen=True)
+class SharedEvent:
+    """A session held for several courses at once (a group's), one event in the feed."""
+
+    uid: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    summary: str  # never a name
+    location: str
 
 
 @transaction.atomic
@@ -45,16 +66,20 @@ def revoke_feed(*, actor: Any) -> None:
     record(actor=actor, action="calendar_feed.revoked", obj=actor)
 
 
-def feed_ics(feed: CalendarFeed) -> bytes:
-    """The sessions as iCalendar: times, session number and room; no names, no notes."""
+def feed_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    return now - dt.timedelta(days=FEED_DAYS_BACK), now + dt.timedelta(days=FEED_DAYS_AHEAD)
+
+
+def feed_ics(feed: CalendarFeed, shared: Sequence[SharedEvent] = ()) -> bytes:
+    """The sessions as iCalendar: times, session number and room; no names, no notes.
+    Members' places at group sessions are left out: ``shared`` holds each group session
+    once, as its caller read it."""
     now = timezone.now()
+    start, end = feed_window(now)
     sessions = (
         Appointment.objects.live()
-        .filter(
-            therapist=feed.therapist,
-            starts_at__gte=now - dt.timedelta(days=FEED_DAYS_BACK),
-            starts_at__lt=now + dt.timedelta(days=FEED_DAYS_AHEAD),
-        )
+        .filter(therapist=feed.therapist, starts_at__gte=start, starts_at__lt=end)
+        .exclude(shared=True)
         .select_related("room", "course")
     )
     calendar = Calendar()
@@ -73,5 +98,15 @@ def feed_ics(feed: CalendarFeed) -> bytes:
         )
         if appointment.room:
             event.add("location", appointment.room.name)
+        calendar.add_component(event)
+    for item in shared:
+        event = Event()
+        event.add("uid", f"{item.uid}@interplay")
+        event.add("dtstamp", now)
+        event.add("dtstart", item.starts_at)
+        event.add("dtend", item.ends_at)
+        event.add("summary", item.summary)
+        if item.location:
+            event.add("location", item.location)
         calendar.add_component(event)
     return calendar.to_ical()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from itertools import groupby
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from interplay.accounts.permissions import Action
 from interplay.audit.services import record
 from interplay.courses import calendar
 from interplay.courses.models import CalendarFeed
+from interplay.groups import diary
 
 
 @require_GET
@@ -26,12 +28,16 @@ def week(request: HttpRequest) -> HttpResponse:
         day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
     except ValueError:
         day = today
-    sessions = list(calendar.week_of(request.user, day))
+    start = calendar.week_start(day)
+    # Each group session I facilitate once, beside my own sessions (members' places left out).
+    meetings = diary.meetings(request.user, start, start + dt.timedelta(days=7))
+    sessions: list[Any] = [*calendar.week_of(request.user, day), *meetings]
+    sessions.sort(key=lambda a: a.starts_at)
     days = [
         (date, list(items))
         for date, items in groupby(sessions, key=lambda a: timezone.localtime(a.starts_at).date())
     ]
-    monday = day - dt.timedelta(days=day.weekday())
+    monday = start.date()
     feed = CalendarFeed.objects.filter(therapist_id=request.user.pk).first()
     feed_url = (
         request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else ""
@@ -39,7 +45,11 @@ def week(request: HttpRequest) -> HttpResponse:
     record(
         actor=request.user,
         action="calendar.viewed",
-        detail={"week_of": monday.isoformat(), "sessions": len(sessions)},
+        detail={
+            "week_of": monday.isoformat(),
+            "sessions": len(sessions) - len(meetings),
+            "group_sessions": len(meetings),
+        },
     )
     context = {
         "days": days,
@@ -76,6 +86,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     found = CalendarFeed.objects.select_related("therapist").filter(token=token).first()
     if found is None or not found.therapist.is_active:
         raise Http404
-    response = HttpResponse(calendar.feed_ics(found), content_type="text/calendar; charset=utf-8")
+    groups = diary.feed_events(found.therapist, *calendar.feed_window(timezone.now()))
+    body = calendar.feed_ics(found, groups)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response

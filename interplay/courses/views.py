@@ -29,6 +29,7 @@ from interplay.courses.forms import (
 )
 from interplay.courses.models import Appointment, Course, CourseStatus, CourseTask
 from interplay.courses.permissions import visible_courses
+from interplay.groups import diary as group_diary
 from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
@@ -105,7 +106,13 @@ def caseload(request: HttpRequest) -> HttpResponse:
         .values_list("course")
         .annotate(n=Count("id"))
     )
-    rows = [_row(c, upcoming.get(c.pk), done.get(c.pk, 0)) for c in courses]
+    # A group member's course stays a row of its own (their scores, alerts, next place),
+    # labelled with its group; each group I run is listed once above the table.
+    places = group_diary.places_of([c.pk for c in courses])
+    rows = [
+        _row(c, upcoming.get(c.pk), done.get(c.pk, 0)) | {"group": places.get(c.pk)}
+        for c in courses
+    ]
     if sort.key == "next":
         # Soonest first; courses with nothing booked after every booked one.
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -117,7 +124,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
         action="caseload.viewed",
         detail={"courses": [str(c.public_id) for c in courses]},
     )
-    context = {"to_start": to_start, "rows": rows, "sort": sort}
+    context = {
+        "to_start": to_start,
+        "rows": rows,
+        "sort": sort,
+        "groups": group_diary.running_groups(request.user, now),
+    }
     return render(request, "courses/caseload.html", context)
 
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from interplay.courses.models import LIVE, Appointment, AppointmentStatus, CourseStatus
 from interplay.lib.encrypted import EncryptedTextField
 from interplay.lib.errors import RuleViolation
 
@@ -162,6 +164,43 @@ class GroupMember(models.Model):
         self.status = status
 
 
+def _places_counted(**where: Any) -> Coalesce:
+    """How many members' places at the outer session match ``where``, as a subquery of the
+    session's own query (0 for none): the members' own appointments numbered as it."""
+    places = Appointment.objects.filter(
+        shared=True, course__group_place__group=OuterRef("group_id"), number=OuterRef("number")
+    ).filter(**where)
+    counted = places.order_by().values("number").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class GroupSessionQuerySet(QuerySet["GroupSession"]):
+    def with_places(self) -> "GroupSessionQuerySet":
+        """Each session with ``expected`` (members' places that hold the time: booked or
+        happened), ``attended`` and ``unrecorded`` (still booked, of members whose course
+        runs): three subqueries of the one query, whatever the group's size."""
+        return self.annotate(
+            expected=_places_counted(status__in=LIVE),
+            attended=_places_counted(status=AppointmentStatus.ATTENDED),
+            unrecorded=_places_counted(
+                status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE
+            ),
+        )
+
+    def to_sign(self, now: Any, ended_since: Any) -> "GroupSessionQuerySet":
+        """Sessions that have happened and still need a facilitator: attendance not
+        recorded for every member, or someone attended and the record is not signed. Of
+        groups running, or ended since ``ended_since``. A session nobody came to needs
+        no record."""
+        current = Q(group__status=GroupStatus.RUNNING) | Q(group__ended_at__gte=ended_since)
+        unsigned = Q(attended__gt=0, signed_at__isnull=True)
+        return (
+            self.with_places()
+            .filter(current, starts_at__lt=now)
+            .filter(Q(unrecorded__gt=0) | unsigned)
+        )
+
+
 class GroupSession(models.Model):
     """One weekly meeting of the group, and its one record (signed by a facilitator).
 
@@ -181,6 +220,8 @@ class GroupSession(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = GroupSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q
 
 from interplay.accounts.permissions import Action, can
-from interplay.groups.models import Group, GroupQuerySet
+from interplay.groups.models import Group, GroupQuerySet, GroupSession, GroupSessionQuerySet
 
 
 def _member_scope(user: Any) -> Q:
@@ -50,3 +50,12 @@ def organises(user: Any, group: Group) -> bool:
 def runs(user: Any, group: Group) -> bool:
     """Whether ``user`` records ``group``'s sessions: one of its facilitators."""
     return can(user, Action.RUN_GROUP) and group.is_facilitator(user)
+
+
+def facilitated_sessions(user: Any) -> GroupSessionQuerySet:
+    """The sessions of the groups ``user`` runs (as lead or co-facilitator), whichever of
+    the members' courses they hold: what their own day, week and caseload show. None for
+    a role that may not run a group, or for a group's supervisor."""
+    if not can(user, Action.RUN_GROUP):
+        return GroupSession.objects.none()
+    return GroupSession.objects.filter(Q(group__lead=user) | Q(group__co_facilitator=user))

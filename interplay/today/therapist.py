@@ -8,7 +8,7 @@ re-rated at its session, an ending review saved).
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from interplay.courses import protocols
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
+from interplay.groups import diary
+from interplay.groups.models import GroupSession
 from interplay.measures.instruments import BUILT_IN
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
@@ -62,21 +64,26 @@ class SessionRow:
     appointment: Appointment
     label: str
     scores: list[Score] = field(default_factory=list)
+    is_group: ClassVar[bool] = False
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return self.appointment.starts_at
 
     @property
     def questionnaires_in(self) -> bool:
         return all(score.response is not None for score in self.scores)
 
 
-def sessions(user: Any, today: dt.date) -> list[SessionRow]:
-    """Today's and tomorrow's sessions with this week's scores (two queries)."""
+def sessions(user: Any, today: dt.date) -> list[SessionRow | diary.Meeting]:
+    """Today's and tomorrow's sessions with this week's scores, each group session I
+    facilitate once (not a row per member), by time (three queries, four with a group)."""
+    start, end = _midnight(today), _midnight(today + dt.timedelta(days=2))
     appointments = (
         Appointment.objects.live()
-        .filter(
-            course__therapist=user,
-            starts_at__gte=_midnight(today),
-            starts_at__lt=_midnight(today + dt.timedelta(days=2)),
-        )
+        .filter(course__therapist=user, starts_at__gte=start, starts_at__lt=end)
+        # A member's place at a group session: the group's meeting stands for it.
+        .exclude(shared=True)
         .select_related("course__patient", "room")
         .only(
             "public_id",
@@ -99,7 +106,9 @@ def sessions(user: Any, today: dt.date) -> list[SessionRow]:
         )
         .order_by("starts_at")
     )
-    return [_session_row(a) for a in appointments]
+    rows: list[SessionRow | diary.Meeting] = [_session_row(a) for a in appointments]
+    rows += diary.with_questionnaires(diary.meetings(user, start, end))
+    return sorted(rows, key=lambda row: row.starts_at)
 
 
 def _session_row(appointment: Appointment) -> SessionRow:
@@ -154,24 +163,49 @@ RECORDS_SHOWN = 50
 ENDED_RECORDS_DAYS = 30
 
 
-def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment]:
+@dataclass(frozen=True)
+class GroupRecord:
+    """A group session I facilitate whose attendance or shared record still waits."""
+
+    session: GroupSession
+    is_group: ClassVar[bool] = True
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return self.session.starts_at
+
+    @property
+    def unrecorded(self) -> bool:
+        """Some member's attendance is not yet recorded."""
+        return bool(getattr(self.session, "unrecorded", 0))
+
+
+def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment | GroupRecord]:
     """Sessions that have happened whose record is not signed, the oldest first: attended
-    ones without a signed record (of courses running or ended in the last 30 days), and
-    booked ones of active courses whose attendance is not yet recorded. One query; at most
+    ones without a signed record (of courses running or ended in the last 30 days), booked
+    ones of active courses whose attendance is not yet recorded, and each group session I
+    facilitate once (its record is shared: ``diary.to_sign``). Two queries; at most
     ``RECORDS_SHOWN`` and one more, so the page can say there are more."""
+    ended_since = now - dt.timedelta(days=ENDED_RECORDS_DAYS)
+    groups = diary.to_sign(user, now, ended_since, RECORDS_SHOWN + 1)
+    found: list[Appointment | GroupRecord] = _own_records(user, now, ended_since)
+    found += [GroupRecord(s) for s in groups]
+    found.sort(key=lambda item: item.starts_at)
+    return found[: RECORDS_SHOWN + 1]
+
+
+def _own_records(user: Any, now: dt.datetime, ended_since: dt.datetime) -> list[Any]:
     unsigned = Q(status=AppointmentStatus.ATTENDED) & (
         Q(record__isnull=True) | Q(record__signed_at__isnull=True)
     )
-    current = Q(course__status=CourseStatus.ACTIVE) | Q(
-        course__ended_at__gte=now - dt.timedelta(days=ENDED_RECORDS_DAYS)
-    )
+    current = Q(course__status=CourseStatus.ACTIVE) | Q(course__ended_at__gte=ended_since)
     # A course ended early may keep a past session never recorded: no longer work to do.
     unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
     return list(
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
         .filter((unsigned & current) | unrecorded)
         # A group session's members share one record, written and signed on the group's
-        # session page; their own places carry none.
+        # session page; their own places carry none (the group's session is listed).
         .exclude(shared=True)
         .select_related("course__patient", "record")
         .only(
@@ -297,7 +331,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate(now)
     caseload = _Caseload(user, now)
     rows = sessions(user, today)
-    on_today = [r for r in rows if timezone.localdate(r.appointment.starts_at) == today]
+    on_today = [r for r in rows if timezone.localdate(r.starts_at) == today]
     on_tomorrow = [r for r in rows if r not in on_today]
     return {
         "now": now,
@@ -315,11 +349,17 @@ def context(request: HttpRequest) -> dict[str, Any]:
 
 
 def shown(panels: dict[str, Any]) -> dict[str, Any]:
-    """What the audit keeps of one look: the courses on screen (by public id), no name."""
-    courses = {r.appointment.course.public_id for r in panels["sessions_today"]}
-    courses |= {r.appointment.course.public_id for r in panels["sessions_tomorrow"]}
+    """What the audit keeps of one look: the courses and group sessions on screen (by
+    public id), no name."""
+    rows = panels["sessions_today"] + panels["sessions_tomorrow"]
+    courses = {r.appointment.course.public_id for r in rows if isinstance(r, SessionRow)}
+    groups = {r.session.public_id for r in rows if isinstance(r, diary.Meeting)}
+    groups |= {r.session.public_id for r in panels["records"] if isinstance(r, GroupRecord)}
     courses |= {row.alert.course.public_id for row in panels["alerts"]}
-    courses |= {a.course.public_id for a in panels["records"]}
+    courses |= {a.course.public_id for a in panels["records"] if not isinstance(a, GroupRecord)}
     courses |= {t.course.public_id for t in panels["tasks"]}
     courses |= {d.course.public_id for d in panels["rerating"] + panels["endings"]}
-    return {"courses": sorted(str(c) for c in courses)}
+    shown = {"courses": sorted(str(c) for c in courses)}
+    if groups:
+        shown["group_sessions"] = sorted(str(g) for g in groups)
+    return shown

@@ -59,15 +59,37 @@ class DemoStagesTests(TestCase):
         upcoming = group.sessions.filter(starts_at__gt=timezone.now()).first()
         assert upcoming is not None
         self.assertEqual(upcoming.number, 4)
-        self.assertIn("Group IPT, 'Tuesday group' (8 members, session 4 next", self.output)
+        self.assertIn(f"Group IPT, '{group.name}' (8 members, session 4 next", self.output)
         for username in ("therapist", "supervisor", "manager"):
             self.sign_in(username)
             page = self.client.get(f"/groups/{group.public_id}/")
-            self.assertContains(page, "Tuesday group")
+            self.assertContains(page, group.name)
             if username == "therapist":
                 # A facilitator's own screens carry the members' courses like any other.
                 for url in ("/today/therapist/", "/caseload/", "/calendar/", "/groups/"):
                     self.assertEqual(self.client.get(url).status_code, 200, url)
+
+    def test_both_facilitators_days_show_the_group_once_and_its_record_to_sign(self) -> None:
+        from django.utils import timezone
+
+        from interplay.groups.models import Group
+        from interplay.today.therapist import GroupRecord
+
+        group = Group.objects.get()
+        upcoming = group.sessions.filter(starts_at__gt=timezone.now()).get(number=4)
+        held = group.sessions.get(number=3)
+        self.assertFalse(held.signed)
+        for username in ("therapist", "supervisor"):
+            self.sign_in(username)
+            page = self.client.get("/today/therapist/")
+            rows = page.context["sessions_today"] + page.context["sessions_tomorrow"]
+            meetings = [r for r in rows if r.is_group]
+            if timezone.localdate().weekday() not in (4, 5):  # the next working day: tomorrow
+                self.assertEqual([m.session for m in meetings], [upcoming], username)
+                self.assertEqual((meetings[0].expected, meetings[0].answered), (8, 5))
+            records = [r.session for r in page.context["records"] if isinstance(r, GroupRecord)]
+            self.assertEqual(records, [held], username)
+            self.assertContains(page, f"{group.name} (group IPT), session 3")
 
     def test_the_supervisor_sees_flagged_courses_of_two_supervisees_and_a_note(self) -> None:
         self.sign_in("supervisor")

@@ -72,7 +72,8 @@ STAFF: dict[str, tuple[str, str, list[Role], dict[str, Any] | None]] = {
         {
             "hours": 900,
             "capacity": 8,
-            # Tuesday afternoons: the IPT group, co-facilitated with the therapist.
+            # The IPT group, co-facilitated with the therapist, is given its own span if
+            # these hours do not hold it (interplay/demo/group.py).
             "working_hours": [(1, "13:00", "17:00"), (2, "09:00", "13:00"), (3, "16:00", "20:00")],
             "modalities": [Modality.IPT, Modality.DIT, Modality.GROUP_IPT],
         },
