@@ -31,6 +31,7 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"
     VIEW_SERVICE_FIGURES = "view_service_figures"
     SUBMIT_REFERRAL = "submit_referral"
+    VIEW_SENT_REFERRALS = "view_sent_referrals"
     VIEW_GROUPS = "view_groups"
     FORM_GROUP = "form_group"
     RUN_GROUP = "run_group"
@@ -61,9 +62,12 @@ POLICY: dict[Action, frozenset[Role]] = {
     # The service's figures: counts and references, never free text or notes.
     Action.VIEW_SERVICE_FIGURES: frozenset({Role.SERVICE_MANAGER, Role.ADMINISTRATOR}),
     # Sending a referral in by the API (a GP system's feed; triage entering one taken by
-    # phone). The public refers themselves on the pages, where no role is asked for. The
-    # feed holds no other action: it cannot open a page or read a record.
+    # phone). The public refers themselves on the pages, where no role is asked for.
     Action.SUBMIT_REFERRAL: frozenset({Role.REFERRAL_FEED, Role.TRIAGE}),
+    # A feed reads back the referrals it sent itself, and only those, to learn whether
+    # each was triaged (``referrals.permissions.sent_referrals``). It holds nothing else:
+    # no page opens to it, and it reads no other record, no note and no decision.
+    Action.VIEW_SENT_REFERRALS: frozenset({Role.REFERRAL_FEED}),
     # Group IPT: facilitators (therapists) and managers form groups from the waiting
     # list; facilitators run them; supervisors see their supervisees' groups and
     # managers each group's counts, never its notes.

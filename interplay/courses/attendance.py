@@ -17,6 +17,7 @@ from interplay.courses.models import (
     RECORDABLE,
     Appointment,
     AppointmentStatus,
+    Course,
     CourseStatus,
     CourseTask,
     TaskKind,
@@ -56,7 +57,8 @@ def apply_attendance(*, actor: Any, appointment: Appointment, status: str) -> li
         raise RuleViolation("A session cannot be marked attended before it has happened.")
     before = appointment.status
     appointment.status = status
-    appointment.save(update_fields=["status"])
+    appointment.save(update_fields=["status", "updated_at"])
+    Course.objects.filter(pk=appointment.course_id).touch(appointment.updated_at)
     figures.changed(appointment.course_id)
     record(
         actor=actor,
@@ -140,7 +142,8 @@ def reschedule(
     backdated = starts_at < timezone.now()
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
     appointment.backdate_reason = reason.strip() if backdated else ""
-    appointment.save(update_fields=["starts_at", "ends_at", "backdate_reason"])
+    appointment.save(update_fields=["starts_at", "ends_at", "backdate_reason", "updated_at"])
+    Course.objects.filter(pk=appointment.course_id).touch(appointment.updated_at)
     figures.changed(appointment.course_id)
     record(
         actor=actor,
@@ -233,7 +236,6 @@ def end_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
 def close_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
     """``end_course`` once its caller has checked who may end it: a group's facilitators
     end the courses of its members (interplay/groups)."""
-    from interplay.courses.models import Course
     from interplay.referrals.models import Referral, ReferralStatus
 
     if outcome not in ENDINGS:
@@ -254,10 +256,10 @@ def close_course(*, actor: Any, course: Any, outcome: str, reason: str) -> Any:
         )
     now = timezone.now()
     not_needed = course.appointments.filter(status=A.BOOKED, starts_at__gt=now).update(
-        status=A.NOT_NEEDED
+        status=A.NOT_NEEDED, updated_at=now
     )
     course.status, course.ended_at, course.end_reason = outcome, now, reason
-    course.save(update_fields=["status", "ended_at", "end_reason"])
+    course.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
     figures.changed(course)
     course.referral.allocations.filter(ended_at__isnull=True).update(ended_at=now)
     referral = Referral.objects.select_for_update().get(pk=course.referral_id)

@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from interplay.accounts.roles import Modality
 from interplay.lib.encrypted import EncryptedTextField
@@ -25,6 +26,12 @@ class CourseQuerySet(QuerySet["Course"]):
 
     def of_therapist(self, user: Any) -> "CourseQuerySet":
         return self.filter(therapist=user)
+
+    def touch(self, moment: Any = None) -> int:
+        """Mark these courses changed (``updated_at``) now, or at ``moment``: a change to
+        one of a course's sessions changes what the course shows (its next session, its
+        period), so a client polling for changed courses learns of it."""
+        return self.update(updated_at=moment or timezone.now())
 
 
 class Course(models.Model):
@@ -60,6 +67,12 @@ class Course(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = EncryptedTextField(blank=True)
+    # When the course or one of its sessions last changed (started, moved, attendance,
+    # ended, anonymised); a look never moves it. Every write sets it: ``save()`` by
+    # itself, ``save(update_fields=...)`` and ``update()`` by naming it, and a session's
+    # change by ``CourseQuerySet.touch``. The API's ``updated_since`` and FHIR's
+    # ``_lastUpdated`` read it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = CourseQuerySet.as_manager()
 
@@ -134,6 +147,10 @@ class Appointment(models.Model):
     backdate_reason = EncryptedTextField(
         blank=True, help_text="Why the session was booked or moved to a time already past."
     )
+    # When the session last changed (booked, moved, attendance, no longer needed); as
+    # ``Course.updated_at``, set by every write. Sending its reminder is not a change to
+    # the session (``reminder_sent_at`` is the reminder's own bookkeeping).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # A group session: each member's own appointment at the group's time, so the
     # therapist and room hold that time for every member at once (interplay/groups).
     shared = models.BooleanField(default=False, editable=False)

@@ -324,12 +324,12 @@ def shift_remaining(
         with transaction.atomic():
             # Latest first: each session moves into a time the one after it has left.
             for appointment in reversed(moving):
-                appointment.save(update_fields=["starts_at", "ends_at"])
+                appointment.save(update_fields=["starts_at", "ends_at", "updated_at"])
     except IntegrityError:
         raise RuleViolation("Another booking took one of these times just now.") from None
     before = course.agreed_end_date
     course.agreed_end_date = max(course.agreed_end_date, rules.agreed_end_date(proposed))
-    course.save(update_fields=["agreed_end_date"])
+    course.save(update_fields=["agreed_end_date", "updated_at"])
     figures.changed(course)
     record(
         actor=actor,

@@ -388,24 +388,32 @@ class Service:
         for index, starts_at in enumerate(times):
             happened = plan.happens[index]
             # A session is recorded once it is over: one still running is booked.
-            if starts_at + dt.timedelta(minutes=minutes) > self.now or not happened:
+            ends_at = starts_at + dt.timedelta(minutes=minutes)
+            if ends_at > self.now or not happened:
                 status = "not_needed" if ended else "booked"
+                # Booked with the course; no longer needed once it ended.
+                changed = course.ended_at or course.started_at
             else:
                 status = happened
+                changed = ends_at  # recorded as the session closed
             session = bulk.make(
                 Appointment,
                 course=course,
                 number=plan.first_number + index,
                 starts_at=starts_at,
-                ends_at=starts_at + dt.timedelta(minutes=minutes),
+                ends_at=ends_at,
                 therapist=course.therapist,
                 status=status,
+                updated_at=max(changed, course.started_at),
             )
             work.sessions.append(session)
             if status == "attended":
                 attended.append(session)
                 work.records.append(self.signed_record(course, session))
         self.counts.sessions += len(times)
+        # The course changed last when it ended, or when its latest session was recorded.
+        made = [s.updated_at for s in work.sessions[-len(times) :]]
+        course.updated_at = max([course.ended_at or course.started_at, *made])
         return attended
 
     def signed_record(self, course: Course, session: Appointment) -> SessionRecord:

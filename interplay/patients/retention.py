@@ -147,17 +147,18 @@ def anonymise(patient: Patient, *, now: dt.datetime) -> dict[str, int]:
         recipient_name=ANONYMISED, pdf=b"", **dict.fromkeys(BLANK_ON_LETTER, "")
     )
     Consent.objects.filter(patient=patient).update(note="")
-    _anonymise_courses(Course.objects.filter(patient=patient))
+    _anonymise_courses(Course.objects.filter(patient=patient), now)
     SignInLink.objects.filter(patient=patient).delete()
     PatientAuthenticator.objects.filter(patient=patient).delete()
     return touched
 
 
-def _anonymise_courses(courses: models.QuerySet[Course]) -> None:
-    """Blank the words of every course; keep sessions, attendance, scores and ratings."""
-    courses.update(**dict.fromkeys(BLANK_ON_COURSE, ""))
+def _anonymise_courses(courses: models.QuerySet[Course], now: dt.datetime) -> None:
+    """Blank the words of every course; keep sessions, attendance, scores and ratings.
+    Anonymising changes what a course shows (the person's name): a change, at ``now``."""
+    courses.update(updated_at=now, **dict.fromkeys(BLANK_ON_COURSE, ""))
     CourseTask.objects.filter(course__in=courses).update(outcome="")
-    Appointment.objects.filter(course__in=courses).update(backdate_reason="")
+    Appointment.objects.filter(course__in=courses).update(backdate_reason="", updated_at=now)
     records = SessionRecord.objects.filter(appointment__course__in=courses)
     records.update(**dict.fromkeys(BLANK_ON_SESSION_RECORD, ""))
     Addendum.objects.filter(record__in=records).update(text="")

@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
@@ -196,6 +197,17 @@ class Referral(models.Model):
     consent_to_gp_contact = models.BooleanField()
 
     acknowledgement_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The account that sent it in through the API (a GP system's feed, or triage entering
+    # one taken by phone); empty for a self-referral. A feed reads back only its own
+    # (``permissions.sent_referrals``).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = ReferralQuerySet.as_manager()
 

@@ -36,7 +36,9 @@ def submit_self_referral(
 ) -> tuple[Referral, bool]:
     """Record a self-referral once, however often the same form is submitted.
 
-    Returns the referral and whether this call created it. Scores PHQ-9 and GAD-7; PHQ-9
+    Returns the referral and whether this call created it. An ``actor`` (the account
+    sending it through the API or FHIR) is kept as ``submitted_by``, so a feed can read
+    back what it sent and nothing else. Scores PHQ-9 and GAD-7; PHQ-9
     item 9 above 0 marks the referral urgent (docs/clinical-rules.md 4.1, 6.2). Queues the
     acknowledgement email in the same transaction, so it exists only if the referral does.
     """
@@ -71,6 +73,7 @@ def _create(
         reference=_unused_reference(),
         urgent=risk,
         risk_reasons=[RiskReason.PHQ9_ITEM9.value] if risk else [],
+        submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
         **details,
     )
     record_referral_consents(referral)

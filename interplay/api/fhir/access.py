@@ -3,9 +3,10 @@
 A resource type is open to the roles whose pages show it (``can``); within it, only the
 records those pages would show: a therapist's course-derived resources are their own
 caseload's, a supervisor's their supervisees' too; referrals are the triage clinicians'
-and supervisors'; the patient record is the administrators' (as at ``/patients/``) and
-that of anyone who may open one of the person's referrals or courses. Anything else
-answers 404, exactly as a page outside one's caseload does.
+and supervisors' (a referral feed reads back the ones it sent itself); the patient record
+is the administrators' (as at ``/patients/``) and that of anyone who may open one of the
+person's referrals or courses. Anything else answers 404, exactly as a page outside one's
+caseload does.
 """
 
 from typing import Any
@@ -19,7 +20,7 @@ from interplay.courses.permissions import visible_courses
 from interplay.measures.models import QuestionnaireResponse, ResponseQuerySet
 from interplay.patients.models import Patient, PatientQuerySet
 from interplay.referrals.models import Referral, ReferralQuerySet
-from interplay.referrals.permissions import visible_referrals
+from interplay.referrals.permissions import readable_referrals
 
 
 def require(user: Any, actions: frozenset[Action] | None, kind: str) -> None:
@@ -56,9 +57,11 @@ def courses(user: Any) -> CourseQuerySet:
 
 
 def referrals(user: Any) -> ReferralQuerySet:
+    """Every referral for triage and supervisors; a feed's own for a feed (only the
+    ServiceRequest type opens to a feed: the others ask for VIEW_REFERRAL first)."""
     if user is EVERYONE:
         return Referral.objects.all()
-    return visible_referrals(user)
+    return readable_referrals(user)
 
 
 def patients(user: Any) -> PatientQuerySet:
@@ -83,6 +86,6 @@ def responses(user: Any) -> ResponseQuerySet:
 
 
 PATIENT_READERS = frozenset({Action.MANAGE_RECORDS, Action.VIEW_REFERRAL, Action.VIEW_COURSE})
-REFERRAL_READERS = frozenset({Action.VIEW_REFERRAL})
+REFERRAL_READERS = frozenset({Action.VIEW_REFERRAL, Action.VIEW_SENT_REFERRALS})
 COURSE_READERS = frozenset({Action.VIEW_COURSE})
 RESPONSE_READERS = frozenset({Action.VIEW_COURSE, Action.VIEW_REFERRAL})

@@ -13,6 +13,7 @@ from interplay.api.fhir.search import (
     id_param,
     patient_param,
     token_filter,
+    updated_param,
 )
 from interplay.courses.models import Appointment, AppointmentStatus, Course
 from interplay.courses.protocols import from_dict, session_label
@@ -43,6 +44,7 @@ def to_fhir(appointment: Appointment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": str(appointment.public_id),
+        "meta": {"lastUpdated": instant(appointment.updated_at)},
         "status": FHIR_STATUS[appointment.status],
         "description": label(appointment),
         "start": instant(appointment.starts_at),
@@ -104,6 +106,10 @@ KIND = Kind(
             token_filter({code: list(values) for code, values in STATUS.items()}),
         ),
         Param("date", "date", "When the session starts.", date_filter("starts_at")),
+        updated_param(
+            "updated_at",
+            "when the session last changed (booked, moved, attendance recorded, no longer needed)",
+        ),
     ),
     audited=lambda appointment: ("course.viewed", appointment.course),
     prepare=protocols,

@@ -3,8 +3,6 @@ protocol it began with; its referral is the ServiceRequest it answers."""
 
 from typing import Any
 
-from django.db.models.functions import Coalesce
-
 from interplay.api.fhir import access
 from interplay.api.fhir.base import SYSTEM_BASE, coding, instant, reference, validate
 from interplay.api.fhir.search import (
@@ -45,7 +43,7 @@ def to_fhir(course: Course) -> dict[str, Any]:
     data: dict[str, Any] = {
         "resourceType": "EpisodeOfCare",
         "id": str(course.public_id),
-        "meta": {"lastUpdated": instant(course.ended_at or course.started_at)},
+        "meta": {"lastUpdated": instant(course.updated_at)},
         "status": "active" if course.status == CourseStatus.ACTIVE else "finished",
         "type": [
             {
@@ -71,7 +69,6 @@ def scope(user: Any) -> Any:
         access.courses(user)
         .select_related("patient", "referral", "therapist")
         .defer("end_reason", "protocol_snapshot", *REFERRAL_TEXT)
-        .annotate(fhir_updated=Coalesce("ended_at", "started_at"))
     )
 
 
@@ -95,7 +92,11 @@ KIND = Kind(
             "The course's first session date.",
             date_filter("start_date", is_date=True),
         ),
-        updated_param("fhir_updated", "when the course began, or ended once it has"),
+        updated_param(
+            "updated_at",
+            "when the course or one of its sessions last changed (started, a session moved "
+            "or its attendance recorded, ended)",
+        ),
     ),
     audited=lambda course: ("course.viewed", course),
 )

@@ -1,8 +1,13 @@
 """ServiceRequest: a referral (``referrals.Referral``), from the person themselves, a GP
-or another professional; created by a transaction Bundle (``transaction.py``)."""
+or another professional; created by a transaction Bundle (``transaction.py``). A referral
+feed reads back the ones it sent (``referrals.permissions.sent_referrals``), its subject
+then as the name it sent, not a reference to the person's record."""
 
 from typing import Any
 
+from django.db.models import Value
+
+from interplay.accounts.permissions import Action, can
 from interplay.api.fhir import access
 from interplay.api.fhir.base import SNOMED, SYSTEM_BASE, coding, instant, reference, validate
 from interplay.api.fhir.search import (
@@ -54,7 +59,7 @@ def to_fhir(referral: Referral) -> dict[str, Any]:
             }
         ],
     }
-    if referral.patient is not None:
+    if referral.patient is not None and not getattr(referral, "read_back", False):
         data["subject"] = reference("Patient", referral.patient.public_id)
     else:
         data["subject"] = {"display": referral.full_name}
@@ -67,7 +72,12 @@ def to_fhir(referral: Referral) -> dict[str, Any]:
 
 
 def scope(user: Any) -> Any:
-    return access.referrals(user).select_related("patient")
+    rows = access.referrals(user).select_related("patient")
+    if user is access.EVERYONE or can(user, Action.VIEW_REFERRAL):
+        return rows
+    # A feed reading back what it sent: the person as it named them, not a reference to
+    # the service's record of them (which it may not read).
+    return rows.annotate(read_back=Value(True))
 
 
 KIND = Kind(

@@ -18,6 +18,7 @@ from interplay.accounts.permissions import Action
 from interplay.api import etags
 from interplay.api.auth import require_write
 from interplay.api.guards import UPDATES, answers, need, refusals
+from interplay.api.moments import Moment
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.api.resources.courses import PhaseOut, label, phase, visible_course
 from interplay.audit.services import record
@@ -37,6 +38,7 @@ class AppointmentOut(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
     status: str
+    updated_at: dt.datetime
 
 
 class AppointmentPage(Schema):
@@ -85,6 +87,7 @@ def out(appointment: Appointment, course: Course) -> dict[str, Any]:
         "starts_at": appointment.starts_at,
         "ends_at": appointment.ends_at,
         "status": appointment.status,
+        "updated_at": appointment.updated_at,
     }
 
 
@@ -96,13 +99,17 @@ def out(appointment: Appointment, course: Course) -> dict[str, Any]:
 def list_appointments(
     request: HttpRequest,
     course_id: uuid.UUID,
+    updated_since: Moment | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
+    """``updated_since``: sessions that changed since then (booked, moved, attendance
+    recorded, no longer needed once the course ended). A look is not a change."""
     course = visible_course(request, course_id, Action.VIEW_COURSE)
-    rows, next_cursor = page(
-        course.appointments.defer("backdate_reason"), cursor=cursor, limit=limit
-    )
+    sessions = course.appointments.defer("backdate_reason")
+    if updated_since:
+        sessions = sessions.filter(updated_at__gte=updated_since)
+    rows, next_cursor = page(sessions, cursor=cursor, limit=limit)
     record(
         actor=request.user,
         action="course.viewed",
@@ -147,6 +154,6 @@ def record_attendance(
             raised = attendance.record_attendance(
                 actor=request.user, appointment=appointment, status=body.status
             )
-    appointment.refresh_from_db(fields=["status"])
+    appointment.refresh_from_db(fields=["status", "updated_at"])
     etags.send(response, etag(appointment))
     return out(appointment, appointment.course) | {"tasks_raised": [t.kind for t in raised]}

@@ -16,6 +16,7 @@ from ninja import Router, Schema
 
 from interplay.accounts.permissions import Action
 from interplay.api.guards import answers, need
+from interplay.api.moments import Moment
 from interplay.api.pagination import DEFAULT_LIMIT, envelope, page
 from interplay.audit.services import record
 from interplay.courses import protocols
@@ -61,6 +62,7 @@ class CourseOut(Schema):
     agreed_end_date: dt.date
     started_at: dt.datetime
     ended_at: dt.datetime | None
+    updated_at: dt.datetime
     next_session: SessionRef | None
 
 
@@ -134,6 +136,7 @@ def _summary(course: Course, upcoming: Appointment | None) -> dict[str, Any]:
         "agreed_end_date": course.agreed_end_date,
         "started_at": course.started_at,
         "ended_at": course.ended_at,
+        "updated_at": course.updated_at,
         "next_session": {
             "id": upcoming.public_id,
             "number": upcoming.number,
@@ -164,17 +167,21 @@ def _next_sessions(courses: list[Course] | QuerySet[Course]) -> dict[int, Appoin
 def list_courses(
     request: HttpRequest,
     status: CourseStatus | None = None,
+    updated_since: Moment | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Courses in key order, a page at a time; ``status`` narrows them (e.g. ``active``).
 
-    Courses keep no change time of their own, so there is no ``updated_since`` here:
-    read a course's sessions, records and responses for what changed."""
+    ``updated_since``: courses that changed since then (``updated_at``: started, a session
+    booked, moved or its attendance recorded, ended). A look is not a change. Session
+    records and responses keep their own times (their lists)."""
     user = need(request, Action.VIEW_COURSE)
     courses = visible_courses(user).select_related("patient", "therapist").defer("end_reason")
     if status:
         courses = courses.filter(status=status)
+    if updated_since:
+        courses = courses.filter(updated_at__gte=updated_since)
     rows, next_cursor = page(courses, cursor=cursor, limit=limit)
     upcoming = _next_sessions(rows) if rows else {}
     record(

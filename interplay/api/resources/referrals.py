@@ -3,6 +3,11 @@
 ``POST /referrals`` calls ``referrals.services.submit_self_referral``, the service the
 self-referral pages call: the same scoring, urgency, returning-person matching on NHS
 number (``patients.services.record_for``), consents, audit and acknowledgement.
+
+Triage clinicians and supervisors read every referral; a referral feed reads back only
+those it sent itself (``referrals.permissions.readable_referrals``), to learn whether
+each was triaged: its status and what it sent, never a triage note or decision, and not
+the person's record at the service (``patient`` is empty for it).
 """
 
 import datetime as dt
@@ -17,7 +22,7 @@ from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import field_validator
 
-from interplay.accounts.permissions import Action
+from interplay.accounts.permissions import Action, can
 from interplay.api import idempotency, pagination
 from interplay.api.audited import allow, viewed
 from interplay.api.moments import Day, Moment
@@ -37,7 +42,7 @@ from interplay.referrals.models import (
     ReferralStatus,
     SubstanceUse,
 )
-from interplay.referrals.permissions import visible_referrals
+from interplay.referrals.permissions import readable_referrals
 
 router = Router(tags=["referrals"])
 
@@ -127,7 +132,10 @@ class ReferralCreated(Schema):
 class ReferralOut(ReferralCreated):
     source: ReferralSource
     urgent: bool
-    patient: uuid.UUID | None
+    patient: uuid.UUID | None = Field(
+        description="The person's record at the service; empty for a referral feed, which "
+        "reads back only what it sent"
+    )
     first_name: str
     last_name: str
     date_of_birth: dt.date
@@ -169,11 +177,11 @@ def _created(referral: Referral) -> dict[str, Any]:
     }
 
 
-def _out(referral: Referral) -> dict[str, Any]:
+def _out(referral: Referral, *, with_patient: bool = True) -> dict[str, Any]:
     return {
         **_created(referral),
         **{name: getattr(referral, name) for name in ReferralOut.model_fields if name in _PLAIN},
-        "patient": referral.patient.public_id if referral.patient else None,
+        "patient": referral.patient.public_id if referral.patient and with_patient else None,
         "phq9": getattr(referral, "latest_phq9", None),
         "gad7": getattr(referral, "latest_gad7", None),
     }
@@ -182,8 +190,17 @@ def _out(referral: Referral) -> dict[str, Any]:
 _PLAIN = frozenset(ReferralOut.model_fields) - {"id", "patient", "phq9", "gad7"}
 
 
+# Reading referrals: every one for triage and supervisors; a feed's own for a feed.
+READERS = (Action.VIEW_REFERRAL, Action.VIEW_SENT_REFERRALS)
+
+
 def _readable(request: HttpRequest) -> ReferralQuerySet:
-    return visible_referrals(request.user).select_related("patient").with_latest_totals()
+    return readable_referrals(request.user).select_related("patient").with_latest_totals()
+
+
+def _shows_patient(request: HttpRequest) -> bool:
+    """Whether the reader may know the person's record (a feed knows only what it sent)."""
+    return can(request.user, Action.VIEW_REFERRAL)
 
 
 def _details(body: ReferralIn) -> dict[str, Any]:
@@ -234,21 +251,25 @@ def create_referral(
     return Status(200 if getattr(request, "idempotent_replay", False) else status, answer)
 
 
-@router.get("/referrals/{public_id}", response=ReferralOut, summary="One referral")
+@router.get(
+    "/referrals/{public_id}",
+    response=ReferralOut,
+    summary="One referral (a referral feed: one it sent)",
+)
 def get_referral(request: HttpRequest, public_id: uuid.UUID) -> dict[str, Any]:
-    allow(request, Action.VIEW_REFERRAL)
+    allow(request, *READERS)
     referral = get_object_or_404(_readable(request), public_id=public_id)
     viewed(request, "referral.viewed", referral)
-    return _out(referral)
+    return _out(referral, with_patient=_shows_patient(request))
 
 
 @router.get(
     "/referrals",
     response=ReferralPage,
-    summary="Referrals, by status and by change (cursor pages)",
+    summary="Referrals, by status and by change (cursor pages; a referral feed: those it sent)",
 )
 def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dict[str, Any]:
-    allow(request, Action.VIEW_REFERRAL)
+    allow(request, *READERS)
     referrals = _readable(request)
     if filters.status:
         referrals = referrals.filter(status=filters.status)
@@ -256,7 +277,8 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dic
         referrals = referrals.filter(_changed_since(filters.updated_since))
     rows, next_cursor = pagination.page(referrals, cursor=filters.cursor, limit=filters.limit)
     viewed(request, "referral_list.viewed", referrals=[r.reference for r in rows])
-    return pagination.envelope([_out(r) for r in rows], next_cursor)
+    with_patient = _shows_patient(request)
+    return pagination.envelope([_out(r, with_patient=with_patient) for r in rows], next_cursor)
 
 
 def _changed_since(since: dt.datetime) -> Q:

@@ -136,12 +136,14 @@ class ReadingReferralsTests(ApiTestCase):
         event = AuditEvent.objects.get(action="referral.viewed")
         self.assertEqual((event.actor, event.detail), (self.triage, {"via": "api"}))
 
-    def test_a_therapist_and_the_feed_may_not_read_referrals(self) -> None:
+    def test_a_therapist_may_not_read_referrals_and_the_feed_only_its_own(self) -> None:
         referral = make_referral(email="")
-        _, _, feed_key = make_service_account(actor=None, username="gp-feed")
-        for key in (self.key(self.therapist), feed_key, self.key(self.manager)):
+        for key in (self.key(self.therapist), self.key(self.manager)):
             self.assertEqual(self.get(f"/referrals/{referral.public_id}", key).status_code, 403)
             self.assertEqual(self.get("/referrals", key).status_code, 403)
+        _, _, feed_key = make_service_account(actor=None, username="gp-feed")
+        self.assertEqual(self.get(f"/referrals/{referral.public_id}", feed_key).status_code, 404)
+        self.assertEqual(self.get("/referrals", feed_key).json()["items"], [])
 
     def test_the_list_filters_by_status_and_pages_with_a_cursor(self) -> None:
         referrals = [make_referral(email="", first_name=f"P{n}") for n in range(3)]

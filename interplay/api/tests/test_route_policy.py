@@ -58,8 +58,11 @@ POLICY: dict[str, Rule] = {
     f"GET {V1}/whoami": Rule(),
     # Intake: referrals, patients, triage, waiting lists, figures.
     f"POST {V1}/referrals": Rule(Action.SUBMIT_REFERRAL, write=True, body=gp_referral(), ok=201),
-    f"GET {V1}/referrals": Rule(Action.VIEW_REFERRAL),
-    f"GET {V1}/referrals/{{public_id}}": Rule(Action.VIEW_REFERRAL, scoped=True),
+    # A referral feed reads back only what it sent (test_feed_reads_back.py).
+    f"GET {V1}/referrals": Rule(Action.VIEW_REFERRAL, Action.VIEW_SENT_REFERRALS),
+    f"GET {V1}/referrals/{{public_id}}": Rule(
+        Action.VIEW_REFERRAL, Action.VIEW_SENT_REFERRALS, scoped=True
+    ),
     f"POST {V1}/referrals/{{public_id}}/decision": Rule(
         Action.TRIAGE_REFERRAL, scoped=True, write=True, body={"outcome": "offer_ipt"}
     ),

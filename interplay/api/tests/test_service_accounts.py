@@ -37,11 +37,11 @@ class ServiceAccountTests(BaseTestCase):
         with self.assertRaisesMessage(CommandError, "already an account"):
             self.make()
 
-    def test_the_feed_may_only_submit_referrals(self) -> None:
+    def test_the_feed_may_only_submit_referrals_and_read_back_its_own(self) -> None:
         self.make()
         feed = User.objects.get(username="gp-feed-park-lane")
         allowed = {action for action in Action if can(feed, action)}
-        self.assertEqual(allowed, {Action.SUBMIT_REFERRAL})
+        self.assertEqual(allowed, {Action.SUBMIT_REFERRAL, Action.VIEW_SENT_REFERRALS})
         self.assertIn(Role.REFERRAL_FEED, POLICY[Action.SUBMIT_REFERRAL])
 
     def test_no_page_opens_to_the_feed(self) -> None:

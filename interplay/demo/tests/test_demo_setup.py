@@ -36,6 +36,25 @@ class DemoSetupTests(TestCase):
         statuses = set(Referral.objects.values_list("status", flat=True))
         self.assertTrue({"received", "waiting", "allocated", "signposted", "declined"} <= statuses)
 
+    def test_the_printed_feed_key_reads_back_the_referrals_it_sent_and_no_others(self) -> None:
+        output = self.run_setup()
+        found = re.search(r"curl -H 'Authorization: Bearer (ipl_\S+)' \S+/api/v1/referrals", output)
+        assert found is not None, output
+        answer = self.client.get(
+            "/api/v1/referrals?limit=200", headers={"Authorization": f"Bearer {found.group(1)}"}
+        )
+        self.assertEqual(answer.status_code, 200, answer.content)
+        sent = {r["reference"] for r in answer.json()["items"]}
+        feed = User.objects.get(username="gp-feed-demo")
+        self.assertEqual(
+            sent,
+            set(Referral.objects.filter(submitted_by=feed).values_list("reference", flat=True)),
+        )
+        self.assertEqual(len(sent), 12)
+        statuses = {r["status"] for r in answer.json()["items"]}
+        self.assertGreater(len(statuses), 1, "some of the feed's referrals have been triaged")
+        self.assertIn("It reads back the 12 referrals it sent", output)
+
     def test_it_points_to_a_subject_access_export_with_a_course(self) -> None:
         from interplay.patients import subject_access
         from interplay.patients.models import Patient

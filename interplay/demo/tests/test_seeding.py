@@ -31,10 +31,13 @@ def stored_rows() -> dict[int, dict[str, Any]]:
 
 
 class SeededServiceTests(BaseTestCase):
+    began: dt.datetime
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         therapists, lead = staff.synthetic_staff(3)
+        cls.began = timezone.now()
         seeding.Service(
             therapists=therapists,
             triage_lead=lead,
@@ -77,6 +80,23 @@ class SeededServiceTests(BaseTestCase):
             .exclude(course__status="active")
             .exists()
         )
+
+    def test_each_row_changed_when_its_story_says_never_at_seeding_time(self) -> None:
+        # A client polling for changes sees a year of history, not every row made today.
+        seeded_at = self.began
+        ended = Course.objects.exclude(ended_at=None)
+        self.assertTrue(ended.exists())
+        self.assertFalse(ended.exclude(updated_at__gte=F("ended_at")).exists())
+        self.assertFalse(Course.objects.filter(updated_at__lt=F("started_at")).exists())
+        self.assertFalse(Course.objects.filter(updated_at__gt=seeded_at).exists())
+        recorded = Appointment.objects.exclude(status__in=("booked", "not_needed"))
+        self.assertFalse(recorded.exclude(updated_at=F("ends_at")).exists())
+        self.assertFalse(
+            Appointment.objects.filter(status="booked")
+            .exclude(updated_at=F("course__started_at"))
+            .exists()
+        )
+        self.assertFalse(Appointment.objects.filter(updated_at__gt=seeded_at).exists())
 
     def test_about_half_of_those_who_finish_at_caseness_recover(self) -> None:
         finished = CourseFigures.objects.filter(finished=True, paired=True, at_caseness=True)

@@ -49,7 +49,7 @@ from interplay.groups.models import Group
 from interplay.monitoring import services as monitoring
 from interplay.patients import access
 from interplay.progress.stage import latest_started
-from interplay.referrals.models import Referral, ReferralStatus
+from interplay.referrals.models import Referral, ReferralSource, ReferralStatus
 from interplay.referrals.services import submit_self_referral
 from interplay.triage import services as triage
 
@@ -190,14 +190,21 @@ class Command(BaseCommand):
                 accounts.grant_qualification(actor=None, profile=profile, modality=modality)
 
     def _referrals(self) -> int:
+        """The demo's open referrals; every third sent by the demo GP practice's feed, which
+        reads them back through the API (``_print_api``)."""
         rng = random.Random(SEED)
         today = timezone.localdate()
+        feed = _demo_feed()
         added = 0
         for index in range(REFERRAL_COUNT):
             spec = synthetic_referral(rng, index, today)
+            from_gp = index % 3 == 1
             referral, created = submit_self_referral(
+                actor=feed if from_gp else None,
                 submission_token=spec["token"],
-                details=spec["details"],
+                details={**spec["details"], "source": ReferralSource.GP}
+                if from_gp
+                else spec["details"],
                 phq9=spec["phq9"],
                 gad7=spec["gad7"],
             )
@@ -572,17 +579,19 @@ class Command(BaseCommand):
         """A GP system's referral feed with a fresh key (keys are shown once), and how
         to send a referral in with it; staff make their own keys at /account/tokens/."""
         from interplay.api.models import Scope
-        from interplay.api.services import create_token, make_service_account
+        from interplay.api.services import create_token
 
-        feed = User.objects.filter(username=DEMO_FEED).first()
-        if feed is None:
-            _, _, key = make_service_account(actor=None, username=DEMO_FEED)
-        else:
-            _, key = create_token(actor=feed, name="Demo key", scope=Scope.READ_WRITE)
+        feed = _demo_feed()
+        _, key = create_token(actor=feed, name="Demo key", scope=Scope.READ_WRITE)
+        sent = Referral.objects.filter(submitted_by=feed)
+        triaged = sent.exclude(status__in=("received", "in_triage")).count()
         self.stdout.write(
             f"JSON API: {_base_url()}/api/v1/docs; staff make keys at /account/tokens/.\n"
             f"  The GP referral feed '{DEMO_FEED}' (a new key each run): {key}\n"
-            f"  curl -H 'Authorization: Bearer {key}' {_base_url()}/api/v1/whoami"
+            f"  curl -H 'Authorization: Bearer {key}' {_base_url()}/api/v1/whoami\n"
+            f"  It reads back the {sent.count()} referrals it sent ({triaged} decided), and "
+            "no one else's:\n"
+            f"  curl -H 'Authorization: Bearer {key}' {_base_url()}/api/v1/referrals"
         )
 
     def _formulation(self, therapist: User, course: Course) -> None:
@@ -621,6 +630,16 @@ class Command(BaseCommand):
 
 
 DEMO_FEED = "gp-feed-demo"
+
+
+def _demo_feed() -> User:
+    """The demo GP practice's referral feed, made on first use."""
+    from interplay.api.services import make_service_account
+
+    feed = User.objects.filter(username=DEMO_FEED).first()
+    if feed is None:
+        feed, _, _ = make_service_account(actor=None, username=DEMO_FEED)
+    return feed
 
 
 def _base_url() -> str:
