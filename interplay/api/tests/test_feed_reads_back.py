@@ -21,7 +21,7 @@ from interplay.triage import services as triage
 
 RISK_NOTE = "Canary-7f3a: said the thoughts come at night"
 DECISION_REASON = "Canary-91c2: prefers a group later in the year"
-backfill = importlib.import_module("interplay.referrals.migrations.0011_referral_submitted_by")
+backfill = importlib.import_module("interplay.referrals.migrations.0012_referral_submitted_by")
 
 
 @override_settings(TASKS=QUEUE_ONLY)

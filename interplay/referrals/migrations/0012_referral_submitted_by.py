@@ -28,7 +28,7 @@ def from_the_audit_trail(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0004_sequence_required"),
-        ("referrals", "0010_referral_source"),
+        ("referrals", "0011_index_for_figures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
