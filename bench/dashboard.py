@@ -6,7 +6,7 @@
 Signs a service manager in with Django's test client and asks for `/reports/` for the
 last 12 months, for one modality, and for the figures' heaviest list page, several
 times each after a warm-up; prints the median and slowest, the statements per request
-and the size of the service. The goal is under a second for 12 months. Nothing is
+and the size of the service. The goal is under a second for 12 months (the other two pages are for scale). Nothing is
 written to the database but the manager's account and the audit events of the page
 views. ``--write`` puts the figures in BENCHMARKS.md, one section per database.
 
@@ -91,17 +91,21 @@ def main() -> None:
     print(f"{report.database_name()}: {size}")
     print(f"{'page':<44} {'median':>8} {'slowest':>8} {'queries':>8}  goal")
     rows = []
-    for label, url in (
-        ("dashboard, 12 months", year),
-        ("dashboard, 12 months, IPT only", year + "&modality=ipt"),
-        ("dashboard, 3 years (custom)", _three_years()),
-        ("finished courses list, 12 months", f"/reports/list/finished/?period=year&month={month}"),
+    for label, url, goal in (
+        ("dashboard, 12 months", year, True),
+        ("dashboard, 12 months, IPT only", year + "&modality=ipt", True),
+        ("dashboard, 3 years (custom)", _three_years(), False),
+        (
+            "finished courses list, 12 months",
+            f"/reports/list/finished/?period=year&month={month}",
+            False,
+        ),
     ):
         times, queries, status = measure(client, url, options.rounds)
         if status != 200:
             raise SystemExit(f"{url} answered {status}")
         median, slowest = statistics.median(times), max(times)
-        verdict = "met" if median < GOAL_SECONDS else "MISSED"
+        verdict = ("met" if median < GOAL_SECONDS else "MISSED") if goal else "(no goal)"
         print(f"{label:<44} {median:>7.3f}s {slowest:>7.3f}s {queries:>8}  {verdict}")
         rows.append([label, f"{median:.3f} s", f"{slowest:.3f} s", str(queries), verdict])
     if options.write:
@@ -121,8 +125,9 @@ def _write(size: str, rows: list[list[str]], rounds: int, load_before: float) ->
         "- How: `python -m bench.dashboard`, a service manager's page in process (Django's "
         f"test client, DEBUG off), median of {rounds} after a warm-up",
         "",
-        f"Goal: each page under {GOAL_SECONDS:.0f} s, with the same number of queries "
-        "whatever the size of the service.",
+        f"Goal: the dashboard for 12 months in under {GOAL_SECONDS:.0f} s, with the same "
+        "number of queries whatever the size of the service (3 years and the list behind a "
+        "figure are shown for scale).",
         "",
         report.markdown_table(["Page", "Median", "Slowest", "Queries", "Goal"], rows),
     ]
