@@ -6,9 +6,10 @@
 Signs a service manager in with Django's test client and asks for `/reports/` for the
 last 12 months, for one modality, and for the figures' heaviest list page, several
 times each after a warm-up; prints the median and slowest, the statements per request
-and the size of the service. The goal is under a second for 12 months (the other two pages are for scale). Nothing is
-written to the database but the manager's account and the audit events of the page
-views. ``--write`` puts the figures in BENCHMARKS.md, one section per database.
+and the size of the service. The goal is under a second for 12 months (the other two
+pages are timed for scale). Nothing is written to the database but the manager's
+account and the audit events of the page views. ``--write`` puts the figures in
+BENCHMARKS.md, one section per database.
 
 `make bench` runs this after its own runs when ``BENCH_LARGE_DATABASE_URL`` names a
 seeded database (the service's figures need a large history; seeding one takes minutes,
