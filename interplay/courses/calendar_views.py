@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action
 from interplay.audit.services import record
-from interplay.courses import calendar
+from interplay.courses import calendar, shared
 from interplay.courses.models import CalendarFeed
-from interplay.groups import diary
 
 
 @require_GET
@@ -30,7 +29,7 @@ def week(request: HttpRequest) -> HttpResponse:
         day = today
     start = calendar.week_start(day)
     # Each group session I facilitate once, beside my own sessions (members' places left out).
-    meetings = diary.meetings(request.user, start, start + dt.timedelta(days=7))
+    meetings = shared.meetings(request.user, start, start + dt.timedelta(days=7))
     sessions: list[Any] = [*calendar.week_of(request.user, day), *meetings]
     sessions.sort(key=lambda a: a.starts_at)
     days = [
@@ -86,7 +85,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     found = CalendarFeed.objects.select_related("therapist").filter(token=token).first()
     if found is None or not found.therapist.is_active:
         raise Http404
-    groups = diary.feed_events(found.therapist, *calendar.feed_window(timezone.now()))
+    groups = shared.feed_events(found.therapist, *calendar.feed_window(timezone.now()))
     body = calendar.feed_ics(found, groups)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "no-store"

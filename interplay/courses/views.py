@@ -18,7 +18,7 @@ from interplay.accounts.decorators import require
 from interplay.accounts.models import User
 from interplay.accounts.permissions import Action
 from interplay.audit.services import record
-from interplay.courses import attendance, protocols, rules, services
+from interplay.courses import attendance, protocols, rules, services, shared
 from interplay.courses.forms import (
     AttendanceForm,
     EndCourseForm,
@@ -29,7 +29,6 @@ from interplay.courses.forms import (
 )
 from interplay.courses.models import Appointment, Course, CourseStatus, CourseTask
 from interplay.courses.permissions import visible_courses
-from interplay.groups import diary as group_diary
 from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
@@ -108,7 +107,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
     # A group member's course stays a row of its own (their scores, alerts, next place),
     # labelled with its group; each group I run is listed once above the table.
-    places = group_diary.places_of([c.pk for c in courses])
+    places = shared.places_of([c.pk for c in courses])
     rows = [
         _row(c, upcoming.get(c.pk), done.get(c.pk, 0)) | {"group": places.get(c.pk)}
         for c in courses
@@ -128,7 +127,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "to_start": to_start,
         "rows": rows,
         "sort": sort,
-        "groups": group_diary.running_groups(request.user, now),
+        "groups": shared.running_groups(request.user, now),
     }
     return render(request, "courses/caseload.html", context)
 
