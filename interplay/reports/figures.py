@@ -13,6 +13,7 @@ waits, not of courses). No course's history is read here: ``rows.refresh`` keeps
 course's row.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ class Filters:
     modality: str = ""
     therapist_id: int | None = None
     source: str = ""
+    # Set (``ended_rows``) when the query's rows are already the courses that ended in the
+    # period: each tally then leaves out that date test, which it would repeat per row.
+    ended_known: bool = False
+
+    def ended_rows(self) -> "Filters":
+        return dataclasses.replace(self, ended_known=True)
 
     def courses(self) -> Q:
         q = Q()
@@ -126,7 +133,7 @@ class Tally:
 
 
 def _ended(f: Filters, p: Policy) -> Q:
-    return Q(ended_on__range=f.period())
+    return Q() if f.ended_known else Q(ended_on__range=f.period())
 
 
 def finished_in(f: Filters, p: Policy) -> Q:
@@ -475,13 +482,26 @@ def rows_of(tally: Tally, filters: Filters, policy: Policy) -> QuerySet[Any]:
 def course_tallies(
     filters: Filters, policy: Policy, keys: Iterable[str] | None = None
 ) -> dict[str, int]:
-    """Every course tally (or those named) in one query."""
+    """Every course tally (or those named): one query for the courses that began
+    treatment in the period, one for those that ended in it."""
     chosen = [BY_KEY[k] for k in keys] if keys else COURSE_TALLIES
-    # Every course tally counts courses that started or ended in the period: read only
-    # those (the indexes on both dates), not the whole history.
-    touched = Q(ended_on__range=filters.period()) | Q(first_session_on__range=filters.period())
-    found = courses(filters).filter(touched).aggregate(**aggregates_of(chosen, filters, policy))
-    return unprefixed(found)
+    found: dict[str, int] = {}
+    # Each reads only the rows its own date's index finds, not the whole history (on
+    # SQLite, one query with "began or ended" read both indexes and merged them: twice
+    # the time of the two).
+    for touched, group in (
+        (Q(first_session_on__range=filters.period()), [t for t in chosen if t.key in BEGUN]),
+        (_ended(filters, policy), [t for t in chosen if t.key not in BEGUN]),
+    ):
+        if group:
+            rows = courses(filters).filter(touched)
+            counting = filters if group[0].key in BEGUN else filters.ended_rows()
+            found |= unprefixed(rows.aggregate(**aggregates_of(group, counting, policy)))
+    return found
+
+
+# The course tallies counted by when treatment began; every other counts by the end.
+BEGUN = frozenset({"entered"})
 
 
 def _decided_in(f: Filters, p: Policy) -> Q:
@@ -525,7 +545,7 @@ def tallies(filters: Filters, policy: Policy) -> dict[str, int]:
 
 def breakdown(filters: Filters, policy: Policy, by: str) -> dict[Any, dict[str, int]]:
     """The outcome tallies per ``by`` ("modality" or "therapist"), in one query."""
-    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters, policy)
+    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters.ended_rows(), policy)
     found = (
         courses(filters)
         .filter(finished_in(filters, policy))

@@ -144,7 +144,7 @@ def monthly_referrals(filters: Filters, policy: Policy) -> dict[dt.date, int]:
 
 def monthly_outcomes(filters: Filters, policy: Policy) -> dict[dt.date, dict[str, int]]:
     """The outcome tallies per month the courses ended in (one query)."""
-    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters, policy)
+    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters.ended_rows(), policy)
     found = (
         courses(filters)
         .filter(finished_in(filters, policy))
