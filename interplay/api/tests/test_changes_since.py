@@ -26,7 +26,9 @@ def since(moment: dt.datetime) -> str:
     return quote(moment.isoformat())
 
 
-class ChangesSinceTests(ApiCase):
+class TwoCourses(ApiCase):
+    """Two courses of one therapist, booked on the same day, read with her token."""
+
     robin: ClassVar[Course]
     jo: ClassVar[Course]
 
@@ -40,6 +42,8 @@ class ChangesSinceTests(ApiCase):
     def setUp(self) -> None:
         self.reader = self.key(self.therapist)
 
+
+class ChangesSinceTests(TwoCourses):
     def session(self, course: Course, number: int) -> Appointment:
         return course.appointments.get(number=number)
 
@@ -137,20 +141,7 @@ class ChangesSinceTests(ApiCase):
             self.assertEqual(len(self.get(f"{path}&limit=12", self.reader).json()["items"]), 12)
 
 
-class FhirLastUpdatedTests(ApiCase):
-    robin: ClassVar[Course]
-    jo: ClassVar[Course]
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        with time_machine.travel(BOOKED, tick=False):
-            cls.robin = course_for(cls.therapist, first_date=dt.date(2026, 9, 7))
-            cls.jo = course_for(cls.therapist, first_date=dt.date(2026, 9, 7), first_name="Jo")
-
-    def setUp(self) -> None:
-        self.reader = self.key(self.therapist)
-
+class FhirLastUpdatedTests(TwoCourses):
     def found(self, kind: str, **query: Any) -> list[dict[str, Any]]:
         response = fhir_get(self.client, self.reader, kind, **query)
         self.assertEqual(response.status_code, 200, response.content)
