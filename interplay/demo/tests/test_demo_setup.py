@@ -150,3 +150,18 @@ class DemoSetupTests(TestCase):
         review = EndingReview.objects.get(course__ended_at=None)
         self.assertEqual(review.course.therapist.username, "therapist")
         self.assertIn("allocated", set(Referral.objects.values_list("status", flat=True)))
+
+    def test_the_therapists_day_lists_a_few_records_to_sign_not_every_past_session(self) -> None:
+        from django.utils import timezone
+
+        from interplay.today.therapist import records_to_sign
+
+        self.run_setup()
+        therapist = User.objects.get(username="therapist")
+        to_sign = records_to_sign(therapist, timezone.now())
+        # The latest session of each running course, last week's draft and the group's
+        # record: a therapist's usual backlog, not the whole history of the demo courses.
+        self.assertGreaterEqual(len(to_sign), 3)
+        self.assertLessEqual(len(to_sign), 6)
+        courses = [item.course for item in to_sign if hasattr(item, "course")]
+        self.assertEqual(len(courses), len(set(courses)), "one session per course at most")

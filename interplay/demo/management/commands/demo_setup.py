@@ -123,6 +123,7 @@ class Command(BaseCommand):
                 demo_supervision.build(users)
                 demo_today.fill(users)
                 demo_group.build(users)
+                demo_today.write_up_past_sessions([users["therapist"], users["supervisor"]])
             demo_admin_day.populate()
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
