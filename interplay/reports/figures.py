@@ -541,16 +541,3 @@ def unprefixed(row: Mapping[str, Any], *leave_out: str) -> dict[str, Any]:
 
 def tallies(filters: Filters, policy: Policy) -> dict[str, int]:
     return {**referral_tallies(filters, policy), **course_tallies(filters, policy)}
-
-
-def breakdown(filters: Filters, policy: Policy, by: str) -> dict[Any, dict[str, int]]:
-    """The outcome tallies per ``by`` ("modality" or "therapist"), in one query."""
-    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters.ended_rows(), policy)
-    found = (
-        courses(filters)
-        .filter(finished_in(filters, policy))
-        .values(by)
-        .annotate(**aggregates)
-        .order_by(by)
-    )
-    return {row[by]: unprefixed(row, by) for row in found}

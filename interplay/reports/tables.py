@@ -62,6 +62,11 @@ class Dashboard:
         self.counts = figures.tallies(self.filters, policy)
         self.waits = series.waits(self.filters, policy)
 
+    @functools.cached_property
+    def outcome_grid(self) -> list[dict[str, Any]]:
+        """Outcomes per modality, therapist and month: three tables add these up."""
+        return series.outcome_grid(self.filters, self.policy)
+
     def link(self, key: str, **changes: Any) -> str:
         return f"{_list_path(key)}?{self.form.query(**changes)}"
 
@@ -240,7 +245,7 @@ class Dashboard:
         return cells
 
     def by_modality(self) -> Table:
-        found = figures.breakdown(self.filters, self.policy, "modality")
+        found = series.breakdown(self.filters, self.policy, "modality", self.outcome_grid)
         rows = [
             [Cell(m.label), *self.outcome_cells(found[m.value], modality=m.value)]
             for m in Modality
@@ -251,7 +256,7 @@ class Dashboard:
         )
 
     def by_therapist(self) -> Table:
-        found = figures.breakdown(self.filters, self.policy, "therapist")
+        found = series.breakdown(self.filters, self.policy, "therapist", self.outcome_grid)
         people = User.objects.in_bulk(list(found))
         rows = [
             [
@@ -359,7 +364,7 @@ class Dashboard:
         )
 
     def monthly_recovery(self) -> Table:
-        found = series.monthly_outcomes(self.filters, self.policy)
+        found = series.monthly_outcomes(self.filters, self.policy, self.outcome_grid)
         recovery = RATES["recovery"]
         rows, values = [], []
         for m in self.months():

@@ -14,7 +14,7 @@ from interplay.groups.summary import summarise
 from interplay.groups.tests.helpers import NOW, course_of, ready_to_facilitate, running_group
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.monitoring.services import submit_response
-from interplay.reports import figures
+from interplay.reports import figures, series
 from interplay.test import BaseTestCase
 
 LOW = {n: 2 for n in range(1, 10)}  # PHQ-9 18 (moderately severe)
@@ -145,6 +145,6 @@ class RunningTests(BaseTestCase):
 
         # The service figures count each member's course under group IPT.
         filters = figures.Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
-        by_modality = figures.breakdown(filters, figures.Policy(), "modality")
+        by_modality = series.breakdown(filters, figures.Policy(), "modality")
         self.assertEqual(by_modality["group_ipt"]["finished"], 5)
         self.assertEqual(by_modality["group_ipt"]["recovered"], 4)

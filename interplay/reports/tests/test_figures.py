@@ -121,11 +121,11 @@ class HandBuiltServiceTests(BaseTestCase):
         self.assertEqual(january_20["finished"], 1)
 
     def test_outcomes_per_modality_and_per_therapist(self) -> None:
-        by_modality = figures.breakdown(HALF_YEAR, CORC, "modality")
+        by_modality = series.breakdown(HALF_YEAR, CORC, "modality")
         self.assertEqual(set(by_modality), {"ipt", "dit"})
         self.assertEqual(figures.RATES["recovery"].of(by_modality["ipt"]), 100.0)
         self.assertEqual(figures.RATES["recovery"].of(by_modality["dit"]), 0.0)
-        by_therapist = figures.breakdown(HALF_YEAR, CORC, "therapist")
+        by_therapist = series.breakdown(HALF_YEAR, CORC, "therapist")
         self.assertEqual(by_therapist[self.people["sam"].pk]["finished"], 2)
         self.assertEqual(by_therapist[self.people["kim"].pk]["reliably_deteriorated"], 1)
 
@@ -162,6 +162,26 @@ class HandBuiltServiceTests(BaseTestCase):
             series.waits(HALF_YEAR, CORC)
         with self.assertNumQueries(2):
             capacity.places()
+        # The outcomes by therapy, by therapist and by month: one read, added up three ways.
+        with self.assertNumQueries(1):
+            grid = series.outcome_grid(HALF_YEAR, CORC)
+        with self.assertNumQueries(0):
+            for by in ("modality", "therapist", "month"):
+                series.breakdown(HALF_YEAR, CORC, by, grid)
+
+    def test_the_outcomes_added_up_from_the_grid_match_each_month_and_the_whole(self) -> None:
+        grid = series.outcome_grid(HALF_YEAR, CORC)
+        by_month = series.monthly_outcomes(HALF_YEAR, CORC, grid)
+        by_modality = series.breakdown(HALF_YEAR, CORC, "modality", grid)
+        self.assertTrue(by_month)
+        for key in figures.OUTCOME_KEYS:
+            self.assertEqual(
+                sum(counts[key] for counts in by_month.values()),
+                sum(counts[key] for counts in by_modality.values()),
+            )
+        total = figures.course_tallies(HALF_YEAR, CORC)
+        self.assertEqual(sum(c["finished"] for c in by_month.values()), total["finished"])
+        self.assertEqual(sum(c["recovered"] for c in by_month.values()), total["recovered"])
 
 
 class MedianTests(BaseTestCase):
