@@ -91,19 +91,31 @@ class DaysBetween(Func):
         )
 
 
-def month_of(name: str, filters: Filters, *, moment: bool = False) -> Case:
-    """The first day of the month of the period that ``name`` falls in: a CASE over the
-    period's months (a month in the service's time zone for a ``moment``) that the
-    database works out without calling back into Python for each row, as its date
-    functions do on SQLite."""
+class MonthStart(Func):
+    """The first day of a date's month, worked out by the database itself (Django's
+    ``TruncMonth`` calls back into Python for every row on SQLite; a SQLite date is text,
+    "2026-03-14", so its month is its first seven characters)."""
+
+    arity = 1
+    output_field = DateField()
+    template = "CAST(DATE_TRUNC('month', %(expressions)s) AS date)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(substr(%(expressions)s, 1, 7) || '-01')", **extra
+        )
+
+
+def month_of(name: str, filters: Filters, *, moment: bool = False) -> Func | Case:
+    """The first day of the month that ``name`` falls in (rows are those of the period).
+    A date's is ``MonthStart``; a moment's month is the service's, not UTC's: a CASE over
+    the period's months, which the database works out without calling back into Python
+    for each row, as its date functions do on SQLite."""
+    if not moment:
+        return MonthStart(name)
     starts = months(filters)
     bounds = [*starts, (starts[-1] + dt.timedelta(days=32)).replace(day=1)]
-    if moment:
-        edges: list[Any] = [
-            timezone.make_aware(dt.datetime.combine(day, dt.time())) for day in bounds
-        ]
-    else:
-        edges = bounds
+    edges = [timezone.make_aware(dt.datetime.combine(day, dt.time())) for day in bounds]
     return Case(
         *(
             When(Q(**{f"{name}__gte": low, f"{name}__lt": high}), then=Value(month))
