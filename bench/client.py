@@ -76,6 +76,8 @@ class Endpoint:
     expect_location: str = ""
     body: Callable[[], str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # A request that differs every time (path, cookies, body): each a new record's form.
+    target: Callable[[], tuple[str, str, str]] | None = None
 
     def ok(self, status: int, location: str) -> bool:
         return status == self.expect_status and location.startswith(self.expect_location)
@@ -129,9 +131,13 @@ def run(
         errors: list[str] = []
         barrier.wait()
         while (start := time.perf_counter()) < deadline[0]:
+            path, sent = endpoint.path, headers
             body = endpoint.body().encode() if endpoint.body is not None else None
+            if endpoint.target is not None:
+                path, cookies, text = endpoint.target()
+                sent, body = {**headers, "Cookie": cookies, "Content-Type": FORM}, text.encode()
             try:
-                conn.request(endpoint.method, endpoint.path, body=body, headers=headers)
+                conn.request(endpoint.method, path, body=body, headers=sent)
                 response = conn.getresponse()
                 data = response.read()
                 status, location = response.status, response.getheader("Location") or ""

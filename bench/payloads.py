@@ -1,6 +1,7 @@
 """Form bodies for the two POSTs, built once and reused with a fresh token per request."""
 
 import datetime as dt
+import itertools
 import random
 import uuid
 from urllib.parse import urlencode
@@ -85,3 +86,44 @@ class Bodies:
         if self.token:
             body += f"&submission_token={uuid.uuid4()}"
         return body
+
+
+# The answers a patient gives in the portal: a mild week, question 9 not at all (a risk
+# answer raises an alert, which a few patients' answers would, not most).
+PORTAL_ANSWERS = {
+    "phq9": [*((f"phq9-item_{n}", str(v)) for n, v in enumerate([1, 2, 1, 1, 1, 1, 0, 0, 0], 1)),
+             ("phq9-difficulty", "1")],
+    "gad7": [(f"gad7-item_{n}", str(v)) for n, v in enumerate([1, 1, 2, 1, 0, 1, 1], 1)],
+}  # fmt: skip
+
+
+def portal_path(session_id: str, code: str) -> str:
+    return f"/portal/sessions/{session_id}/questionnaires/{code}/"
+
+
+class PortalAnswers:
+    """One signed-in patient's questionnaire per request, each answered once: every
+    patient's PHQ-9, then every patient's GAD-7. ``next()`` gives (path, cookies, body)."""
+
+    def __init__(self, patients: list[tuple[str, str]], csrf: str, cookies: str = "") -> None:
+        self.targets = [
+            (key, session, code) for code in ("phq9", "gad7") for key, session in patients
+        ]
+        self.body = {
+            code: urlencode([("csrfmiddlewaretoken", csrf), *fields])
+            for code, fields in PORTAL_ANSWERS.items()
+        }
+        self.cookies = cookies
+        self.count = itertools.count()
+        self.exhausted = False
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def next(self) -> tuple[str, str, str]:
+        index = next(self.count)  # one at a time, whichever thread asks
+        if index >= len(self.targets):
+            self.exhausted = True  # the same again: answered, so it counts as an error
+        key, session, code = self.targets[index % len(self.targets)]
+        cookies = f"sessionid={key}" + (f"; {self.cookies}" if self.cookies else "")
+        return portal_path(session, code), cookies, self.body[code]

@@ -5,7 +5,8 @@
     python -m bench.profile cprofile today -n 50  # cProfile, top functions by own time
     python -m bench.profile queries today         # the statements of one request
 
-Scenarios: queue, waiting, caseload, course, today, referral, bare_list, bare_post.
+Scenarios: queue, waiting, caseload, course, today, referral, portal_answer (a different
+signed-in patient answering their PHQ-9 each time), bare_list, bare_post.
 
 ``build`` seeds a database exactly as `make bench` does (bench.scenarios.prepare_database)
 into BENCH_PROFILE_DIR (default /tmp/interplay-profile) and keeps its keys beside it; every
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+PORTAL_POOL = 500  # patients signed in for a portal_answer run: at most this many requests
 DIR = Path(os.environ.get("BENCH_PROFILE_DIR", "/tmp/interplay-profile"))
 SCENARIOS = (
     "queue",
@@ -43,6 +45,7 @@ SCENARIOS = (
     "course",
     "today",
     "referral",
+    "portal_answer",
     "bare_list",
     "bare_post",
 )
@@ -150,6 +153,11 @@ class Request:
             self.client.get(f"/refer/details/?gate={gate}")
             self.method, self.path = "POST", "/refer/details/"
             self.body = payloads.Bodies.referral("", gate)
+        elif scenario == "portal_answer":
+            # Each request a patient whose PHQ-9 is still open: answering closes it.
+            self.method, self.path = "POST", ""
+            self.body = payloads.PortalAnswers(seed.due_portal_patients(PORTAL_POOL), "")
+            self.client = inprocess.anonymous()
         elif scenario == "bare_post":
             self.client = inprocess.anonymous()
             self.method, self.path = "POST", "/bare/form/"
@@ -158,6 +166,12 @@ class Request:
             raise SystemExit(f"unknown scenario {scenario!r}; one of {', '.join(SCENARIOS)}")
 
     def send(self) -> Any:
+        if self.scenario == "portal_answer":
+            from django.conf import settings
+
+            path, cookies, body = self.body.next()
+            self.client.cookies[settings.SESSION_COOKIE_NAME] = cookies.split("=", 1)[1]
+            return self.client.post(path, body, content_type="application/x-www-form-urlencoded")
         if self.method == "GET":
             return self.client.get(self.path)
         return self.client.post(

@@ -227,6 +227,14 @@ def endpoints(port: int, inproc: InProcess) -> dict[str, Endpoint]:
     expect(bare_page, 200, "bare form")
     bare = payloads.Bodies.bare(form_token(bare_page.body))
 
+    # Each patient's session cookie comes with each request; the CSRF cookie is shared.
+    portal_page = Browser(port)
+    sign_in_page = portal_page.request("GET", "/portal/")
+    expect(sign_in_page, 200, "portal sign-in page")
+    answers = payloads.PortalAnswers(
+        inproc.portal, form_token(sign_in_page.body), portal_page.cookie_header()
+    )
+
     pages = {
         key: Endpoint(key, LABELS[key], "GET", inproc.paths[key], staff[who].cookie_header(), 200)
         for key, who in PAGES.items()
@@ -237,6 +245,10 @@ def endpoints(port: int, inproc: InProcess) -> dict[str, Endpoint]:
         "referral": Endpoint(
             "referral", LABELS["referral"], "POST", "/refer/details/",
             person.cookie_header(), 302, "/refer/confirmation/", referrals.next,
+        ),
+        "portal_answer": Endpoint(
+            "portal_answer", LABELS["portal_answer"], "POST", "/portal/", "", 302,
+            "/portal/sessions/", target=answers.next,
         ),
         "bare_post": Endpoint(
             "bare_post", LABELS["bare_post"], "POST", "/bare/form/",

@@ -17,6 +17,7 @@ COURSES = (3, 25)
 # (Interplay endpoint, bare endpoint, name, goal for the requests/s ratio)
 PAIRS = [
     ("referral", "bare_post", "Self-referral POST / bare form POST", 0.4),
+    ("portal_answer", "bare_post", "Portal questionnaire POST / bare form POST", 0.5),
     ("queue", "bare_list", "Triage queue / bare 50-row list", 0.5),
     ("waiting", "bare_list", "Waiting list / bare 50-row list", 0.5),
     ("caseload", "bare_list", "Caseload / bare 50-row list", 0.5),
@@ -27,6 +28,7 @@ PAIRS = [
 ]
 LABELS = {
     "referral": "Interplay self-referral POST",
+    "portal_answer": "Interplay portal PHQ-9 POST",
     "bare_post": "bare 10-field form POST",
     "queue": "Interplay triage queue GET",
     "bare_list": "bare 50-row list GET",
@@ -39,8 +41,8 @@ LABELS = {
     "fhir_bundle": "Interplay FHIR 50 Appointments GET",
 }
 ORDER = [
-    "referral", "bare_post", "queue", "bare_list", "waiting", "caseload", "course", "today",
-    "fhir_read", "bare_row", "fhir_bundle",
+    "referral", "portal_answer", "bare_post", "queue", "bare_list", "waiting", "caseload",
+    "course", "today", "fhir_read", "bare_row", "fhir_bundle",
 ]  # fmt: skip
 # FHIR answers a token, not a session: the therapist's, in the Authorization header.
 TOKEN_PAGES = ("fhir_read", "fhir_bundle")
@@ -52,6 +54,8 @@ PAGES = {
     "course": "therapist",
     "today": "therapist",
 }
+# The POSTs, each held to one commit.
+POSTS = ("referral", "portal_answer")
 # Pages whose query count is checked at two data sizes; the course page is one record.
 LISTS = ("queue", "waiting", "caseload", "today")
 
@@ -63,6 +67,9 @@ class Config:
     repetitions: int = 3
     concurrency: tuple[int, ...] = (1, 8)
     keep: bool = False
+    # Patients with their PHQ-9 and GAD-7 open in the portal: each answers each once, so
+    # the portal POST has twice this many requests to send before it runs out.
+    portal_patients: int = 2500
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -76,6 +83,7 @@ class Config:
                 int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,8").split(",") if c.strip()
             ),
             keep=os.environ.get("BENCH_KEEP", "") not in ("", "0"),
+            portal_patients=max(10, int(os.environ.get("BENCH_PORTAL_PATIENTS", "2500"))),
         )
 
 
@@ -92,6 +100,8 @@ class InProcess:
     paths: dict[str, str] = field(default_factory=dict)
     # The therapist's API token, for the FHIR requests.
     bearer: str = ""
+    # Portal patients not yet used: (session key, session public id), for the HTTP runs.
+    portal: list[tuple[str, str]] = field(default_factory=list)
 
 
 class BenchError(RuntimeError):
@@ -134,6 +144,7 @@ def prepare_database(config: Config) -> InProcess:
     result.work["course"] = inprocess.get(staff["therapist"], result.paths["course"])
 
     _measure_fhir(result, therapist)
+    result.portal = seed.portal_patients(config.portal_patients)
     _measure_posts(result)
     result.work["bare_list"] = inprocess.get(inprocess.anonymous(), "/bare/list/")
     result.bare_list_ms = inprocess.milliseconds_per_request(inprocess.anonymous(), "/bare/list/")
@@ -174,6 +185,8 @@ def _measure_fhir(result: InProcess, therapist: Any) -> None:
 
 
 def _measure_posts(result: InProcess) -> None:
+    from django.conf import settings
+
     from bench import inprocess, payloads
 
     public = inprocess.anonymous()
@@ -184,13 +197,24 @@ def _measure_posts(result: InProcess) -> None:
     referrals = payloads.Bodies.referral("", gate)
     inprocess.post(public, "/refer/details/", referrals.next())  # warm
     result.work["referral"] = inprocess.post(public, "/refer/details/", referrals.next())
+    answers = payloads.PortalAnswers(result.portal[:2], "")
+    result.portal = result.portal[2:]
+    for _ in range(2):  # warm, then measured
+        path, cookies, body = answers.next()
+        patient = inprocess.anonymous()
+        patient.cookies[settings.SESSION_COOKIE_NAME] = cookies.split("=", 1)[1]
+        result.work["portal_answer"] = inprocess.post(patient, path, body)
     bare = payloads.Bodies.bare("")
     inprocess.post(public, "/bare/form/", bare.next())
     result.work["bare_post"] = inprocess.post(public, "/bare/form/", bare.next())
 
 
 def _check(result: InProcess) -> None:
-    expected = {"referral": (302, "/refer/confirmation/"), "bare_post": (302, "/bare/list/")}
+    expected = {
+        "referral": (302, "/refer/confirmation/"),
+        "portal_answer": (302, "/portal/sessions/"),
+        "bare_post": (302, "/bare/list/"),
+    }
     for key, work in result.work.items():
         status, location = expected.get(key, (200, ""))
         if work.status != status or not work.location.startswith(location):

@@ -205,3 +205,172 @@ def a_course(user: User) -> Any:
 
 def waiting_size() -> int:
     return Referral.objects.filter(status=ReferralStatus.WAITING, decision__modality="ipt").count()
+
+
+# --- patients answering their questionnaires in the portal ----------------------------
+
+PORTAL_THERAPIST_USERNAME = "bench-portal-therapist"
+PORTAL_DUE_SESSION = 4  # sessions 1-3 attended and answered; session 4 is tomorrow
+PORTAL_BATCH = 250
+
+
+def portal_patients(count: int) -> list[tuple[str, str]]:
+    """``count`` patients part-way through an IPT course, each signed in to the portal with
+    session 4 tomorrow and its PHQ-9 and GAD-7 open; (session key, session public id) each.
+
+    One course is started through the services; the others copy it in bulk (a patient,
+    a referral, a course and its 16 sessions each, the first three attended with both
+    questionnaires answered, and the course's figures row), so thousands take seconds.
+    They are on a therapist of their own, so no staff page the benchmark times grows.
+    Each session is one second after the last copy's: a therapist holds one place at a
+    time.
+    """
+    from interplay.courses import services as course_services
+    from interplay.courses.models import Appointment, AppointmentStatus, Course
+    from interplay.patients.models import Patient
+    from interplay.reports import rows
+    from interplay.test import allocated_to, give_hours, make_clinician, qualify
+
+    therapist = make_clinician(
+        PORTAL_THERAPIST_USERNAME, Role.THERAPIST, caseload_capacity=count + 1
+    )
+    qualify(therapist, "ipt")
+    give_hours(therapist, *((weekday, "08:00", "18:00") for weekday in range(5)))
+    template = course_services.start_course(
+        actor=therapist,
+        referral=allocated_to(therapist, "ipt"),
+        protocol_code="ipt16",
+        weekday=0,
+        at=dt.time(9),
+        first_date=FIRST_MONDAY,
+        history=True,
+    )
+    sessions = list(template.appointments.order_by("number"))
+    referral = template.referral
+    patient = template.patient
+    now = timezone.now()
+    shift = now + dt.timedelta(hours=24) - sessions[PORTAL_DUE_SESSION - 1].starts_at
+    answers = {
+        PHQ9: {1: 2, 2: 2, 3: 1, 4: 2, 5: 1, 6: 1, 7: 1, 8: 0, 9: 0},
+        GAD7: {1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 1},
+    }
+    scored = {i: score(i, a) for i, a in answers.items()}
+    made: list[tuple[str, str]] = []
+    for first in range(0, count, PORTAL_BATCH):
+        size = min(PORTAL_BATCH, count - first)
+        with transaction.atomic():
+            patients = Patient.objects.bulk_create(
+                _copy(patient, public_id=uuid.uuid4()) for _ in range(size)
+            )
+            referrals = Referral.objects.bulk_create(
+                _copy(
+                    referral,
+                    public_id=uuid.uuid4(),
+                    reference=f"BP-{first + n:08d}",
+                    submission_token=uuid.uuid4(),
+                    patient=p,
+                )
+                for n, p in enumerate(patients)
+            )
+            courses = Course.objects.bulk_create(
+                _copy(template, public_id=uuid.uuid4(), referral=r, patient=p)
+                for r, p in zip(referrals, patients, strict=True)
+            )
+            appointments = Appointment.objects.bulk_create(
+                _copy(
+                    s,
+                    public_id=uuid.uuid4(),
+                    course=c,
+                    starts_at=s.starts_at + shift + dt.timedelta(seconds=first + n),
+                    ends_at=s.ends_at + shift + dt.timedelta(seconds=first + n),
+                    status=AppointmentStatus.ATTENDED
+                    if s.number < PORTAL_DUE_SESSION
+                    else AppointmentStatus.BOOKED,
+                )
+                for n, c in enumerate(courses)
+                for s in sessions
+            )
+            QuestionnaireResponse.objects.bulk_create(
+                QuestionnaireResponse(
+                    instrument_code=instrument.code,
+                    instrument_version=instrument.version,
+                    answers={str(k): v for k, v in answers[instrument].items()},
+                    total=scored[instrument].total,
+                    band=scored[instrument].band,
+                    complete=True,
+                    at_caseness=scored[instrument].at_caseness,
+                    risk_flagged=False,
+                    source=ResponseSource.PORTAL,
+                    answered_at=a.starts_at - dt.timedelta(hours=3),
+                    course_id=a.course_id,
+                    appointment=a,
+                )
+                for a in appointments
+                if a.number < PORTAL_DUE_SESSION
+                for instrument in (PHQ9, GAD7)
+            )
+            rows.build([c.pk for c in courses])
+            due = {a.course_id: a for a in appointments if a.number == PORTAL_DUE_SESSION}
+            pairs = [(p, due[c.pk]) for p, c in zip(patients, courses, strict=True)]
+            made += signed_in_patients(pairs)
+    return made
+
+
+def signed_in_patients(pairs: list[tuple[Any, Any]]) -> list[tuple[str, str]]:
+    """A portal session signed in (both checks done) for each (patient, session) pair:
+    (session key, session public id) each, written in one statement."""
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils.crypto import get_random_string
+
+    from interplay.portal import session as portal_session
+
+    store = SessionStore()
+    expires = timezone.now() + dt.timedelta(days=1)
+    rows, made = [], []
+    for patient, appointment in pairs:
+        key = get_random_string(32, VALID_KEY_CHARS)
+        data = {
+            portal_session.PATIENT: str(patient.public_id),
+            portal_session.STAGE: portal_session.VERIFIED,
+        }
+        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+        made.append((key, str(appointment.public_id)))
+    Session.objects.bulk_create(rows)
+    return made
+
+
+def due_portal_patients(limit: int) -> list[tuple[str, str]]:
+    """Up to ``limit`` of the portal patients whose PHQ-9 is still open, newly signed in."""
+    from django.db.models import Exists, OuterRef
+
+    from interplay.courses.models import Appointment, AppointmentStatus
+
+    answered = QuestionnaireResponse.objects.filter(
+        appointment=OuterRef("pk"), instrument_code=PHQ9.code
+    )
+    due = (
+        Appointment.objects.filter(
+            therapist__username=PORTAL_THERAPIST_USERNAME,
+            number=PORTAL_DUE_SESSION,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gt=timezone.now(),
+        )
+        .filter(~Exists(answered))
+        .select_related("course__patient")
+        .order_by("pk")[:limit]
+    )
+    return signed_in_patients([(a.course.patient, a) for a in due])
+
+
+def _copy(obj: Any, **changes: Any) -> Any:
+    """A new, unsaved row with ``obj``'s field values and ``changes``."""
+    fields = {
+        f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key
+    }
+    for name, value in changes.items():
+        field = obj._meta.get_field(name)
+        fields.pop(field.attname, None)
+        fields[name] = value
+    return type(obj)(**fields)

@@ -49,6 +49,10 @@ from interplay.patients.models import Patient
 STAFF_SOURCES = (ResponseSource.IN_SESSION, ResponseSource.PAPER)
 
 
+class NotOpen(RuleViolation):
+    """The questionnaire is not open for this session (not yet, no longer, or not used)."""
+
+
 @dataclass(frozen=True)
 class Due:
     """A session whose questionnaires are open, and those not yet answered."""
@@ -102,6 +106,21 @@ def questionnaires_due(patient: Patient, now: dt.datetime | None = None) -> list
     return due
 
 
+def is_open(appointment: Appointment, instrument_code: str, now: dt.datetime) -> bool:
+    """Whether the patient may answer ``instrument_code`` for ``appointment`` (its course
+    loaded) at ``now``, answered or not: what ``questionnaires_due`` lists for one session,
+    less the answers already in, read from the service settings and the instruments kept
+    in this process (no query)."""
+    course = appointment.course
+    return (
+        course.status == CourseStatus.ACTIVE
+        and appointment.status == AppointmentStatus.BOOKED
+        and now < appointment.starts_at <= now + _window()
+        and instrument_code in course.protocol().measures_due
+        and current_instrument(instrument_code) is not None
+    )
+
+
 def _check_submitter(
     actor: Any, appointment: Appointment, instrument_code: str, source: str
 ) -> None:
@@ -111,9 +130,8 @@ def _check_submitter(
             raise PermissionDenied("Not this patient's session.")
         if source != ResponseSource.PORTAL:
             raise PermissionDenied("Patients answer through the portal.")
-        due = {d.appointment.pk: d.instrument_codes for d in questionnaires_due(actor.patient)}
-        if instrument_code not in due.get(appointment.pk, ()):
-            raise RuleViolation("This questionnaire is not open for this session.")
+        if not is_open(appointment, instrument_code, timezone.now()):
+            raise NotOpen("This questionnaire is not open for this session.")
         return
     if not (can(actor, Action.RUN_COURSE) and course.therapist_id == actor.pk):
         raise PermissionDenied("Only the course's therapist enters answers.")

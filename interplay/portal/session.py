@@ -72,10 +72,14 @@ def patient_required(
             if waiting_patient(request) is not None:
                 return redirect("portal:code")
             return redirect("portal:home")
-        # Each request restarts the idle clock.
-        request.session.set_expiry(settings.IDLE_TIMEOUT_SECONDS)
         actor = PatientActor(patient)
         act_as(request, actor)
-        return view(request, actor, *args, **kwargs)
+        response = view(request, actor, *args, **kwargs)
+        # Each request restarts the idle clock (a write of the session row), except a
+        # form sent and redirected: the browser's request for the page it is sent to
+        # restarts it a moment later, so answering commits once, not twice.
+        if request.method in ("GET", "HEAD") or not 300 <= response.status_code < 400:
+            request.session.set_expiry(settings.IDLE_TIMEOUT_SECONDS)
+        return response
 
     return wrapper

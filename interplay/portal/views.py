@@ -416,14 +416,13 @@ def questionnaire(
     request: HttpRequest, actor: PatientActor, public_id: uuid.UUID, code: str
 ) -> HttpResponse:
     appointment = _own_appointment(actor, public_id)
-    due = {
-        d.appointment.pk: d.instrument_codes for d in monitoring.questionnaires_due(actor.patient)
-    }
     instrument = monitoring.current_instrument(code)
-    if instrument is None or code not in due.get(appointment.pk, ()):
-        return render(request, "portal/not_open.html", {"appointment": appointment}, status=404)
+    if instrument is None:
+        return _not_open(request, appointment)
     form = AnswersForm(request.POST or None, instrument=instrument)
     if request.method == "POST" and form.is_valid():
+        # The service checks, under the session's lock, that it is open: one transaction.
+        # Answers sent twice are saved once, and the second lands on the thanks too.
         try:
             monitoring.submit_response(
                 actor=actor,
@@ -433,12 +432,23 @@ def questionnaire(
                 difficulty=form.difficulty_answer(),
                 source=ResponseSource.PORTAL,
             )
+        except monitoring.NotOpen:
+            return _not_open(request, appointment)
         except (PermissionDenied, RuleViolation) as error:
             form.add_error(None, str(error))
         else:
             return redirect("portal:answered", public_id=appointment.public_id)
+    due = {
+        d.appointment.pk: d.instrument_codes for d in monitoring.questionnaires_due(actor.patient)
+    }
+    if code not in due.get(appointment.pk, ()):
+        return _not_open(request, appointment)
     context: dict[str, Any] = {"appointment": appointment, "instrument": instrument, "form": form}
     return render(request, "portal/questionnaire.html", context, status=400 if form.errors else 200)
+
+
+def _not_open(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    return render(request, "portal/not_open.html", {"appointment": appointment}, status=404)
 
 
 @require_GET

@@ -1,4 +1,8 @@
-"""The service dashboard, the list behind each figure, and their CSV downloads."""
+"""The service dashboard, the list behind each figure, and their CSV downloads.
+
+Each reads from the read replica when there is one (``interplay.db_router``); the audit
+event each records is written to the primary.
+"""
 
 from typing import Any
 
@@ -9,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action
+from interplay.db_router import reads_from_replica
 from interplay.reports import export, lists, services
 from interplay.reports.figures import BY_KEY, Policy
 from interplay.reports.forms import FIELDS, FiltersForm
@@ -25,6 +30,7 @@ def _form(query: QueryDict) -> FiltersForm:
 
 @require_GET
 @require(Action.VIEW_SERVICE_FIGURES)
+@reads_from_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every figure with its numerator, denominator and definition, each a link."""
     form = _form(request.GET)
@@ -39,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require(Action.VIEW_SERVICE_FIGURES)
+@reads_from_replica
 def figure_list(request: HttpRequest, figure: str) -> HttpResponse:
     """The courses or referrals one figure counts, a page at a time."""
     tally = BY_KEY.get(figure)
@@ -70,6 +77,7 @@ def figure_list(request: HttpRequest, figure: str) -> HttpResponse:
 
 @require_GET
 @require(Action.VIEW_SERVICE_FIGURES)
+@reads_from_replica
 def list_csv(request: HttpRequest, figure: str) -> HttpResponse:
     tally = BY_KEY.get(figure)
     form = _form(request.GET)
@@ -86,6 +94,7 @@ def list_csv(request: HttpRequest, figure: str) -> HttpResponse:
 
 @require_GET
 @require(Action.VIEW_SERVICE_FIGURES)
+@reads_from_replica
 def table_csv(request: HttpRequest, table: str) -> HttpResponse:
     form = _form(request.GET)
     if table not in TABLE_KEYS or not form.is_valid():

@@ -45,3 +45,39 @@ def test_sqlite_has_no_pool_to_turn_on() -> None:
     )
     assert "pool" not in sqlite["options"]
     assert sqlite["age"] == 0
+
+
+REPLICA = "postgres://interplay:secret@replica.example.org:5432/interplay"
+SHOW_REPLICA = (
+    "import json; from interplay import settings as s; "
+    "r = s.DATABASES.get('replica'); "
+    "print(json.dumps(r and {'host': r['HOST'], 'age': r['CONN_MAX_AGE'], "
+    "'options': r.get('OPTIONS', {}), 'test': r.get('TEST', {})}))"
+)
+
+
+def replica_settings(**env: str) -> Any:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    clean.update({"DEBUG": "1", **env})
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_REPLICA], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_replica_is_a_second_database_only_when_given() -> None:
+    assert replica_settings(DATABASE_URL=POSTGRES) is None
+    replica = replica_settings(DATABASE_URL=POSTGRES, DATABASE_REPLICA_URL=REPLICA)
+    # Kept like the primary's connection; the tests read it as the test database.
+    assert replica == {
+        "host": "replica.example.org",
+        "age": 60,
+        "options": {},
+        "test": {"MIRROR": "default"},
+    }
+    pooled = replica_settings(
+        DATABASE_URL=POSTGRES, DATABASE_REPLICA_URL=REPLICA, DATABASE_POOL_SIZE="4"
+    )
+    assert pooled["options"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}
+    assert pooled["age"] == 0

@@ -8,6 +8,8 @@ from typing import Any
 import time_machine
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP
 
@@ -193,6 +195,40 @@ class AnsweringTests(PortalTestCase):
         # Answered: no longer offered, and a second go is refused.
         self.assertNotContains(self.client.get(reverse("portal:home")), url)
         self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_answers_sent_twice_are_saved_once_in_one_commit_and_both_are_thanked(
+        self,
+    ) -> None:
+        self.sign_in_as_patient()
+        url = reverse("portal:questionnaire", args=[self.first.public_id, "phq9"])
+        done = reverse("portal:answered", args=[self.first.public_id])
+        answers = {f"phq9-item_{n}": "2" for n in range(1, 10)}
+        commits = []
+        with CaptureQueriesContext(connection) as queries:
+            first = self.client.post(url, answers)
+        commits.append(sum(q["sql"].startswith(("COMMIT", "RELEASE")) for q in queries))
+        again = self.client.post(url, answers)
+        self.assertRedirects(first, done, fetch_redirect_response=False)
+        self.assertRedirects(again, done, fetch_redirect_response=False)
+        self.assertEqual(QuestionnaireResponse.objects.filter(course=self.course).count(), 1)
+        # Question 9 above 0: its alert, and the answers' audit event, once each.
+        self.assertEqual(RiskAlert.objects.filter(course=self.course).count(), 1)
+        self.assertEqual(AuditEvent.objects.filter(action="response.submitted").count(), 1)
+        # The answers, their alert and their audit event in one transaction; the session
+        # (the idle clock) is not written by the POST but by the page it leads to.
+        self.assertEqual(commits, [1])
+        self.assertFalse(
+            [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(done)
+        self.assertTrue(
+            [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+        )
+        # Different answers once answered: closed, and the first answers stay.
+        other = {f"phq9-item_{n}": "0" for n in range(1, 10)}
+        self.assertEqual(self.client.post(url, other).status_code, 404)
+        self.assertEqual(QuestionnaireResponse.objects.get(course=self.course).total, 18)
 
     def test_no_help_box_without_a_risk_answer(self) -> None:
         self.sign_in_as_patient()
