@@ -57,6 +57,10 @@ STATUS_AFTER = {
 }
 PROBLEM_AREAS = ("grief", "role_dispute", "role_transition", "deficits")
 ANSWER_HOURS_BEFORE = 3  # portal answers come in the morning of the session
+# Lists many rows hold, made once: the writer reuses a value's stored form by identity.
+RISK_REASONS = {True: ["phq9_item9"], False: []}
+AVAILABLE_TIMES = ["weekday_morning", "weekday_afternoon"]
+SUITABLE_FOR: dict[str, list[str]] = {"": []}
 
 
 @dataclass
@@ -138,6 +142,9 @@ class Service:
         offset = Referral.objects.count()
         self.serial = offset
         self.rng = random.Random(f"{seed}:{offset}")
+        # Public ids from their own generator: the same seed gives the same ids, and the
+        # draws of the story above are not moved by them.
+        bulk.seed_ids(f"{seed}:{offset}:ids")
         nation = ServiceSettings.load().nation
         years = range(since.year, until.year + 2)
         taken = self._taken(list(self.users))
@@ -234,10 +241,10 @@ class Service:
             source=came.source,
             patient=patient,
             urgent=came.urgent,
-            risk_reasons=["phq9_item9"] if came.risk_item else [],
+            risk_reasons=RISK_REASONS[bool(came.risk_item)],
             preferred_contact=rng.choice(("phone", "email", "text")),
             may_leave_message=rng.random() < 0.7,
-            available_times=["weekday_morning", "weekday_afternoon"],
+            available_times=AVAILABLE_TIMES,
             main_difficulties=rng.choice(DIFFICULTIES),
             duration=rng.choice(("under_3m", "3m_1y", "1y_2y", "over_2y")),
             problem_areas=rng.sample(["low_mood", "anxiety", "conflict", "grief"], 2),
@@ -274,7 +281,7 @@ class Service:
             else "Synthetic: no thoughts of harm reported.",
             protective_factors="Synthetic: a close friend; work.",
             urgency="urgent" if came.urgent else "routine",
-            suitable_for=[decided.modality] if decided.modality else [],
+            suitable_for=SUITABLE_FOR.setdefault(decided.modality, [decided.modality]),
             relational_focus=decided.modality == "dit",
         )
 
