@@ -51,7 +51,9 @@ class Command(BaseCommand):
         with tqdm(
             total=count, unit=" referrals", file=sys.stderr, disable=options["verbosity"] < 1
         ) as bar:
-            made = service.run(count, batch=options["batch"], progress=bar.update)
+            # Outside a transaction, a second thread writes each batch while the next is made.
+            overlap = not connection.in_atomic_block
+            made = service.run(count, batch=options["batch"], progress=bar.update, overlap=overlap)
         seconds = time.perf_counter() - started
         # Statistics for the planner, and (PostgreSQL) the visibility map that lets the
         # figures count from their indexes alone: a bulk load leaves both stale.
