@@ -78,11 +78,11 @@ class Blueprint:
         cache = state.fields_cache
         relations = self.relations
         for name, value in values.items():
-            attname = relations.get(name)
-            if attname is None:
+            column = relations.get(name)
+            if column is None:
                 own[name] = value
             else:
-                own[attname] = None  # read by Inserter.rows once the object has its key
+                own[column] = None  # read by Inserter.rows once the object has its key
                 cache[name] = value
         return obj
 
