@@ -74,16 +74,13 @@ class Blueprint:
         own.update(self.constants)
         for attname, factory in self.factories:
             own[attname] = factory()
+        own.update(values)
         state = obj._state = ModelState()
         cache = state.fields_cache
-        relations = self.relations
-        for name, value in values.items():
-            column = relations.get(name)
-            if column is None:
-                own[name] = value
-            else:
+        for name, column in self.relations.items():
+            if name in own:
+                cache[name] = own.pop(name)
                 own[column] = None  # read by Inserter.rows once the object has its key
-                cache[name] = value
         return obj
 
 
