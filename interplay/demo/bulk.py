@@ -11,7 +11,8 @@ Encrypted columns still go through their field's own encryption, but a value the
 synthetic service repeats ("Synthetic: no thoughts of harm reported.", the same answers
 to a questionnaire) is encrypted once per run and its token reused. That shows that two
 synthetic rows hold the same text, which is true of invented data and harmless; nothing
-but the seeder does it.
+but the seeder does it. Random public ids (``uuid4`` defaults) come from a generator the
+seeder seeds (``seed_ids``), so a seed gives the same ids.
 """
 
 import datetime as dt
