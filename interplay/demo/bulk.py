@@ -11,11 +11,14 @@ Encrypted columns still go through their field's own encryption, but a value the
 synthetic service repeats ("Synthetic: no thoughts of harm reported.", the same answers
 to a questionnaire) is encrypted once per run and its token reused. That shows that two
 synthetic rows hold the same text, which is true of invented data and harmless; nothing
-but the seeder does it.
+but the seeder does it. Random public ids (``uuid4`` defaults) come from a generator the
+seeder seeds (``seed_ids``), so a seed gives the same ids.
 """
 
 import datetime as dt
 import json
+import operator
+import random
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -47,41 +50,71 @@ PLAIN = {
 
 class Blueprint:
     """How to make an unsaved object of one model without ``Model.__init__`` (its
-    signals and per-field descriptor calls were a fifth of seeding's time)."""
+    signals and per-field descriptor calls were a fifth of seeding's time): the
+    constant defaults copied in one go, the callable ones called, then the values given.
+    A related object given by name is kept in the object's relation cache and its key
+    is read when the row is written (``Inserter.rows``): it may not have one yet."""
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
-        self.fields = [
-            (f.name, f.attname, f.is_relation, *_default(f)) for f in model._meta.concrete_fields
-        ]
+        self.constants: dict[str, Any] = {}
+        self.factories: list[tuple[str, Callable[[], Any]]] = []
+        self.relations: dict[str, str] = {}
+        for f in model._meta.concrete_fields:
+            constant, factory = _default(f)
+            if factory is None:
+                self.constants[f.attname] = constant
+            else:
+                self.factories.append((f.attname, factory))
+            if f.is_relation:
+                self.relations[f.name] = f.attname
 
     def make(self, values: dict[str, Any]) -> Any:
         obj = self.model.__new__(self.model)
-        state = obj._state = ModelState()
         own = obj.__dict__
-        for name, attname, relation, constant, factory in self.fields:
-            if name in values:
-                value = values[name]
-                if relation:
-                    own[attname] = None if value is None else value.pk
-                    state.fields_cache[name] = value
-                else:
-                    own[attname] = value
-            elif attname in values:
-                own[attname] = values[attname]
-            else:
-                own[attname] = constant if factory is None else factory()
+        own.update(self.constants)
+        for attname, factory in self.factories:
+            own[attname] = factory()
+        own.update(values)
+        state = obj._state = ModelState()
+        cache = state.fields_cache
+        for name, column in self.relations.items():
+            if name in own:
+                cache[name] = own.pop(name)
+                own[column] = None  # read by Inserter.rows once the object has its key
         return obj
 
 
 def _default(field: models.Field[Any, Any]) -> tuple[Any, Callable[[], Any] | None]:
     """The field's default as a constant, or the callable that makes it (``uuid4``,
-    ``timezone.now``, ``list``): what ``Field.get_default`` gives, worked out once."""
+    ``timezone.now``, ``list``): what ``Field.get_default`` gives, worked out once. A
+    random UUID comes from the seeded ids (``seed_ids``)."""
     if field.has_default():
+        if field.default is uuid.uuid4:
+            return None, _next_id
         if callable(field.default):
             return None, field.default
         return field.default, None
     return field.get_default(), None
+
+
+_IDS: list[random.Random] = []
+_VERSION_4 = (0x4 << 76) | (0x2 << 62)
+_NOT_VERSION = ~((0xF << 76) | (0x3 << 62))
+
+
+def seed_ids(seed: str | None) -> None:
+    """Draw random UUIDs (public ids) from a generator seeded by ``seed``, so a seeded
+    service has the same ids every time; ``None`` goes back to ``uuid4``."""
+    _IDS[:] = [] if seed is None else [random.Random(seed)]
+
+
+def _next_id() -> str:
+    """A version-4 UUID as 32 hex digits: the column's own form on SQLite, and what
+    PostgreSQL's uuid type reads; cheaper than a ``uuid.UUID`` for each row."""
+    if not _IDS:
+        return uuid.uuid4().hex
+    return f"{(_IDS[0].getrandbits(128) & _NOT_VERSION) | _VERSION_4:032x}"
 
 
 _BLUEPRINTS: dict[type[models.Model], Blueprint] = {}
@@ -102,14 +135,16 @@ class Keys:
     def __init__(self) -> None:
         self.next: dict[type[models.Model], int] = {}
 
-    def give(self, obj: models.Model) -> models.Model:
-        model = type(obj)
+    def give(self, objects: Sequence[models.Model]) -> None:
+        """Number ``objects``, all of one model, from the table's next free key on."""
+        model = type(objects[0])
         if model not in self.next:
             highest = model._default_manager.aggregate(top=Max("pk"))["top"]
             self.next[model] = (highest or 0) + 1
-        obj.pk = self.next[model]
-        self.next[model] += 1
-        return obj
+        attname = model._meta.pk.attname
+        for number, obj in enumerate(objects, start=self.next[model]):
+            obj.__dict__[attname] = number
+        self.next[model] += len(objects)
 
     def reset_sequences(self) -> None:
         """Move PostgreSQL's sequences past the keys given here (SQLite needs nothing)."""
@@ -139,7 +174,14 @@ class Inserter:
         self.auto_now = [
             f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         ]
-        self.relations = [(f.attname, f.name) for f in fields if f.is_relation]
+        # (column, relation, the related model's key column) for each foreign key.
+        self.relations = [
+            (f.attname, f.name, f.related_model._meta.pk.attname)  # type: ignore[union-attr]
+            for f in fields
+            if f.is_relation
+        ]
+        self.prepared = [(i, p) for i, p in enumerate(self.prepare) if p is not None]
+        self.take = operator.itemgetter(*self.attnames)
         quote = connection.ops.quote_name
         columns = ", ".join(quote(str(f.column)) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
@@ -149,19 +191,30 @@ class Inserter:
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
 
     def rows(self, objects: Sequence[models.Model]) -> list[tuple[Any, ...]]:
-        pairs = list(zip(self.attnames, self.prepare, strict=True))
+        relations = self.relations
+        auto_now = self.auto_now
+        prepared = self.prepared
+        take = self.take
         out = []
         for obj in objects:
-            for attname, name in self.relations:
-                if obj.__dict__[attname] is None and name in obj._state.fields_cache:
-                    related = obj._state.fields_cache[name]
-                    obj.__dict__[attname] = related.pk if related is not None else None
-            for field in self.auto_now:
-                # A time the seeder gave (a record's change time in the past) is kept.
-                if obj.__dict__[field.attname] is None:
-                    field.pre_save(obj, add=True)
             values = obj.__dict__
-            out.append(tuple(values[a] if p is None else p(values[a]) for a, p in pairs))
+            cache = obj._state.fields_cache
+            for attname, name, key in relations:
+                if values[attname] is None:
+                    related = cache.get(name)
+                    if related is not None:
+                        values[attname] = related.__dict__[key]
+            for field in auto_now:
+                # A time the seeder gave (a record's change time in the past) is kept.
+                if values[field.attname] is None:
+                    field.pre_save(obj, add=True)
+            row = take(values)
+            if prepared:
+                row = list(row)
+                for index, prepare in prepared:
+                    row[index] = prepare(row[index])
+                row = tuple(row)
+            out.append(row)
         return out
 
     def write(self, objects: Sequence[models.Model], batch: int = 2000) -> None:
@@ -178,6 +231,10 @@ class Inserter:
 
 
 _TOKENS: dict[tuple[int, str], Any] = {}
+# The same structured value (a questionnaire's answers, from one cache) by identity: its
+# JSON text need not be made again. The value is kept with its token, so its id cannot
+# be taken by another object while the entry lives.
+_BY_OBJECT: dict[tuple[int, int], tuple[Any, Any]] = {}
 # Unique values (e-mail addresses) would otherwise fill the cache; start again when full.
 _TOKENS_KEPT = 100_000
 
@@ -197,6 +254,9 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         return _text if sqlite else None
     if kind == "UUIDField":
         return _hex if sqlite else None
+    if kind == "JSONField" and field.encoder is None:  # type: ignore[attr-defined]
+        # The JSON text, which both databases read (PostgreSQL's COPY parses it into jsonb).
+        return lambda value: _json(field, value)
     return lambda value: field.get_db_prep_save(value, connection)
 
 
@@ -208,19 +268,42 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _hex(value: uuid.UUID | None) -> str | None:
-    return None if value is None else value.hex
+def _hex(value: uuid.UUID | str | None) -> str | None:
+    return value if value is None or isinstance(value, str) else value.hex
+
+
+def _json(field: models.Field[Any, Any], value: Any) -> Any:
+    if value is None:
+        return field.get_db_prep_save(value, connection)
+    seen = _BY_OBJECT.get((id(field), id(value)))
+    if seen is not None and seen[0] is value:
+        return seen[1]
+    text = json.dumps(value)
+    if len(_BY_OBJECT) >= _TOKENS_KEPT:
+        _TOKENS.clear()
+        _BY_OBJECT.clear()
+    _BY_OBJECT[(id(field), id(value))] = (value, text)
+    return text
 
 
 def _encrypted(field: models.Field[Any, Any], value: Any) -> Any:
     if value is None:
         return None
-    key = (id(field), value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+    if isinstance(value, str):
+        key = (id(field), value)
+    else:
+        seen = _BY_OBJECT.get((id(field), id(value)))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        key = (id(field), json.dumps(value, sort_keys=True))
     token = _TOKENS.get(key)
     if token is None:
-        if len(_TOKENS) >= _TOKENS_KEPT:
+        if len(_TOKENS) >= _TOKENS_KEPT or len(_BY_OBJECT) >= _TOKENS_KEPT:
             _TOKENS.clear()
+            _BY_OBJECT.clear()
         token = _TOKENS[key] = field.get_db_prep_save(value, connection)
+    if not isinstance(value, str):
+        _BY_OBJECT[(id(field), id(value))] = (value, token)
     return token
 
 
@@ -236,8 +319,7 @@ class Writer:
         if not objects:
             return
         model = type(objects[0])
-        for obj in objects:
-            self.keys.give(obj)
+        self.keys.give(objects)
         if model not in self.inserters:
             self.inserters[model] = Inserter(model)
         self.inserters[model].write(objects)

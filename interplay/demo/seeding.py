@@ -15,9 +15,13 @@ Used by ``manage.py seed_service`` (a large service on its own synthetic staff) 
 ``demo_setup`` (a year of closed history for the demo's own therapists).
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
+import queue
 import random
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from interplay.accounts.models import User
@@ -57,6 +61,10 @@ STATUS_AFTER = {
 }
 PROBLEM_AREAS = ("grief", "role_dispute", "role_transition", "deficits")
 ANSWER_HOURS_BEFORE = 3  # portal answers come in the morning of the session
+# Lists many rows hold, made once: the writer reuses a value's stored form by identity.
+RISK_REASONS = {True: ["phq9_item9"], False: []}
+AVAILABLE_TIMES = ["weekday_morning", "weekday_afternoon"]
+SUITABLE_FOR: dict[str, list[str]] = {"": []}
 
 
 @dataclass
@@ -104,6 +112,52 @@ def _as_row(obj: Any, *names: str) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
+class Background:
+    """A thread writing batches in order, one transaction each, on its own connection;
+    the next batch waits in a queue of one, so at most two are in memory."""
+
+    def __init__(self, writer: bulk.Writer, progress: Callable[[int], Any] | None) -> None:
+        self.queue: queue.Queue[tuple[Batch, int] | None] = queue.Queue(maxsize=1)
+        self.failed: list[BaseException] = []
+        self.thread = threading.Thread(target=self.work, args=(writer, progress), daemon=True)
+        self.thread.start()
+
+    def put(self, item: tuple[Batch, int] | None) -> None:
+        while not self.failed:
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise self.failed[0]
+
+    def finish(self) -> None:
+        if self.thread.is_alive():
+            with contextlib.suppress(BaseException):
+                self.put(None)
+        self.thread.join()
+        if self.failed:
+            raise self.failed[0]
+
+    def work(self, writer: bulk.Writer, progress: Callable[[int], Any] | None) -> None:
+        try:
+            if connection.vendor == "postgresql":
+                # A crash loses the last batches, never makes the database inconsistent;
+                # not waiting for each commit's flush lets the next batch start at once.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO off")
+            while (item := self.queue.get()) is not None:
+                work, size = item
+                with transaction.atomic():
+                    work.write(writer)
+                if progress is not None:
+                    progress(size)
+        except BaseException as error:
+            self.failed.append(error)
+        finally:
+            connection.close()
+
+
 def therapists_from(users: Sequence[User]) -> list[Therapist]:
     """The diary's view of real therapists: their qualifications and working hours."""
     found = []
@@ -138,6 +192,9 @@ class Service:
         offset = Referral.objects.count()
         self.serial = offset
         self.rng = random.Random(f"{seed}:{offset}")
+        # Public ids from their own generator: the same seed gives the same ids, and the
+        # draws of the story above are not moved by them.
+        bulk.seed_ids(f"{seed}:{offset}:ids")
         nation = ServiceSettings.load().nation
         years = range(since.year, until.year + 2)
         taken = self._taken(list(self.users))
@@ -167,17 +224,45 @@ class Service:
         span = max(1, int((end - start).total_seconds()))
         return sorted(start + dt.timedelta(seconds=self.rng.randrange(span)) for _ in range(count))
 
-    def run(self, count: int, *, batch: int, progress: Callable[[int], Any] | None) -> Counts:
+    def run(
+        self,
+        count: int,
+        *,
+        batch: int,
+        progress: Callable[[int], Any] | None,
+        overlap: bool = False,
+    ) -> Counts:
+        """Invent and write ``count`` referrals, ``batch`` to a transaction. With
+        ``overlap`` (outside any transaction) a second thread, on its own connection,
+        writes each batch while this one invents the next: the database's work and the
+        driver's waits run beside the Python that makes the rows."""
         times = self.arrivals(count)
         writer = bulk.Writer()
-        for first in range(0, count, batch):
-            work = Batch()
-            for received in times[first : first + batch]:
-                self.person(work, received)
-            with transaction.atomic():
-                work.write(writer)
-            if progress is not None:
-                progress(len(times[first : first + batch]))
+        # The objects made here hold no reference cycles and are freed batch by batch;
+        # the cyclic collector, run every few hundred of them, cost a third of the time.
+        collecting = gc.isenabled()
+        gc.disable()
+        background = Background(writer, progress) if overlap else None
+        try:
+            for number, first in enumerate(range(0, count, batch)):
+                if number % 10 == 9:
+                    gc.collect()  # in case the database layers leave a cycle or two
+                work = Batch()
+                chunk = times[first : first + batch]
+                for received in chunk:
+                    self.person(work, received)
+                if background is not None:
+                    background.put((work, len(chunk)))
+                    continue
+                with transaction.atomic():
+                    work.write(writer)
+                if progress is not None:
+                    progress(len(chunk))
+        finally:
+            if background is not None:
+                background.finish()
+            if collecting:
+                gc.enable()
         writer.keys.reset_sequences()
         return self.counts
 
@@ -234,10 +319,10 @@ class Service:
             source=came.source,
             patient=patient,
             urgent=came.urgent,
-            risk_reasons=["phq9_item9"] if came.risk_item else [],
+            risk_reasons=RISK_REASONS[bool(came.risk_item)],
             preferred_contact=rng.choice(("phone", "email", "text")),
             may_leave_message=rng.random() < 0.7,
-            available_times=["weekday_morning", "weekday_afternoon"],
+            available_times=AVAILABLE_TIMES,
             main_difficulties=rng.choice(DIFFICULTIES),
             duration=rng.choice(("under_3m", "3m_1y", "1y_2y", "over_2y")),
             problem_areas=rng.sample(["low_mood", "anxiety", "conflict", "grief"], 2),
@@ -274,7 +359,7 @@ class Service:
             else "Synthetic: no thoughts of harm reported.",
             protective_factors="Synthetic: a close friend; work.",
             urgency="urgent" if came.urgent else "routine",
-            suitable_for=[decided.modality] if decided.modality else [],
+            suitable_for=SUITABLE_FOR.setdefault(decided.modality, [decided.modality]),
             relational_focus=decided.modality == "dit",
         )
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import re
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -10,13 +11,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.forms.models import model_to_dict
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from interplay.courses.models import Appointment, Course, CourseStatus
-from interplay.demo import seeding, staff
+from interplay.demo import bulk, seeding, staff
 from interplay.demo.diary import Diary, Therapist
+from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
+from interplay.patients.models import Patient
 from interplay.referrals.models import Referral
 from interplay.reports import rows
 from interplay.reports.models import CourseFigures
@@ -116,12 +119,63 @@ class SeededServiceTests(BaseTestCase):
         waits = CourseFigures.objects.exclude(wait_days=None).values_list("wait_days", flat=True)
         self.assertGreaterEqual(min(w or 0 for w in waits), 5)
 
+    def test_every_stored_value_reads_back_through_its_own_field(self) -> None:
+        # Shared lists and answers are stored once per value; each row must still read.
+        for response in QuestionnaireResponse.objects.all():
+            self.assertEqual(sum(response.answers.values()), response.total)
+        reasons = {tuple(r.risk_reasons) for r in Referral.objects.all()}
+        self.assertEqual(reasons, {(), ("phq9_item9",)})
+        referral = Referral.objects.first()
+        assert referral is not None
+        self.assertEqual(referral.available_times, ["weekday_morning", "weekday_afternoon"])
+        for course in Course.objects.all():
+            self.assertEqual(course.protocol().code, course.protocol_code)
+        ids = list(Referral.objects.values_list("public_id", flat=True))
+        self.assertEqual(len(set(ids)), len(ids))
+        self.assertEqual({i.version for i in ids}, {4})
+
     def test_words_are_stored_encrypted(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT id, main_difficulties FROM referrals_referral LIMIT 1")
             pk, stored = cursor.fetchone()
         self.assertTrue(stored.startswith("gAAAA"))  # a Fernet token, not the words
         self.assertIn(" ", Referral.objects.get(pk=pk).main_difficulties)
+
+
+class PublicIdTests(BaseTestCase):
+    def test_the_same_seed_gives_the_same_public_ids(self) -> None:
+        def ids(seed: str) -> list[uuid.UUID]:
+            bulk.seed_ids(seed)
+            made = [str(bulk.make(Referral).public_id) for _ in range(3)]
+            bulk.seed_ids(None)
+            return [uuid.UUID(i) for i in made]
+
+        self.assertEqual(ids("7:0:ids"), ids("7:0:ids"))
+        self.assertNotEqual(ids("7:0:ids"), ids("7:240:ids"))
+        self.assertEqual({i.version for i in ids("7:0:ids")}, {4})
+
+
+class OverlappedWritingTests(TransactionTestCase):
+    """The command's own path: a second thread writes while the next batch is made."""
+
+    @override_settings(DEBUG=True)
+    def test_a_seeded_and_topped_up_service_is_whole_and_the_keys_move_on(self) -> None:
+        out = io.StringIO()
+        call_command("seed_service", referrals=30, batch=7, verbosity=0, stdout=out)
+        call_command("seed_service", referrals=20, batch=6, verbosity=0, stdout=out)
+        self.assertIn("Seeded 30 referrals", out.getvalue())
+        self.assertIn("referrals a second", out.getvalue())
+        self.assertEqual(Referral.objects.count(), 50)
+        self.assertEqual(CourseFigures.objects.count(), Course.objects.count())
+        seeded = stored_rows()
+        rows.rebuild()
+        self.assertEqual(stored_rows(), seeded)
+        # The database's own numbering carries on past the seeder's keys.
+        patient = Patient.objects.get(pk=1)
+        patient.pk = None
+        patient.public_id = uuid.uuid4()
+        patient.save()
+        self.assertGreater(patient.pk, 50)
 
 
 class ClosedHistoryTests(BaseTestCase):
