@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,10 +127,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/caseload.html", context)
 
 
+# In the model's own field order, as ``Model.from_db`` reads them.
 NEXT_FIELDS = ["id", "course_id", "number", "starts_at"]
 
 
-def _next_sessions(courses: list[Course], now: dt.datetime) -> dict[int, Appointment]:
+def _next_sessions(courses: Sequence[Course], now: dt.datetime) -> dict[int, Appointment]:
     """Each course's next live session, by course id (one query): read as plain values,
     the soonest per course kept, and only those made into appointments (a model for every
     booked session ahead was most of the cost of this read)."""
