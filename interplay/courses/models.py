@@ -1,7 +1,7 @@
 """A course of therapy (FHIR EpisodeOfCare later) and its appointments."""
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -154,6 +154,10 @@ class Appointment(models.Model):
     # A group session: each member's own appointment at the group's time, so the
     # therapist and room hold that time for every member at once (interplay/groups).
     shared = models.BooleanField(default=False, editable=False)
+    # The screens that list appointments beside a facilitator's group sessions (the day,
+    # the calendar) ask each row whether it is a group's meeting; an appointment answers
+    # no itself. (The template's failed lookup would cost a dir() of the model per row.)
+    is_group: ClassVar[bool] = False
 
     objects = AppointmentQuerySet.as_manager()
 

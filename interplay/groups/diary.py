@@ -60,7 +60,7 @@ def meetings(user: Any, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
     member's place holding the time, the earliest first (one query)."""
     sessions = (
         facilitated_sessions(user)
-        .with_places()
+        .with_places("expected")
         .filter(Q(expected__gt=0), starts_at__gte=start, starts_at__lt=end)
         .select_related("group", "group__room")
         .only(

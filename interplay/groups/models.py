@@ -175,17 +175,20 @@ def _places_counted(**where: Any) -> Coalesce:
 
 
 class GroupSessionQuerySet(QuerySet["GroupSession"]):
-    def with_places(self) -> "GroupSessionQuerySet":
+    def with_places(self, *counts: str) -> "GroupSessionQuerySet":
         """Each session with ``expected`` (members' places that hold the time: booked or
         happened), ``attended`` and ``unrecorded`` (still booked, of members whose course
-        runs): three subqueries of the one query, whatever the group's size."""
-        return self.annotate(
-            expected=_places_counted(status__in=LIVE),
-            attended=_places_counted(status=AppointmentStatus.ATTENDED),
-            unrecorded=_places_counted(
+        runs): a subquery each of the one query, whatever the group's size. Name
+        ``counts`` to annotate only those a screen reads (each subquery costs its
+        building and its running on every request)."""
+        places = {
+            "expected": lambda: _places_counted(status__in=LIVE),
+            "attended": lambda: _places_counted(status=AppointmentStatus.ATTENDED),
+            "unrecorded": lambda: _places_counted(
                 status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE
             ),
-        )
+        }
+        return self.annotate(**{name: places[name]() for name in counts or places})
 
     def to_sign(self, now: Any, ended_since: Any) -> "GroupSessionQuerySet":
         """Sessions that have happened and still need a facilitator: attendance not
@@ -195,7 +198,7 @@ class GroupSessionQuerySet(QuerySet["GroupSession"]):
         current = Q(group__status=GroupStatus.RUNNING) | Q(group__ended_at__gte=ended_since)
         unsigned = Q(attended__gt=0, signed_at__isnull=True)
         return (
-            self.with_places()
+            self.with_places("attended", "unrecorded")
             .filter(current, starts_at__lt=now)
             .filter(Q(unrecorded__gt=0) | unsigned)
         )
