@@ -5,7 +5,8 @@
     python -m bench.profile cprofile today -n 50  # cProfile, top functions by own time
     python -m bench.profile queries today         # the statements of one request
 
-Scenarios: queue, waiting, caseload, course, today, referral, bare_list, bare_post.
+Scenarios: queue, waiting, caseload, course, today, referral, bare_list, bare_post,
+bare_row, fhir_read (an EpisodeOfCare by API token), fhir_bundle (50 Appointments).
 
 ``build`` seeds a database exactly as `make bench` does (bench.scenarios.prepare_database)
 into BENCH_PROFILE_DIR (default /tmp/interplay-profile) and keeps its keys beside it; every
@@ -45,6 +46,9 @@ SCENARIOS = (
     "referral",
     "bare_list",
     "bare_post",
+    "bare_row",
+    "fhir_read",
+    "fhir_bundle",
 )
 
 
@@ -150,6 +154,24 @@ class Request:
             self.client.get(f"/refer/details/?gate={gate}")
             self.method, self.path = "POST", "/refer/details/"
             self.body = payloads.Bodies.referral("", gate)
+        elif scenario == "bare_row":
+            from bench.models import BareRow
+
+            self.client = inprocess.anonymous()
+            self.path = f"/bare/row/{BareRow.objects.order_by('id').first().pk}/"  # type: ignore[union-attr]
+        elif scenario in ("fhir_read", "fhir_bundle"):
+            from django.test import Client
+
+            from interplay.api.services import create_token
+
+            user = User.objects.get(username=seed.THERAPIST_USERNAME)
+            key = create_token(actor=user, name="Profile")[1]
+            self.client = Client(HTTP_HOST=inprocess.HOST, HTTP_AUTHORIZATION=f"Bearer {key}")
+            self.path = (
+                f"/fhir/R4/EpisodeOfCare/{seed.a_course(user).public_id}"
+                if scenario == "fhir_read"
+                else "/fhir/R4/Appointment?_count=50"
+            )
         elif scenario == "bare_post":
             self.client = inprocess.anonymous()
             self.method, self.path = "POST", "/bare/form/"
