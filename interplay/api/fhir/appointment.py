@@ -74,19 +74,43 @@ def protocols(rows: list[Appointment]) -> None:
     """Each course's protocol on the page, from one query: the snapshot is left out of the
     page's own query, where it would be decoded again for every session."""
     wanted = {row.course_id for row in rows}
-    for pk, snapshot in Course.objects.filter(pk__in=wanted).values_list("pk", "protocol_snapshot"):
+    snapshots = (
+        Course.objects.filter(pk__in=wanted).order_by().values_list("pk", "protocol_snapshot")
+    )
+    for pk, snapshot in snapshots:
         remembered(("protocol", pk), partial(from_dict, snapshot))
 
 
-# What a session's resources never show: encrypted text, and the protocol (``protocols``).
+# What a session's resource shows, and nothing else: each column read is a value Django
+# converts, and each related row a model it builds, fifty times for a page. The protocol
+# comes from one query for the page (``protocols``); encrypted text is never read.
+# What an Encounter (the same rows) leaves out: encrypted text, and the protocol.
 UNUSED = ("backdate_reason", "course__end_reason", "course__protocol_snapshot")
+SHOWN = (
+    "public_id",
+    "number",
+    "starts_at",
+    "ends_at",
+    "status",
+    "updated_at",
+    "course",
+    "course__public_id",
+    "course__planned_sessions",
+    "course__patient",
+    "course__patient__public_id",
+    "therapist",
+    "therapist__first_name",
+    "therapist__last_name",
+    "room",
+    "room__name",
+)
 
 
 def scope(user: Any) -> Any:
     return (
         Appointment.objects.filter(course__in=access.courses(user))
         .select_related("course__patient", "therapist", "room")
-        .defer(*UNUSED)
+        .only(*SHOWN)
     )
 
 
