@@ -54,7 +54,8 @@ def _may_read(kind: Kind, user: Any) -> bool:
 
 def everything_bundle(patient: Patient, base: str = "") -> dict[str, Any]:
     """A collection Bundle of everything held about ``patient`` as FHIR resources (each
-    checked as ``base.validate`` checks the server's): for a whole-service export (no reader, so no caseload and no audit;
-    the export audits itself). ``base`` prefixes each entry's fullUrl."""
+    checked as ``base.validate`` checks the server's): for a whole-service export (no
+    reader, so no caseload and no audit; the export audits itself). ``base`` prefixes
+    each entry's fullUrl."""
     with one_answer():
         return bundle("collection", resources_of(patient, access.EVERYONE), base)

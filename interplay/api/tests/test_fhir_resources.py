@@ -8,7 +8,6 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from interplay.api.fhir.base import validate
-
 from interplay.api.fhir.kinds import KINDS
 from interplay.api.tests.fhir_stories import Story, get, key_for, robin_and_sam
 from interplay.test import BaseTestCase
