@@ -6,7 +6,8 @@
     python -m bench.profile queries today         # the statements of one request
 
 Scenarios: queue, waiting, caseload, course, today, referral, portal_answer (a different
-signed-in patient answering their PHQ-9 each time), bare_list, bare_post.
+signed-in patient answering their PHQ-9 each time), bare_list, bare_post, bare_row,
+fhir_read (an EpisodeOfCare by API token), fhir_bundle (50 Appointments).
 
 ``build`` seeds a database exactly as `make bench` does (bench.scenarios.prepare_database)
 into BENCH_PROFILE_DIR (default /tmp/interplay-profile) and keeps its keys beside it; every
@@ -48,6 +49,9 @@ SCENARIOS = (
     "portal_answer",
     "bare_list",
     "bare_post",
+    "bare_row",
+    "fhir_read",
+    "fhir_bundle",
 )
 
 
@@ -158,6 +162,24 @@ class Request:
             self.method, self.path = "POST", ""
             self.body = payloads.PortalAnswers(seed.due_portal_patients(PORTAL_POOL), "")
             self.client = inprocess.anonymous()
+        elif scenario == "bare_row":
+            from bench.models import BareRow
+
+            self.client = inprocess.anonymous()
+            self.path = f"/bare/row/{BareRow.objects.order_by('id').first().pk}/"  # type: ignore[union-attr]
+        elif scenario in ("fhir_read", "fhir_bundle"):
+            from django.test import Client
+
+            from interplay.api.services import create_token
+
+            user = User.objects.get(username=seed.THERAPIST_USERNAME)
+            key = create_token(actor=user, name="Profile")[1]
+            self.client = Client(HTTP_HOST=inprocess.HOST, HTTP_AUTHORIZATION=f"Bearer {key}")
+            self.path = (
+                f"/fhir/R4/EpisodeOfCare/{seed.a_course(user).public_id}"
+                if scenario == "fhir_read"
+                else "/fhir/R4/Appointment?_count=50"
+            )
         elif scenario == "bare_post":
             self.client = inprocess.anonymous()
             self.method, self.path = "POST", "/bare/form/"

@@ -360,6 +360,10 @@ RATELIMIT_USE_CACHE = "ratelimit"
 REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
 # Requests per API token (interplay.api.ratelimit): beyond it, 429 with Retry-After.
 API_RATE_LIMIT = env_str("INTERPLAY_API_RATE_LIMIT", "600/m")
+# Check every FHIR resource served against its fhir.resources model before sending it
+# (interplay.api.fhir.base.validate). On in the test suite, which reads every resource
+# type; off by default, where it would add about a third to a 50-entry Bundle.
+FHIR_VALIDATE_OUTPUT = env_bool("INTERPLAY_FHIR_VALIDATE_OUTPUT", default=False)
 # Portal sign-in links asked for per address: beyond each patient's own limit of 3 an hour,
 # this stops one address sending links to many inboxes.
 PORTAL_LINK_RATE_LIMIT = env_str("INTERPLAY_PORTAL_LINK_RATE_LIMIT", "10/h")

@@ -16,6 +16,8 @@ os.environ.setdefault("INTERPLAY_BASE_URL", "http://127.0.0.1:8000")
 
 from interplay.settings import *  # noqa: F403
 
+# Every FHIR resource any test reads is checked against its fhir.resources model.
+FHIR_VALIDATE_OUTPUT = True
 # Argon2 is deliberately slow; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -8,9 +8,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.db.models import OuterRef, StringAgg, Subquery, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
+from interplay.accounts.models import RoleAssignment
 from interplay.api.models import ApiToken
 
 KEY_PREFIX = "ipl_"
@@ -26,18 +28,32 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# The user's roles, comma-separated, read in the token's own query.
+ROLES = Subquery(
+    RoleAssignment.objects.filter(user=OuterRef("user_id"))
+    .order_by()
+    .values("user")
+    .annotate(names=StringAgg("role", Value(",")))
+    .values("names")
+)
+
+
 def find(key: str) -> ApiToken | None:
-    """The live token for ``key``, with its user, or None. Touches its last-used time."""
+    """The live token for ``key``, with its user and the user's roles, or None. Touches
+    its last-used time.
+
+    One query: the digest is unique, so it finds at most one row, and whether that token
+    still works (not revoked, not expired, its user active) is checked on the row.
+    """
     if not key.startswith(KEY_PREFIX):
         return None
-    token = (
-        ApiToken.objects.live()
-        .select_related("user")
-        .filter(digest=digest(key), user__is_active=True)
-        .first()
-    )
-    if token is not None:
-        touch(token)
+    rows = ApiToken.objects.select_related("user").annotate(role_names=ROLES)
+    token = next(iter(rows.filter(digest=digest(key)).order_by()[:1]), None)
+    if token is None or not token.is_live or not token.user.is_active:
+        return None
+    names: str = getattr(token, "role_names", None) or ""
+    token.user._roles_cache = frozenset(names.split(",")) if names else frozenset()
+    touch(token)
     return token
 
 

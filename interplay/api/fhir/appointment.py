@@ -1,8 +1,11 @@
 """Appointment: one session of a course (``courses.Appointment``), booked, attended,
 missed or cancelled, with its place in the course ("Session 7 of 16, middle phase")."""
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
+
+from django.db.models import F
 
 from interplay.api.fhir import access
 from interplay.api.fhir.base import instant, reference, remembered, validate
@@ -30,34 +33,47 @@ FHIR_STATUS: dict[str, str] = {
 }
 
 
-def label(appointment: Appointment) -> str:
-    course = appointment.course
-    protocol = remembered(("protocol", course.pk), course.protocol)
+def label(course_pk: int, number: int, planned: int, protocol: Callable[[], Any]) -> str:
+    """ "Session 7 of 16, middle phase": ``protocol`` is read once per course and answer
+    (``protocols`` reads a page's in one query)."""
+    found = remembered(("protocol", course_pk), protocol)
     try:
-        return session_label(protocol, appointment.number, course.planned_sessions)
+        return session_label(found, number, planned)
     except ValueError:
-        return f"Session {appointment.number} of {course.planned_sessions}"
+        return f"Session {number} of {planned}"
 
 
-def to_fhir(appointment: Appointment) -> dict[str, Any]:
-    course = appointment.course
+def _protocol_of(course_pk: int) -> Any:
+    return Course.objects.only("protocol_snapshot").get(pk=course_pk).protocol()
+
+
+def to_fhir(appointment: Any) -> dict[str, Any]:
+    """``appointment``: a row of ``scope``, carrying its course's, patient's, therapist's
+    and room's values as annotations rather than as four more models."""
+    therapist = f"{appointment.therapist_first_name} {appointment.therapist_last_name}"
+    description = label(
+        appointment.course_id,
+        appointment.number,
+        appointment.planned_sessions,
+        partial(_protocol_of, appointment.course_id),
+    )
     data: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": str(appointment.public_id),
         "meta": {"lastUpdated": instant(appointment.updated_at)},
         "status": FHIR_STATUS[appointment.status],
-        "description": label(appointment),
+        "description": description,
         "start": instant(appointment.starts_at),
         "end": instant(appointment.ends_at),
-        "supportingInformation": [reference("EpisodeOfCare", course.public_id)],
+        "supportingInformation": [reference("EpisodeOfCare", appointment.course_public_id)],
         "participant": [
             {
-                "actor": reference("Patient", course.patient.public_id),
+                "actor": reference("Patient", appointment.patient_public_id),
                 "required": "required",
                 "status": "accepted",
             },
             {
-                "actor": {"display": appointment.therapist.get_full_name()},
+                "actor": {"display": therapist.strip()},
                 "required": "required",
                 "status": "accepted",
             },
@@ -66,7 +82,7 @@ def to_fhir(appointment: Appointment) -> dict[str, Any]:
     if appointment.status in STATUS["cancelled"]:
         data["cancelationReason"] = {"text": appointment.get_status_display()}
     if appointment.room_id is not None:
-        data["comment"] = f"Room: {appointment.room}"
+        data["comment"] = f"Room: {appointment.room_name}"
     return validate(data)
 
 
@@ -74,20 +90,42 @@ def protocols(rows: list[Appointment]) -> None:
     """Each course's protocol on the page, from one query: the snapshot is left out of the
     page's own query, where it would be decoded again for every session."""
     wanted = {row.course_id for row in rows}
-    for pk, snapshot in Course.objects.filter(pk__in=wanted).values_list("pk", "protocol_snapshot"):
+    snapshots = (
+        Course.objects.filter(pk__in=wanted).order_by().values_list("pk", "protocol_snapshot")
+    )
+    for pk, snapshot in snapshots:
         remembered(("protocol", pk), partial(from_dict, snapshot))
 
 
-# What a session's resources never show: encrypted text, and the protocol (``protocols``).
+# What a session's resource shows, and nothing else: each column read is a value Django
+# converts, and each related model one it builds, fifty times for a page; so the course's,
+# patient's, therapist's and room's few values come as annotations on the session's own
+# row. The protocol comes from one query for the page (``protocols``).
+OWN = ("public_id", "course", "number", "starts_at", "ends_at", "room", "status", "updated_at")
+RELATED = {
+    "course_public_id": F("course__public_id"),
+    "planned_sessions": F("course__planned_sessions"),
+    "patient_public_id": F("course__patient__public_id"),
+    "therapist_first_name": F("therapist__first_name"),
+    "therapist_last_name": F("therapist__last_name"),
+    "room_name": F("room__name"),
+}
+# What an Encounter (the same rows) leaves out: encrypted text, and the protocol.
 UNUSED = ("backdate_reason", "course__end_reason", "course__protocol_snapshot")
 
 
 def scope(user: Any) -> Any:
-    return (
-        Appointment.objects.filter(course__in=access.courses(user))
-        .select_related("course__patient", "therapist", "room")
-        .defer(*UNUSED)
-    )
+    return Appointment.objects.filter(course__in=access.courses(user))
+
+
+def fetch(rows: Any) -> Any:
+    return rows.only(*OWN).annotate(**RELATED)
+
+
+def course_of(appointment: Any) -> Course:
+    """The course a read is audited against: its key and public id are all the audit
+    trail names, and the row already holds both."""
+    return Course(pk=appointment.course_id, public_id=appointment.course_public_id)
 
 
 KIND = Kind(
@@ -111,6 +149,7 @@ KIND = Kind(
             "when the session last changed (booked, moved, attendance recorded, no longer needed)",
         ),
     ),
-    audited=lambda appointment: ("course.viewed", appointment.course),
+    audited=lambda appointment: ("course.viewed", course_of(appointment)),
+    fetch=fetch,
     prepare=protocols,
 )

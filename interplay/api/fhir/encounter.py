@@ -32,7 +32,9 @@ def to_fhir(appointment: Appointment) -> dict[str, Any]:
             "code": "VR" if remote else "AMB",
             "display": "virtual" if remote else "ambulatory",
         },
-        "type": [{"text": label(appointment)}],
+        "type": [
+            {"text": label(course.pk, appointment.number, course.planned_sessions, course.protocol)}
+        ],
         "subject": reference("Patient", course.patient.public_id),
         "episodeOfCare": [reference("EpisodeOfCare", course.public_id)],
         "appointment": [reference("Appointment", appointment.public_id)],

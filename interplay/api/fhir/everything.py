@@ -9,7 +9,7 @@ from interplay.accounts.permissions import can
 from interplay.api.fhir import access
 from interplay.api.fhir.base import one_answer
 from interplay.api.fhir.kinds import KINDS
-from interplay.api.fhir.search import Kind, bundle
+from interplay.api.fhir.search import Kind, bundle, fetched
 from interplay.patients.models import Patient
 
 # The path from each type's rows to their patient (Questionnaire: none; Patient: itself).
@@ -40,7 +40,7 @@ def resources_of(patient: Patient, user: Any) -> list[dict[str, Any]]:
         condition = Q(pk__in=[])
         for path in paths:
             condition |= Q(**{path: patient})
-        page = list(rows.filter(condition).order_by("pk"))
+        page = list(fetched(kind, rows.filter(condition)).order_by("pk"))
         if kind.prepare is not None:
             kind.prepare(page)
         for row in page:
@@ -53,8 +53,9 @@ def _may_read(kind: Kind, user: Any) -> bool:
 
 
 def everything_bundle(patient: Patient, base: str = "") -> dict[str, Any]:
-    """A collection Bundle of everything held about ``patient`` as FHIR resources, every
-    one validated: for a whole-service export (no reader, so no caseload and no audit;
-    the export audits itself). ``base`` prefixes each entry's fullUrl."""
+    """A collection Bundle of everything held about ``patient`` as FHIR resources (each
+    checked as ``base.validate`` checks the server's): for a whole-service export (no
+    reader, so no caseload and no audit; the export audits itself). ``base`` prefixes
+    each entry's fullUrl."""
     with one_answer():
         return bundle("collection", resources_of(patient, access.EVERYONE), base)

@@ -58,16 +58,20 @@ class Kind:
     lookup: Callable[[QuerySet[Any], str], Any] | None = None
     # Reads what a whole page of rows needs in one query, before any row is built.
     prepare: Callable[[list[Any]], None] | None = None
+    # What the rows that are built read beside themselves (columns, annotations): applied
+    # to the rows fetched, not to the search's count.
+    fetch: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
     # Narrows the built resources where one row gives several (Observation by code).
     narrow: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] | None = None
 
 
 def row_of(kind: Kind, user: Any, resource_id: str) -> Any:
     access.require(user, kind.readers, kind.name)
-    rows = kind.scope(user)
+    rows = fetched(kind, kind.scope(user))
     if kind.lookup is not None:
         return kind.lookup(rows, resource_id)
-    return rows.filter(public_id=as_uuid(resource_id)).first()
+    # A public id is unique: one row or none, so no ordering to compile or sort by.
+    return next(iter(rows.filter(public_id=as_uuid(resource_id)).order_by()[:1]), None)
 
 
 def read(kind: Kind, user: Any, resource_id: str) -> dict[str, Any]:
@@ -83,6 +87,10 @@ def read(kind: Kind, user: Any, resource_id: str) -> dict[str, Any]:
         raise not_found()
     audit_read(kind, user, row, f"{kind.name}/{resource_id}")
     return resource
+
+
+def fetched(kind: Kind, rows: QuerySet[Any]) -> QuerySet[Any]:
+    return rows if kind.fetch is None else kind.fetch(rows)
 
 
 def audit_read(kind: Kind, user: Any, row: Any, what: str) -> None:
@@ -103,7 +111,7 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     page = rows.order_by("pk")
     if after:
         page = page.filter(pk__gt=decode(after))
-    found = list(page[: count + 1])
+    found = list(fetched(kind, page)[: count + 1])
     more = len(found) > count
     found = found[:count]
     if kind.prepare is not None:

@@ -3,8 +3,11 @@
 
 from typing import Any, ClassVar
 
+from django.test import override_settings
 from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
 
+from interplay.api.fhir.base import validate
 from interplay.api.fhir.kinds import KINDS
 from interplay.api.tests.fhir_stories import Story, get, key_for, robin_and_sam
 from interplay.test import BaseTestCase
@@ -44,6 +47,30 @@ class ResourceTests(BaseTestCase):
                 read = get(self.client, self.key, f"{name}/{resource['id']}")
                 self.assertEqual(read.status_code, 200, f"{name} {read.content!r}")
                 self.assertEqual(read.json(), resource)
+
+    def test_what_is_served_unchecked_is_what_the_checked_answers_were(self) -> None:
+        """Production skips the model check on output (``FHIR_VALIDATE_OUTPUT``); the test
+        suite runs it on every resource. Both send the same bytes, less the Bundle's time."""
+        triage = key_for(self.triage)
+        patient = str(self.story.course.patient.public_id)
+        for name in KINDS:
+            key = triage if name == "ServiceRequest" else self.key
+            query = {} if name in ("Patient", "Questionnaire") else {"patient": patient}
+            answers = []
+            for checked in (True, False):
+                with override_settings(FHIR_VALIDATE_OUTPUT=checked):
+                    body = get(self.client, key, name, **query).json()
+                body.pop("timestamp")
+                answers.append(body)
+            self.assertTrue(answers[0].get("entry"), f"no {name}")
+            self.assertEqual(answers[0], answers[1], name)
+            get_fhir_model_class("Bundle").model_validate(answers[1])
+            for entry in answers[1]["entry"]:
+                get_fhir_model_class(name).model_validate(entry["resource"])
+
+    def test_the_output_check_refuses_a_resource_the_models_refuse(self) -> None:
+        with self.assertRaises(ValidationError):
+            validate({"resourceType": "Patient", "birthDate": "31 December 1990"})
 
     def test_the_patient_carries_the_nhs_number_and_the_course_its_referral(self) -> None:
         (patient,) = self.search("Patient")

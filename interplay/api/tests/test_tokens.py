@@ -6,6 +6,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from interplay.accounts.roles import Role
+from interplay.accounts.services import grant_role, revoke_role
 from interplay.api import tokens
 from interplay.api.models import ApiToken, Scope
 from interplay.api.services import create_token, revoke_token
@@ -33,6 +35,15 @@ class TokenTests(BaseTestCase):
         self.assertTrue(
             AuditEvent.objects.filter(action="api_token.created", actor=self.therapist).exists()
         )
+
+    def test_the_token_carries_every_role_its_user_holds_as_of_each_request(self) -> None:
+        _, key = create_token(actor=self.therapist, name="Two hats")
+        grant_role(actor=self.admin, user=self.therapist, role=Role.SUPERVISOR)
+        self.assertEqual(self.whoami(key).json()["roles"], ["supervisor", "therapist"])
+        revoke_role(actor=self.admin, user=self.therapist, role=Role.SUPERVISOR)
+        self.assertEqual(self.whoami(key).json()["roles"], ["therapist"])
+        revoke_role(actor=self.admin, user=self.therapist, role=Role.THERAPIST)
+        self.assertEqual(self.whoami(key).json()["roles"], [])
 
     def test_no_key_a_wrong_key_and_a_revoked_key_get_401_as_problem_json(self) -> None:
         token, key = create_token(actor=self.therapist, name="Feed")
