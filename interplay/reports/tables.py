@@ -238,10 +238,13 @@ class Dashboard:
         ]
 
     def outcome_cells(self, counts: Mapping[str, int], **changes: Any) -> list[Cell]:
-        cells = [self.count("finished", counts, **changes)]
+        # Every link of the row keeps the same filters: the query string is made once (a
+        # large service's outcomes by therapist has hundreds of rows).
+        query = self.form.query(**changes)
+        cells = [Cell(str(counts["finished"]), f"{_list_path('finished')}?{query}")]
         for rate in figures.OUTCOME_RATES:
             text = f"{percent(rate.of(counts))} ({counts[rate.numerator]} of {rate.base(counts)})"
-            cells.append(Cell(text, self.link(rate.numerator, **changes)))
+            cells.append(Cell(text, f"{_list_path(rate.numerator)}?{query}"))
         return cells
 
     def by_modality(self) -> Table:
