@@ -70,6 +70,8 @@ def test_a_therapist_acts_on_their_day_and_it_empties(
 
     page.get_by_role("heading", name="My day").wait_for()
     assert page.url.endswith("/today/therapist/")
+    # A desk screen's width, not the 960 px reading column.
+    assert page.locator("main").evaluate("m => m.parentElement.offsetWidth") > 1300
     alerts = page.get_by_test_id("panel-alerts")
     assert "Robin Testwell" in alerts.inner_text()
     records = page.get_by_test_id("panel-records")

@@ -57,6 +57,9 @@ def test_at_a_desk_staff_lists_are_wide_and_public_pages_are_not(
     page.wait_for_url("**/?sort=waited")
     ascending = page.get_by_role("columnheader", name="Days waited")
     assert ascending.get_attribute("aria-sort") == "ascending"
+    # The first screen of the day is a desk screen's list too.
+    page.goto("/today/triage/")
+    assert main_width(page) > 1300
 
 
 def test_on_a_phone_only_tables_scroll_sideways_in_their_own_region(
