@@ -121,3 +121,13 @@ def test_a_facilitator_runs_a_group_of_six_to_its_summary(page: Any, live_server
                 outcomes = page.get_by_test_id("outcomes").inner_text()
                 assert "Members finished" in outcomes
                 assert_accessible(page, "the group's summary")
+                # On a phone the page keeps still; only its tables scroll, each in its
+                # own region.
+                page.set_viewport_size({"width": 390, "height": 844})
+                assert page.evaluate(
+                    "() => document.documentElement.scrollWidth"
+                    " <= document.documentElement.clientWidth"
+                )
+                members = page.get_by_role("region", name="Members")
+                assert members.evaluate("r => getComputedStyle(r).overflowX") == "auto"
+                assert_accessible(page, "the group's summary on a phone")
