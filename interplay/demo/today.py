@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from interplay.accounts.models import User, WorkingHours
 from interplay.audit.actors import PatientActor
+from interplay.clinic.models import Room
 from interplay.courses import attendance, figures
 from interplay.courses import services as courses
-from interplay.courses.models import AppointmentStatus, Course
+from interplay.courses.models import Appointment, AppointmentStatus, Course
 from interplay.demo.answers import answer
 from interplay.encounters import services as encounters
 from interplay.progress import services as progress
@@ -236,3 +237,27 @@ def write_up_past_sessions(therapists: list[User]) -> int:
             encounters.sign_record(actor=course.therapist, appointment=appointment)
             signed += 1
     return signed
+
+
+ROOMS = {"therapist": "Room 1, Meadow House", "supervisor": "Room 2, Meadow House"}
+
+
+def give_rooms(therapists: list[User]) -> int:
+    """Hold each demo therapist's in-person sessions in their own room, as a service's
+    diary would, so that the day, the course pages and the letters show where they meet.
+    A room of their own cannot clash: a therapist holds one session at a time. Courses
+    by video and group places (their group's video call) keep no room. Returns how many
+    appointments were given a room."""
+    given = 0
+    for therapist in therapists:
+        if therapist.username not in ROOMS:
+            continue
+        room, _ = Room.objects.get_or_create(name=ROOMS[therapist.username])
+        in_person = Course.objects.filter(
+            therapist=therapist, group_place=None, video_link="", room=None
+        )
+        given += Appointment.objects.filter(
+            course__in=in_person, therapist=therapist, shared=False, room=None
+        ).update(room=room)
+        in_person.update(room=room)
+    return given

@@ -165,3 +165,28 @@ class DemoSetupTests(TestCase):
         self.assertLessEqual(len(to_sign), 6)
         courses = [item.course for item in to_sign if hasattr(item, "course")]
         self.assertEqual(len(courses), len(set(courses)), "one session per course at most")
+
+    def test_in_person_sessions_have_a_room_and_the_group_keeps_its_video_call(self) -> None:
+        from django.utils import timezone
+
+        from interplay.courses.models import Appointment
+
+        self.run_setup()
+        ahead = Appointment.objects.filter(
+            therapist__username="therapist", starts_at__gte=timezone.now()
+        )
+        individual = ahead.filter(shared=False, course__video_link="")
+        self.assertTrue(individual.exists())
+        self.assertFalse(individual.filter(room=None).exists())
+        self.assertEqual(
+            set(individual.values_list("room__name", flat=True)), {"Room 1, Meadow House"}
+        )
+        self.assertFalse(ahead.filter(shared=True).exclude(room=None).exists())
+        # The therapist's day says where each of today's and tomorrow's sessions is.
+        from django.urls import reverse
+
+        from interplay.test import sign_in
+
+        sign_in(self.client, User.objects.get(username="therapist"))
+        day = self.client.get(reverse("today:therapist")).content.decode()
+        self.assertIn("Room 1, Meadow House", day)

@@ -124,6 +124,7 @@ class Command(BaseCommand):
                 demo_today.fill(users)
                 demo_group.build(users)
                 demo_today.write_up_past_sessions([users["therapist"], users["supervisor"]])
+                demo_today.give_rooms([users["therapist"], users["supervisor"]])
             demo_admin_day.populate()
         self.stdout.write(f"Triage: {triaged if added else 'already done'}.")
         self.stdout.write(
