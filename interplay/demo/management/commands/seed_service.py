@@ -40,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError("Give at least one referral over a positive number of years.")
         started = time.perf_counter()
         # Staff for the referrals already there too, so a second run is not a full service.
-        needed = staff.therapists_needed(Referral.objects.count() + count, years)
+        there = Referral.objects.count()
+        needed = staff.therapists_needed(there + count, years)
         therapists, lead = staff.synthetic_staff(needed)
         today = timezone.localdate()
         service = seeding.Service(
@@ -55,7 +56,15 @@ class Command(BaseCommand):
         ) as bar:
             # Outside a transaction, a second thread writes each batch while the next is made.
             overlap = not connection.in_atomic_block
-            made = service.run(count, batch=options["batch"], progress=bar.update, overlap=overlap)
+            # Building the indexes again costs about what is there: worth it when the
+            # load at least doubles the service.
+            made = service.run(
+                count,
+                batch=options["batch"],
+                progress=bar.update,
+                overlap=overlap,
+                unindexed=count >= there,
+            )
         seconds = time.perf_counter() - started
         # Statistics for the planner, and (PostgreSQL) the visibility map that lets the
         # figures count from their indexes alone: a bulk load leaves both stale.
