@@ -7,8 +7,10 @@ on, declined or withdrawn), the wait for a therapist with a free weekly slot
 (``diary.Diary``), a course of 8-16 sessions with attendance, missed sessions and
 cancellations, PHQ-9 and GAD-7 at every attended session, the risk and deterioration
 alerts those answers raise, an IPT problem area or DIT focus, and each course's figures
-row. Everything is written with ``bulk_create`` in batches, one transaction each, so
-encrypted fields go through their own field's encryption. Invented names only; a fixed
+row. Everything is written by ``bulk.Writer`` in batches, one transaction each (or,
+for a large load on PostgreSQL, one for the lot with the tables' non-unique indexes and
+foreign keys made again at its end), and encrypted fields go through their own field's
+encryption. Invented names only; a fixed
 seed gives the same service. No audit events are written: nobody did these things.
 
 Used by ``manage.py seed_service`` (a large service on its own synthetic staff) and by

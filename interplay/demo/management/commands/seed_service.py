@@ -21,7 +21,10 @@ class Command(BaseCommand):
         "today (sources, risk, triage, waits, courses, attendance, PHQ-9 and GAD-7 at every "
         "session, alerts, focuses and the figures rows), on synthetic staff made as needed, "
         "a batch per transaction (COPY on PostgreSQL), each written by a second thread "
-        "while the next is made; ends with its rate in referrals a second. Invented names "
+        "while the next is made; on PostgreSQL a load at least as large as the service "
+        "already there is one transaction, with the seeded tables' non-unique indexes and "
+        "foreign keys dropped first and made again at the end (other connections wait for "
+        "those tables meanwhile); ends with its rate in referrals a second. Invented names "
         "only; the same --seed gives the same service. Running it again adds N more. For "
         "load and dashboard testing; runs only with DEBUG=1 or INTERPLAY_DEMO=1."
     )
