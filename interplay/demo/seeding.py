@@ -7,8 +7,10 @@ on, declined or withdrawn), the wait for a therapist with a free weekly slot
 (``diary.Diary``), a course of 8-16 sessions with attendance, missed sessions and
 cancellations, PHQ-9 and GAD-7 at every attended session, the risk and deterioration
 alerts those answers raise, an IPT problem area or DIT focus, and each course's figures
-row. Everything is written with ``bulk_create`` in batches, one transaction each, so
-encrypted fields go through their own field's encryption. Invented names only; a fixed
+row. Everything is written by ``bulk.Writer`` in batches, one transaction each (or,
+for a large load on PostgreSQL, one for the lot with the tables' non-unique indexes and
+foreign keys made again at its end), and encrypted fields go through their own field's
+encryption. Invented names only; a fixed
 seed gives the same service. No audit events are written: nobody did these things.
 
 Used by ``manage.py seed_service`` (a large service on its own synthetic staff) and by
@@ -51,6 +53,7 @@ from interplay.monitoring.models import AlertKind, RiskAlert
 from interplay.patients.models import Patient
 from interplay.referrals.models import Referral
 from interplay.reports import rows
+from interplay.reports.models import CourseFigures
 from interplay.triage.models import Allocation, TriageAssessment, TriageDecision
 
 STATUS_AFTER = {
@@ -108,17 +111,44 @@ class Batch:
         writer.write([rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses])
 
 
+# The tables a batch writes (``Batch``'s lists, and the figures rows).
+SEEDED = (
+    Patient,
+    Referral,
+    TriageAssessment,
+    TriageDecision,
+    Allocation,
+    Course,
+    Appointment,
+    SessionRecord,
+    QuestionnaireResponse,
+    RiskAlert,
+    Focus,
+    CourseFigures,
+)
+
+
 def _as_row(obj: Any, *names: str) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
 class Background:
     """A thread writing batches in order, one transaction each, on its own connection;
-    the next batch waits in a queue of one, so at most two are in memory."""
+    the next batch waits in a queue of one, so at most two are in memory. With
+    ``unindexed`` (PostgreSQL), the whole load is one transaction instead: the seeded
+    tables' non-unique indexes and foreign keys are dropped first and made again after
+    the last batch (``bulk.Unindexed``), so a failure leaves the database as it was."""
 
-    def __init__(self, writer: bulk.Writer, progress: Callable[[int], Any] | None) -> None:
+    def __init__(
+        self,
+        writer: bulk.Writer,
+        progress: Callable[[int], Any] | None,
+        *,
+        unindexed: bool = False,
+    ) -> None:
         self.queue: queue.Queue[tuple[Batch, int] | None] = queue.Queue(maxsize=1)
         self.failed: list[BaseException] = []
+        self.unindexed = unindexed
         self.thread = threading.Thread(target=self.work, args=(writer, progress), daemon=True)
         self.thread.start()
 
@@ -146,16 +176,26 @@ class Background:
                 # not waiting for each commit's flush lets the next batch start at once.
                 with connection.cursor() as cursor:
                     cursor.execute("SET synchronous_commit TO off")
-            while (item := self.queue.get()) is not None:
-                work, size = item
-                with transaction.atomic():
-                    work.write(writer)
-                if progress is not None:
-                    progress(size)
+            if not self.unindexed:
+                self.load(writer, progress)
+                return
+            with transaction.atomic():
+                tables = bulk.Unindexed(SEEDED)
+                tables.drop()
+                self.load(writer, progress)
+                tables.restore()
         except BaseException as error:
             self.failed.append(error)
         finally:
             connection.close()
+
+    def load(self, writer: bulk.Writer, progress: Callable[[int], Any] | None) -> None:
+        while (item := self.queue.get()) is not None:
+            work, size = item
+            with transaction.atomic():
+                work.write(writer)
+            if progress is not None:
+                progress(size)
 
 
 def therapists_from(users: Sequence[User]) -> list[Therapist]:
@@ -231,18 +271,25 @@ class Service:
         batch: int,
         progress: Callable[[int], Any] | None,
         overlap: bool = False,
+        unindexed: bool = False,
     ) -> Counts:
         """Invent and write ``count`` referrals, ``batch`` to a transaction. With
         ``overlap`` (outside any transaction) a second thread, on its own connection,
         writes each batch while this one invents the next: the database's work and the
-        driver's waits run beside the Python that makes the rows."""
+        driver's waits run beside the Python that makes the rows. With ``unindexed``
+        as well (PostgreSQL), that thread loads everything in one transaction with the
+        tables' non-unique indexes and foreign keys dropped, and makes them again at
+        the end: for a load as large as what is there already."""
         times = self.arrivals(count)
         writer = bulk.Writer()
         # The objects made here hold no reference cycles and are freed batch by batch;
         # the cyclic collector, run every few hundred of them, cost a third of the time.
         collecting = gc.isenabled()
         gc.disable()
-        background = Background(writer, progress) if overlap else None
+        background = None
+        if overlap:
+            unindexed = unindexed and connection.vendor == "postgresql"
+            background = Background(writer, progress, unindexed=unindexed)
         try:
             for number, first in enumerate(range(0, count, batch)):
                 if number % 10 == 9:

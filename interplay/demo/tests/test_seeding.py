@@ -6,6 +6,7 @@ import re
 import uuid
 from collections import Counter
 from typing import Any
+from unittest import skipUnless
 
 from django.core.management import call_command
 from django.db import connection
@@ -176,6 +177,64 @@ class OverlappedWritingTests(TransactionTestCase):
         patient.public_id = uuid.uuid4()
         patient.save()
         self.assertGreater(patient.pk, 50)
+
+
+def schema_of_seeded_tables() -> list[tuple[str, ...]]:
+    """Every index and constraint of the seeded tables, as the database prints them."""
+    tables = [m._meta.db_table for m in seeding.SEEDED]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = ANY(%s) ORDER BY 1, 2",
+            [tables],
+        )
+        found = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+            "condeferrable::text, condeferred::text, convalidated::text FROM pg_constraint "
+            "WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [tables],
+        )
+        return found + cursor.fetchall()
+
+
+@skipUnless(connection.vendor == "postgresql", "indexes are dropped on PostgreSQL only")
+class UnindexedLoadTests(TransactionTestCase):
+    """A large load drops the seeded tables' non-unique indexes and foreign keys, and
+    makes them again, in the one transaction that writes the rows."""
+
+    def seed(self, count: int, progress: Any) -> None:
+        therapists, lead = staff.synthetic_staff(3)
+        seeding.Service(
+            therapists=therapists,
+            triage_lead=lead,
+            since=timezone.localdate() - dt.timedelta(days=400),
+            until=timezone.localdate(),
+            seed=5,
+        ).run(count, batch=20, progress=progress, overlap=True, unindexed=True)
+
+    def test_the_schema_ends_as_it_began_and_the_rows_are_whole(self) -> None:
+        before = schema_of_seeded_tables()
+        during: list[int] = []
+        # Called on the writing thread, inside its transaction: what it sees there.
+        self.seed(60, lambda size: during.append(len(schema_of_seeded_tables())))
+        self.assertLess(max(during), len(before))
+        self.assertEqual(schema_of_seeded_tables(), before)
+        self.assertEqual(Referral.objects.count(), 60)
+        seeded = stored_rows()
+        rows.rebuild()
+        self.assertEqual(stored_rows(), seeded)
+
+    def test_a_failed_load_leaves_neither_rows_nor_a_changed_schema(self) -> None:
+        before = schema_of_seeded_tables()
+
+        def fail(size: int) -> None:
+            raise RuntimeError("stop")
+
+        with self.assertRaises(RuntimeError):
+            self.seed(60, fail)
+        self.assertEqual(schema_of_seeded_tables(), before)
+        self.assertEqual(Referral.objects.count(), 0)
 
 
 class ClosedHistoryTests(BaseTestCase):

@@ -21,7 +21,10 @@ class Command(BaseCommand):
         "today (sources, risk, triage, waits, courses, attendance, PHQ-9 and GAD-7 at every "
         "session, alerts, focuses and the figures rows), on synthetic staff made as needed, "
         "a batch per transaction (COPY on PostgreSQL), each written by a second thread "
-        "while the next is made; ends with its rate in referrals a second. Invented names "
+        "while the next is made; on PostgreSQL a load at least as large as the service "
+        "already there is one transaction, with the seeded tables' non-unique indexes and "
+        "foreign keys dropped first and made again at the end (other connections wait for "
+        "those tables meanwhile); ends with its rate in referrals a second. Invented names "
         "only; the same --seed gives the same service. Running it again adds N more. For "
         "load and dashboard testing; runs only with DEBUG=1 or INTERPLAY_DEMO=1."
     )
@@ -40,7 +43,8 @@ class Command(BaseCommand):
             raise CommandError("Give at least one referral over a positive number of years.")
         started = time.perf_counter()
         # Staff for the referrals already there too, so a second run is not a full service.
-        needed = staff.therapists_needed(Referral.objects.count() + count, years)
+        there = Referral.objects.count()
+        needed = staff.therapists_needed(there + count, years)
         therapists, lead = staff.synthetic_staff(needed)
         today = timezone.localdate()
         service = seeding.Service(
@@ -55,7 +59,15 @@ class Command(BaseCommand):
         ) as bar:
             # Outside a transaction, a second thread writes each batch while the next is made.
             overlap = not connection.in_atomic_block
-            made = service.run(count, batch=options["batch"], progress=bar.update, overlap=overlap)
+            # Building the indexes again costs about what is there: worth it when the
+            # load at least doubles the service.
+            made = service.run(
+                count,
+                batch=options["batch"],
+                progress=bar.update,
+                overlap=overlap,
+                unindexed=count >= there,
+            )
         seconds = time.perf_counter() - started
         # Statistics for the planner, and (PostgreSQL) the visibility map that lets the
         # figures count from their indexes alone: a bulk load leaves both stale.
