@@ -47,13 +47,53 @@ def record(
     )
     # No savepoint: an audit row that cannot be written must undo the caller's change.
     with transaction.atomic(savepoint=False):
-        head = locked_head()
-        event.sequence, event.prev_hash, event.at = head.sequence + 1, head.hash, timezone.now()
+        connection = transaction.get_connection()
+        sequence, hash_ = _locked_head_row(connection)
+        event.sequence, event.prev_hash, event.at = sequence + 1, hash_, timezone.now()
         event.hash = chain.digest(event.link())
         event.save(force_insert=True)
-        head.sequence, head.hash = event.sequence, event.hash
-        head.save(update_fields=["sequence", "hash"])
+        with connection.cursor() as cursor:
+            cursor.execute(_head_sql(connection)[1], [event.sequence, event.hash, ChainHead.ROW])
     return event
+
+
+def _head_sql(connection: Any) -> tuple[str, str]:
+    """The statements that lock the chain head row and move it, for this connection's
+    database: what ``select_for_update().get()`` and ``save(update_fields=...)`` send,
+    written once per kind of database rather than built by the ORM on every audited
+    request."""
+    statements = _HEAD_SQL.get(connection.vendor)
+    if statements is None:
+        statements = _HEAD_SQL[connection.vendor] = _head_statements(connection)
+    return statements
+
+
+_HEAD_SQL: dict[str, tuple[str, str]] = {}
+
+
+def _head_statements(connection: Any) -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    table, sequence, hash_, id_ = (
+        quote(name) for name in (ChainHead._meta.db_table, "sequence", "hash", "id")
+    )
+    features = connection.features
+    lock = f" {connection.ops.for_update_sql()}" if features.has_select_for_update else ""
+    # Names from the model, quoted by the database's own rules; values go as parameters.
+    select = f"SELECT {sequence}, {hash_} FROM {table} WHERE {id_} = %s{lock}"  # noqa: S608
+    update = f"UPDATE {table} SET {sequence} = %s, {hash_} = %s WHERE {id_} = %s"  # noqa: S608
+    return select, update
+
+
+def _locked_head_row(connection: Any) -> tuple[int, str]:
+    """The chain head's sequence and hash, its row locked until the caller's transaction
+    ends (as ``locked_head``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_head_sql(connection)[0], [ChainHead.ROW])
+        row = cursor.fetchone()
+    if row is None:
+        head = _restored_head()
+        return head.sequence, head.hash
+    return int(row[0]), str(row[1])
 
 
 def locked_head() -> ChainHead:

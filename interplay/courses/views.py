@@ -1,11 +1,13 @@
 """The therapist's caseload, starting a course, and a course's sessions."""
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, IntegerField, JSONField, OuterRef, Subquery
@@ -13,6 +15,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interplay.accounts.decorators import require
@@ -33,7 +36,7 @@ from interplay.courses.permissions import visible_courses
 from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.measures.models import QuestionnaireResponse
-from interplay.measures.panel import outcome_panel
+from interplay.measures.panel import attended_among, outcome_panel
 from interplay.monitoring.models import RiskAlert
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.triage.models import Allocation
@@ -292,14 +295,21 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _detail_page(request, course)
 
 
+@functools.cache
+def blank_form(form_class: type[forms.Form]) -> SafeString:
+    """``{{ form }}`` of an unbound ``form_class`` with no initial values: it reads the
+    same every time, so it is rendered once."""
+    return form_class().render()
+
+
 def _detail_page(
     request: HttpRequest, course: Course, status: int = 200, **bound: Any
 ) -> HttpResponse:
     protocol = course.protocol()
+    # The encrypted reason for a back-dated session is not on this page: not decrypted.
+    appointments = list(course.appointments.defer("backdate_reason"))
     sessions = [
-        (a, protocols.phase_for(protocol, a.number, course.planned_sessions))
-        # The encrypted reason for a back-dated session is not on this page: not decrypted.
-        for a in course.appointments.defer("backdate_reason")
+        (a, protocols.phase_for(protocol, a.number, course.planned_sessions)) for a in appointments
     ]
     context = {
         "course": course,
@@ -309,7 +319,12 @@ def _detail_page(
         "mine": course.therapist_id == request.user.pk,
         "end_form": bound.get("end_form") or EndCourseForm(),
         "shift_form": bound.get("shift_form") or ShiftForm(),
-        "outcomes": outcome_panel(course),
+        # A form sent back with its errors renders itself; a blank one is the same markup
+        # on every course page: rendered once per process.
+        "end_form_markup": None if bound.get("end_form") else blank_form(EndCourseForm),
+        "shift_form_markup": None if bound.get("shift_form") else blank_form(ShiftForm),
+        # Every session is read above: the panel counts the attended ones among them.
+        "outcomes": outcome_panel(course, attended=attended_among(appointments)),
     }
     if course.status == CourseStatus.ACTIVE and context["mine"]:
         context["unresolved"] = attendance.unresolved(course)

@@ -3,7 +3,8 @@
 The course page calls ``outcome_panel(course)`` and includes
 ``measures/_outcome_panel.html`` with the result as ``outcomes``. Three queries whatever
 the number of responses: the course's responses (with their sessions), the attended
-count, and the service's mixed-change rule.
+count (none when the caller gives it, having read the sessions), and the service's
+mixed-change rule.
 """
 
 import datetime as dt
@@ -54,9 +55,13 @@ class OutcomePanel:
         ]
 
 
-def outcome_panel(course: Course, *, draw: bool = True) -> OutcomePanel:
+def outcome_panel(
+    course: Course, *, draw: bool = True, attended: int | None = None
+) -> OutcomePanel:
     """Scores, flags and chart for ``course``, from its complete responses in answer order.
     ``draw=False`` leaves the chart out (the JSON API sends the numbers, not a picture).
+    ``attended``: the number of its sessions (1 and on) attended, when the caller has
+    read them all already (the course page); else counted here.
 
     The first and last scores are the course's own (answered for its sessions); the
     referral's screening answers are not counted, since which appointment gives the first
@@ -69,7 +74,8 @@ def outcome_panel(course: Course, *, draw: bool = True) -> OutcomePanel:
         .defer("answers")  # encrypted, and the panel shows totals: decrypt nothing
         .order_by("answered_at", "id")
     )
-    attended = course.appointments.filter(status=AppointmentStatus.ATTENDED, number__gte=1).count()
+    if attended is None:
+        attended = attended_count(course)
     rule = ServiceSettings.load().mixed_change_rule
     totals = {code: _complete(responses, code) for code in MEASURES}
     outcome = outcomes.course_outcome(
@@ -93,6 +99,16 @@ def outcome_panel(course: Course, *, draw: bool = True) -> OutcomePanel:
         chart=chart,
         chart_alt=charts.describe(phq, gad),
     )
+
+
+def attended_count(course: Course) -> int:
+    """The course's sessions attended, not counting a group's pre-group session (0)."""
+    return course.appointments.filter(status=AppointmentStatus.ATTENDED, number__gte=1).count()
+
+
+def attended_among(appointments: Any) -> int:
+    """``attended_count`` of a course whose every appointment is in ``appointments``."""
+    return sum(1 for a in appointments if a.status == AppointmentStatus.ATTENDED and a.number >= 1)
 
 
 def _number(response: QuestionnaireResponse) -> int | None:

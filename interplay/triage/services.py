@@ -6,7 +6,7 @@ coded values only (never the clinical text).
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,11 +73,33 @@ def _in_triage(actor: Any, referral: Referral) -> None:
         _move(actor, referral, S.IN_TRIAGE, "triage started")
 
 
-def queue_for(user: Any) -> ReferralQuerySet:
-    """The referrals ``user`` may triage, in queue order, with their latest totals."""
+def _built_once(
+    build: Callable[..., ReferralQuerySet],
+) -> Callable[..., ReferralQuerySet]:
+    """``build(visible_referrals(user))``, built once per process (per arguments) for
+    everyone who sees every referral: a list page's query takes longer to put together
+    than SQLite takes to answer it. Each call gets its own copy, never evaluated here, so
+    no rows are kept between requests; anyone whose referrals are scoped (or who sees
+    none) gets ``build`` of their own, as before."""
+    built: dict[Any, ReferralQuerySet] = {}
+
+    def scoped(user: Any, *args: Any) -> ReferralQuerySet:
+        visible = visible_referrals(user)
+        if visible.query.where:  # none, or only some: not the same for everyone
+            return build(visible, *args)
+        query = built.get(args)
+        if query is None:
+            query = build(Referral.objects.all(), *args)
+            if len(built) < 32:  # a few arguments (the modalities), never an open set
+                built[args] = query
+        return query.all()
+
+    return scoped
+
+
+def _queue(visible: ReferralQuerySet) -> ReferralQuerySet:
     return (
-        visible_referrals(user)
-        .awaiting_triage()
+        visible.awaiting_triage()
         .in_queue_order()
         .with_latest_totals()
         .only(
@@ -91,6 +113,14 @@ def queue_for(user: Any) -> ReferralQuerySet:
             "status",
         )
     )
+
+
+_queue_for = _built_once(_queue)
+
+
+def queue_for(user: Any) -> ReferralQuerySet:
+    """The referrals ``user`` may triage, in queue order, with their latest totals."""
+    return _queue_for(user)
 
 
 @dataclass(frozen=True)
@@ -407,11 +437,9 @@ def allocate(*, actor: Any, referral: Referral, therapist: User) -> Allocation:
     return allocation
 
 
-def waiting_list(user: Any, modality: str) -> ReferralQuerySet:
-    """People waiting for ``modality``: urgent first, then the longest waiting."""
+def _waiting(visible: ReferralQuerySet, modality: str) -> ReferralQuerySet:
     return (
-        visible_referrals(user)
-        .filter(status=S.WAITING, decision__modality=modality)
+        visible.filter(status=S.WAITING, decision__modality=modality)
         .select_related("decision", "assessment")
         .order_by("-urgent", "received_at", "id")
         .only(
@@ -428,6 +456,14 @@ def waiting_list(user: Any, modality: str) -> ReferralQuerySet:
             "assessment__urgency",
         )
     )
+
+
+_waiting_list = _built_once(_waiting)
+
+
+def waiting_list(user: Any, modality: str) -> ReferralQuerySet:
+    """People waiting for ``modality``: urgent first, then the longest waiting."""
+    return _waiting_list(user, modality)
 
 
 def wait_policy() -> rules.WaitPolicy:

@@ -78,11 +78,11 @@ class OutcomePanelTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("courses:detail", args=[short.public_id]))
-        # 18: the ending section's unresolved sessions and final-score check add two, the
-        # supervision notes one.
-        with self.assertNumQueries(18):
+        # 17: the ending section's unresolved sessions and final-score check add two, the
+        # supervision notes one; the attended count comes from the sessions already read.
+        with self.assertNumQueries(17):
             self.client.get(reverse("courses:detail", args=[short.public_id]))
-        with self.assertNumQueries(18):
+        with self.assertNumQueries(17):
             self.client.get(reverse("courses:detail", args=[long.public_id]))
 
     def test_the_chart_is_the_same_bytes_for_the_same_scores(self) -> None:
