@@ -4,8 +4,9 @@ FHIR) and the views here do the rest.
 
 Paging is by key (``_cursor``, the last row's key, in the ``next`` link), not by offset,
 so a list that grows while a client reads it neither skips nor repeats a row. A search
-costs a fixed number of queries whatever the page size: the count, the page (with what
-each type selects and prefetches beside it) and the audit row.
+costs a fixed number of queries whatever the page size: the page (with what each type
+selects and prefetches beside it), the count of every match (read with the rows on a
+first page, apart on a later one) and the audit row.
 """
 
 import base64
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Window
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,6 +30,8 @@ from interplay.audit.services import record
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
+# The first page's count of every match, read beside its rows.
+TOTAL = "fhir_search_total"
 # Parameters every search understands, beside each type's own.
 CONTROL = frozenset({"_count", "_cursor", "_format"})
 
@@ -59,7 +62,9 @@ class Kind:
     # Reads what a whole page of rows needs in one query, before any row is built.
     prepare: Callable[[list[Any]], None] | None = None
     # What the rows that are built read beside themselves (columns, annotations): applied
-    # to the rows fetched, not to the search's count.
+    # to the rows fetched, not to the search's count, and never adding or removing a row.
+    # It may make them ``.values()`` rows (dicts, with the key as "pk"): no model is
+    # built per row.
     fetch: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
     # Narrows the built resources where one row gives several (Observation by code).
     narrow: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] | None = None
@@ -106,12 +111,23 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     access.require(user, kind.readers, kind.name)
     rows = filtered(kind, kind.scope(user), request)
     count = page_size(request.GET.get("_count"))
-    total = rows.count()
     after = request.GET.get("_cursor")
     page = rows.order_by("pk")
     if after:
         page = page.filter(pk__gt=decode(after))
-    found = list(fetched(kind, page)[: count + 1])
+    # A first page counts every match in its own query (a window over the rows before
+    # the limit); a later page, which sees only the rows after the cursor, counts apart.
+    counted_inline = not after and not rows.query.distinct
+    fetching = fetched(kind, page)
+    if counted_inline:
+        fetching = fetching.annotate(**{TOTAL: Window(Count("pk"))})
+    found = list(fetching[: count + 1])
+    if not counted_inline:
+        total = rows.count()
+    elif found:
+        total = int(found[0][TOTAL] if isinstance(found[0], dict) else getattr(found[0], TOTAL))
+    else:
+        total = 0
     more = len(found) > count
     found = found[:count]
     if kind.prepare is not None:
@@ -135,10 +151,15 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     links = [("self", request.build_absolute_uri())]
     if more:
         query = request.GET.copy()
-        query["_cursor"] = encode(found[-1].pk)
+        query["_cursor"] = encode(key_of(found[-1]))
         base = request.build_absolute_uri(request.path)
         links.append(("next", f"{base}?{urlencode(sorted(query.lists()), doseq=True)}"))
     return bundle("searchset", resources, base_url(request), links=links, total=total)
+
+
+def key_of(row: Any) -> int:
+    """A row's primary key: a model's ``pk``, or a ``.values()`` row's ``"pk"``."""
+    return int(row["pk"]) if isinstance(row, dict) else int(row.pk)
 
 
 def patient_of(resource: dict[str, Any]) -> str:
