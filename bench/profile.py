@@ -74,6 +74,7 @@ def environment(database: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "DATABASE_URL": f"sqlite:///{database}",
         "INTERPLAY_REFERRAL_RATE_LIMIT": "1000000/h",
+        "INTERPLAY_API_RATE_LIMIT": "1000000/m",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "PYTHONWARNINGS": "ignore:No directory at",

@@ -87,6 +87,8 @@ def bench_env(workdir: Path) -> dict[str, str]:
         "DATABASE_URL": fresh_database(workdir),
         # High enough never to refuse a request, so the limiter still runs on every POST.
         "INTERPLAY_REFERRAL_RATE_LIMIT": "1000000/h",
+        # The same for each API token's limit, which FHIR's requests count against.
+        "INTERPLAY_API_RATE_LIMIT": "1000000/m",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         # No collectstatic here; no static file is requested, so WhiteNoise's warning is noise.

@@ -358,7 +358,8 @@ PORTAL_LINK_MINUTES = env_int("INTERPLAY_PORTAL_LINK_MINUTES", 30)
 RATELIMIT_USE_CACHE = "ratelimit"
 
 REFERRAL_RATE_LIMIT = env_str("INTERPLAY_REFERRAL_RATE_LIMIT", "10/h")
-# Requests per API token (interplay.api.ratelimit): beyond it, 429 with Retry-After.
+# Requests per API token, JSON API and FHIR together (interplay.api.ratelimit): beyond
+# it, 429 with Retry-After.
 API_RATE_LIMIT = env_str("INTERPLAY_API_RATE_LIMIT", "600/m")
 # Check every FHIR resource served against its fhir.resources model before sending it
 # (interplay.api.fhir.base.validate). On in the test suite, which reads every resource

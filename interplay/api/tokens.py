@@ -7,8 +7,9 @@ there is nothing to guess, and every API request must find its token in one inde
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
-from django.db.models import OuterRef, StringAgg, Subquery, Value
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -38,6 +39,14 @@ ROLES = Subquery(
 )
 
 
+@cache
+def _with_roles() -> QuerySet[ApiToken]:
+    """Tokens with their user and the user's roles, built once: resolving the roles'
+    subquery is a good part of the lookup's cost, and every request would pay it again.
+    Only ever filtered (a copy), never evaluated itself, so it holds no rows."""
+    return ApiToken.objects.select_related("user").annotate(role_names=ROLES).order_by()
+
+
 def find(key: str) -> ApiToken | None:
     """The live token for ``key``, with its user and the user's roles, or None. Touches
     its last-used time.
@@ -47,8 +56,7 @@ def find(key: str) -> ApiToken | None:
     """
     if not key.startswith(KEY_PREFIX):
         return None
-    rows = ApiToken.objects.select_related("user").annotate(role_names=ROLES)
-    token = next(iter(rows.filter(digest=digest(key)).order_by()[:1]), None)
+    token = next(iter(_with_roles().filter(digest=digest(key))[:1]), None)
     if token is None or not token.is_live or not token.user.is_active:
         return None
     names: str = getattr(token, "role_names", None) or ""

@@ -36,6 +36,7 @@ HOST = "127.0.0.1"
 PATIENCE = 90.0
 # The servers' limits, low enough for a test to reach.
 REFERRAL_RATE_LIMIT = 4
+API_RATE_LIMIT = 4
 AXES_FAILURE_LIMIT = 3
 
 
@@ -91,6 +92,7 @@ def server_environment(mail_dir: Path, base_url: str) -> dict[str, str]:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "INTERPLAY_REFERRAL_RATE_LIMIT": f"{REFERRAL_RATE_LIMIT}/h",
+            "INTERPLAY_API_RATE_LIMIT": f"{API_RATE_LIMIT}/h",
             "AXES_FAILURE_LIMIT": str(AXES_FAILURE_LIMIT),
             "LOG_LEVEL": "WARNING",
             # Each server keeps the service settings this long (production: 30 s).
@@ -332,6 +334,17 @@ class Browser:
         items = list(fields.items()) if isinstance(fields, dict) else list(fields)
         token = [("csrfmiddlewaretoken", hidden(CSRF_INPUT, page))]
         return self.request(port, "POST", path, token + items)
+
+
+def bearer_get(port: int, path: str, key: str) -> Response:
+    """A GET with an API token, as the JSON API's and FHIR's clients send one."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=PATIENCE)
+    try:
+        conn.request("GET", path, headers={"Host": HOST, "Authorization": f"Bearer {key}"})
+        raw = conn.getresponse()
+        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
+    finally:
+        conn.close()
 
 
 def query_value(location: str, name: str) -> str:

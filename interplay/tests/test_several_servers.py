@@ -7,6 +7,7 @@ docs/scaling.md says what these tests show and what they do not.
 """
 
 import datetime as dt
+import json
 import shutil
 import signal
 import tempfile
@@ -22,6 +23,7 @@ from django_tasks_db.models import DBTaskResult
 
 from interplay.accounts.models import User
 from interplay.accounts.roles import Role
+from interplay.api.services import create_token
 from interplay.clinic.models import ServiceSettings
 from interplay.clinic.services import change_service_settings
 from interplay.courses.models import Appointment, AppointmentStatus, Course
@@ -300,6 +302,27 @@ def test_the_referral_rate_limit_counts_both_servers_together(servers_ready: Clu
         limited = servers.refer(person, port, gate, servers.referral_fields("Avery", "Crossland"))
         assert limited.status == 429
     assert not Referral.objects.exists()
+
+
+def test_a_tokens_json_api_and_fhir_requests_count_on_both_servers_together(
+    servers_ready: Cluster,
+) -> None:
+    a, b = servers_ready.ports["A"], servers_ready.ports["B"]
+    therapist = make_clinician("theo", Role.THERAPIST)
+    key, other = (create_token(actor=therapist, name=name)[1] for name in ("busy", "other"))
+    faces = ("/api/v1/whoami", "/fhir/R4/metadata")
+    statuses = [
+        servers.bearer_get((a, b)[n % 2], faces[n // 2 % 2], key).status
+        for n in range(servers.API_RATE_LIMIT)
+    ]
+    assert statuses == [200] * servers.API_RATE_LIMIT  # both faces, on both servers
+    for port in (a, b):
+        assert servers.bearer_get(port, faces[0], key).status == 429
+        limited = servers.bearer_get(port, faces[1], key)
+        assert limited.status == 429
+        assert 1 <= int(limited.headers["retry-after"]) <= 3600
+        assert json.loads(limited.body)["issue"][0]["code"] == "throttled"
+        assert servers.bearer_get(port, faces[1], other).status == 200
 
 
 def test_a_lockout_after_wrong_passwords_on_both_servers_holds_on_both(

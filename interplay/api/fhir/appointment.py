@@ -2,7 +2,7 @@
 missed or cancelled, with its place in the course ("Session 7 of 16, middle phase")."""
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.db.models import F
@@ -19,7 +19,7 @@ from interplay.api.fhir.search import (
     updated_param,
 )
 from interplay.courses.models import Appointment, AppointmentStatus, Course
-from interplay.courses.protocols import from_dict, session_label
+from interplay.courses.protocols import from_snapshot, session_label
 
 A = AppointmentStatus
 STATUS = {
@@ -47,28 +47,30 @@ def _protocol_of(course_pk: int) -> Any:
     return Course.objects.only("protocol_snapshot").get(pk=course_pk).protocol()
 
 
-def to_fhir(appointment: Any) -> dict[str, Any]:
-    """``appointment``: a row of ``scope``, carrying its course's, patient's, therapist's
-    and room's values as annotations rather than as four more models."""
-    therapist = f"{appointment.therapist_first_name} {appointment.therapist_last_name}"
+def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
+    """``appointment``: a row of ``fetch``, carrying its course's, patient's, therapist's
+    and room's values beside its own."""
+    therapist = f"{appointment['therapist_first_name']} {appointment['therapist_last_name']}"
+    course_pk = appointment["course_id"]
     description = label(
-        appointment.course_id,
-        appointment.number,
-        appointment.planned_sessions,
-        partial(_protocol_of, appointment.course_id),
+        course_pk,
+        appointment["number"],
+        appointment["planned_sessions"],
+        partial(_protocol_of, course_pk),
     )
+    status = appointment["status"]
     data: dict[str, Any] = {
         "resourceType": "Appointment",
-        "id": str(appointment.public_id),
-        "meta": {"lastUpdated": instant(appointment.updated_at)},
-        "status": FHIR_STATUS[appointment.status],
+        "id": str(appointment["public_id"]),
+        "meta": {"lastUpdated": instant(appointment["updated_at"])},
+        "status": FHIR_STATUS[status],
         "description": description,
-        "start": instant(appointment.starts_at),
-        "end": instant(appointment.ends_at),
-        "supportingInformation": [reference("EpisodeOfCare", appointment.course_public_id)],
+        "start": instant(appointment["starts_at"]),
+        "end": instant(appointment["ends_at"]),
+        "supportingInformation": [reference("EpisodeOfCare", appointment["course_public_id"])],
         "participant": [
             {
-                "actor": reference("Patient", appointment.patient_public_id),
+                "actor": reference("Patient", appointment["patient_public_id"]),
                 "required": "required",
                 "status": "accepted",
             },
@@ -79,29 +81,55 @@ def to_fhir(appointment: Any) -> dict[str, Any]:
             },
         ],
     }
-    if appointment.status in STATUS["cancelled"]:
-        data["cancelationReason"] = {"text": appointment.get_status_display()}
-    if appointment.room_id is not None:
-        data["comment"] = f"Room: {appointment.room_name}"
+    if status in STATUS["cancelled"]:
+        data["cancelationReason"] = {"text": status_labels().get(status, status)}
+    if appointment["room_id"] is not None:
+        data["comment"] = f"Room: {appointment['room_name']}"
     return validate(data)
 
 
+@cache
+def status_labels() -> dict[str, str]:
+    """Each status's label, as ``get_status_display`` gives it (made on first use)."""
+    return {str(value): str(text) for value, text in AppointmentStatus.choices}
+
+
 def protocols(rows: list[Appointment]) -> None:
-    """Each course's protocol on the page, from one query: the snapshot is left out of the
-    page's own query, where it would be decoded again for every session."""
-    wanted = {row.course_id for row in rows}
+    """Each course's protocol on the page, from one query (see ``course_protocols``)."""
+    course_protocols({row.course_id for row in rows})
+
+
+def row_protocols(rows: list[dict[str, Any]]) -> None:
+    course_protocols({row["course_id"] for row in rows})
+
+
+def course_protocols(wanted: set[int]) -> None:
+    """Each course's protocol, from one query: the snapshot is left out of the page's own
+    query, where it would be decoded again for every session. A snapshot read before (the
+    same protocol, in every value) is not built again (``from_snapshot``)."""
     snapshots = (
         Course.objects.filter(pk__in=wanted).order_by().values_list("pk", "protocol_snapshot")
     )
     for pk, snapshot in snapshots:
-        remembered(("protocol", pk), partial(from_dict, snapshot))
+        remembered(("protocol", pk), partial(from_snapshot, snapshot))
 
 
-# What a session's resource shows, and nothing else: each column read is a value Django
-# converts, and each related model one it builds, fifty times for a page; so the course's,
-# patient's, therapist's and room's few values come as annotations on the session's own
-# row. The protocol comes from one query for the page (``protocols``).
-OWN = ("public_id", "course", "number", "starts_at", "ends_at", "room", "status", "updated_at")
+# What a session's resource shows, and nothing else, as plain values (``.values()``): each
+# column read is a value Django converts, and each model one it builds, fifty times for a
+# page; so the session's row carries its course's, patient's, therapist's and room's few
+# values, and no model is built. The protocol comes from one query for the page
+# (``course_protocols``).
+SHOWN = (
+    "pk",
+    "public_id",
+    "course_id",
+    "number",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "status",
+    "updated_at",
+)
 RELATED = {
     "course_public_id": F("course__public_id"),
     "planned_sessions": F("course__planned_sessions"),
@@ -119,13 +147,13 @@ def scope(user: Any) -> Any:
 
 
 def fetch(rows: Any) -> Any:
-    return rows.only(*OWN).annotate(**RELATED)
+    return rows.values(*SHOWN, **RELATED)
 
 
-def course_of(appointment: Any) -> Course:
+def course_of(appointment: dict[str, Any]) -> Course:
     """The course a read is audited against: its key and public id are all the audit
     trail names, and the row already holds both."""
-    return Course(pk=appointment.course_id, public_id=appointment.course_public_id)
+    return Course(pk=appointment["course_id"], public_id=appointment["course_public_id"])
 
 
 KIND = Kind(
@@ -151,5 +179,5 @@ KIND = Kind(
     ),
     audited=lambda appointment: ("course.viewed", course_of(appointment)),
     fetch=fetch,
-    prepare=protocols,
+    prepare=row_protocols,
 )

@@ -1,5 +1,6 @@
-"""The FHIR face's plumbing: token authentication, answers as ``application/fhir+json``,
-every error as an OperationOutcome, and validation of what is built by ``fhir.resources``.
+"""The FHIR face's plumbing: token authentication and the token's rate limit, answers as
+``application/fhir+json``, every error as an OperationOutcome, and validation of what is
+built by ``fhir.resources``.
 
 Every resource is built as plain JSON and checked against its ``fhir.resources`` model by
 ``validate`` when ``settings.FHIR_VALIDATE_OUTPUT`` is on: always in the test suite, which
@@ -29,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from interplay.api import tokens
+from interplay.api import ratelimit, tokens
 from interplay.lib.errors import PermissionDenied as DomainPermissionDenied
 from interplay.lib.errors import RuleViolation
 
@@ -72,7 +73,8 @@ class FhirError(Exception):
     """An answer other than success: its status, an issue code and what to do about it.
 
     ``problems`` are further (code, text, expression) issues, one per problem found, so a
-    refused transaction names every one of them at once.
+    refused transaction names every one of them at once; ``headers`` go with the answer
+    (``Retry-After``).
     """
 
     def __init__(
@@ -81,10 +83,12 @@ class FhirError(Exception):
         code: str,
         text: str,
         problems: list[tuple[str, str, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(text)
         self.status, self.code, self.text = status, code, text
         self.problems = problems or []
+        self.headers = headers or {}
 
 
 def validate(data: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +124,8 @@ def outcome(issues: list[tuple[str, str, str]], severity: str = "error") -> dict
 def error_response(error: FhirError) -> HttpResponse:
     issues = [(error.code, error.text, ""), *error.problems]
     response = respond(outcome(issues), status=error.status)
+    for name, value in error.headers.items():
+        response[name] = value
     if error.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="interplay"'
     return response
@@ -134,6 +140,17 @@ def unauthorised() -> FhirError:
     )
 
 
+def throttled(seconds: int) -> FhirError:
+    """The token's allowance is spent (``interplay.api.ratelimit``): the JSON API's 429,
+    as an OperationOutcome."""
+    return FhirError(
+        429,
+        "throttled",
+        f"This token has made more requests than its limit allows. Try again in {seconds} seconds.",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
 def not_found() -> FhirError:
     """A new error each time: a raised exception keeps its traceback (and the request's
     frames) alive, so none is shared between requests."""
@@ -141,7 +158,8 @@ def not_found() -> FhirError:
 
 
 def fhir_view(*, write: bool = False) -> Callable[[View], View]:
-    """A FHIR endpoint: a live token or 401; for ``write``, a read-write token or 403;
+    """A FHIR endpoint: a live token or 401; the token's rate limit, shared with the JSON
+    API (``interplay.api.ratelimit``), or 429; for ``write``, a read-write token or 403;
     domain refusals and missing records as OperationOutcomes.
 
     CSRF protection is off: a FHIR client sends no cookies, and a session alone never
@@ -154,8 +172,12 @@ def fhir_view(*, write: bool = False) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
-                if tokens.authenticate(request) is None:
+                token = tokens.authenticate(request)
+                if token is None:
                     raise unauthorised()
+                seconds = ratelimit.wait(request, token)
+                if seconds is not None:
+                    raise throttled(seconds)
                 if write and not request.api_token.can_write:  # type: ignore[attr-defined]
                     raise FhirError(
                         403,

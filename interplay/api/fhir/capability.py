@@ -1,16 +1,28 @@
 """``metadata``: the CapabilityStatement, written from what the server does: the types
 ``kinds.KINDS`` serves with the search parameters each really has, ``$everything`` on
-Patient and the transaction that takes a referral in. Nothing is declared that is not
-implemented (a test reads it back and tries every parameter)."""
+Patient, the transaction that takes a referral in, and each token's rate limit. Nothing
+is declared that is not implemented (a test reads it back and tries every parameter)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+from django_ratelimit.core import _split_rate
 
 from interplay.api.fhir.base import FHIR_JSON, FHIR_VERSION, validate
 from interplay.api.fhir.kinds import KINDS
 
 COUNT_DOC = "Resources per page: 1 to 200, 50 when not given. The next page is the 'next' link."
+
+
+def limit() -> str:
+    """The token's rate limit in words (``interplay.api.ratelimit``)."""
+    count, seconds = _split_rate(str(settings.API_RATE_LIMIT))
+    return (
+        f"Each token may make {count} requests in {seconds} seconds, its FHIR and JSON API "
+        "requests counted together; beyond that, 429 with an OperationOutcome (throttled) "
+        "and Retry-After, the seconds to wait."
+    )
 
 
 def capability_statement(base: str) -> dict[str, Any]:
@@ -57,7 +69,7 @@ def capability_statement(base: str) -> dict[str, Any]:
                 "security": {
                     "description": (
                         "A personal API token: 'Authorization: Bearer <key>'. A read-only "
-                        "token cannot send a transaction."
+                        "token cannot send a transaction. " + limit()
                     )
                 },
                 "resource": resources,

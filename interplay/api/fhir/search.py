@@ -59,7 +59,9 @@ class Kind:
     # Reads what a whole page of rows needs in one query, before any row is built.
     prepare: Callable[[list[Any]], None] | None = None
     # What the rows that are built read beside themselves (columns, annotations): applied
-    # to the rows fetched, not to the search's count.
+    # to the rows fetched, not to the search's count, and never adding or removing a row.
+    # It may make them ``.values()`` rows (dicts, with the key as "pk"): no model is
+    # built per row.
     fetch: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
     # Narrows the built resources where one row gives several (Observation by code).
     narrow: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] | None = None
@@ -106,6 +108,8 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     access.require(user, kind.readers, kind.name)
     rows = filtered(kind, kind.scope(user), request)
     count = page_size(request.GET.get("_count"))
+    # Counted apart, not as a window beside the page's rows: a window would have the
+    # database join every match's related rows, where the page stops after count + 1.
     total = rows.count()
     after = request.GET.get("_cursor")
     page = rows.order_by("pk")
@@ -135,10 +139,15 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     links = [("self", request.build_absolute_uri())]
     if more:
         query = request.GET.copy()
-        query["_cursor"] = encode(found[-1].pk)
+        query["_cursor"] = encode(key_of(found[-1]))
         base = request.build_absolute_uri(request.path)
         links.append(("next", f"{base}?{urlencode(sorted(query.lists()), doseq=True)}"))
     return bundle("searchset", resources, base_url(request), links=links, total=total)
+
+
+def key_of(row: Any) -> int:
+    """A row's primary key: a model's ``pk``, or a ``.values()`` row's ``"pk"``."""
+    return int(row["pk"]) if isinstance(row, dict) else int(row.pk)
 
 
 def patient_of(resource: dict[str, Any]) -> str:

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from interplay.api.fhir.base import validate
 from interplay.api.fhir.kinds import KINDS
 from interplay.api.tests.fhir_stories import Story, get, key_for, robin_and_sam
+from interplay.clinic.models import Room
+from interplay.courses.models import Appointment, AppointmentStatus
 from interplay.test import BaseTestCase
 
 
@@ -86,6 +88,35 @@ class ResourceTests(BaseTestCase):
             f"ServiceRequest/{self.story.course.referral.public_id}",
         )
         self.assertEqual(course["patient"]["reference"], f"Patient/{patient['id']}")
+
+    def test_the_course_and_a_session_name_what_their_pages_name(self) -> None:
+        """Built from plain values, not models: the labels are still the models' own."""
+        course = self.story.course
+        session = self.story.sessions[-1]
+        room = Room.objects.create(name="Room 4")
+        Appointment.objects.filter(pk=session.pk).update(
+            status=AppointmentStatus.CANCELLED_BY_PATIENT, room=room
+        )
+        session.refresh_from_db()
+        (episode,) = self.search("EpisodeOfCare")
+        (kind,) = episode["type"]
+        self.assertEqual(
+            [(c["code"], c["display"]) for c in kind["coding"]],
+            [
+                (course.modality, course.get_modality_display()),
+                (course.status, course.get_status_display()),
+            ],
+        )
+        self.assertTrue(kind["text"].startswith(f"{course.get_modality_display()}: "))
+        self.assertEqual(episode["careManager"], {"display": self.therapist.get_full_name()})
+        self.assertEqual(episode["period"], {"start": course.start_date.isoformat()})
+        found = {a["id"]: a for a in self.search("Appointment")}[str(session.public_id)]
+        self.assertEqual(found["status"], "cancelled")
+        self.assertEqual(found["cancelationReason"], {"text": session.get_status_display()})
+        self.assertEqual(found["comment"], "Room: Room 4")
+        self.assertEqual(
+            found["participant"][1]["actor"]["display"], self.therapist.get_full_name()
+        )
 
     def test_totals_carry_their_loinc_codes_and_item_9_is_its_own_observation(self) -> None:
         observations = self.search("Observation")
