@@ -75,9 +75,12 @@ class SessionRow:
         return all(score.response is not None for score in self.scores)
 
 
-def sessions(user: Any, today: dt.date) -> list[SessionRow | diary.Meeting]:
+def sessions(
+    user: Any, today: dt.date, meetings: list[diary.Meeting] | None = None
+) -> list[SessionRow | diary.Meeting]:
     """Today's and tomorrow's sessions with this week's scores, each group session I
-    facilitate once (not a row per member), by time (three queries, four with a group)."""
+    facilitate once (not a row per member), by time (three queries, four with a group).
+    ``meetings``: the group sessions of those days, if already read (``diary.of_day``)."""
     start, end = _midnight(today), _midnight(today + dt.timedelta(days=2))
     appointments = (
         Appointment.objects.live()
@@ -107,7 +110,9 @@ def sessions(user: Any, today: dt.date) -> list[SessionRow | diary.Meeting]:
         .order_by("starts_at")
     )
     rows: list[SessionRow | diary.Meeting] = [_session_row(a) for a in appointments]
-    rows += diary.with_questionnaires(diary.meetings(user, start, end))
+    if meetings is None:
+        meetings = diary.meetings(user, start, end)
+    rows += diary.with_questionnaires(meetings)
     return sorted(rows, key=lambda row: row.starts_at)
 
 
@@ -180,14 +185,18 @@ class GroupRecord:
         return bool(getattr(self.session, "unrecorded", 0))
 
 
-def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment | GroupRecord]:
+def records_to_sign(
+    user: Any, now: dt.datetime, groups: list[GroupSession] | None = None
+) -> list[Appointment | GroupRecord]:
     """Sessions that have happened whose record is not signed, the oldest first: attended
     ones without a signed record (of courses running or ended in the last 30 days), booked
     ones of active courses whose attendance is not yet recorded, and each group session I
     facilitate once (its record is shared: ``diary.to_sign``). Two queries; at most
-    ``RECORDS_SHOWN`` and one more, so the page can say there are more."""
+    ``RECORDS_SHOWN`` and one more, so the page can say there are more. ``groups``: the
+    group sessions to sign, if already read (``diary.of_day``)."""
     ended_since = now - dt.timedelta(days=ENDED_RECORDS_DAYS)
-    groups = diary.to_sign(user, now, ended_since, RECORDS_SHOWN + 1)
+    if groups is None:
+        groups = diary.to_sign(user, now, ended_since, RECORDS_SHOWN + 1)
     found: list[Appointment | GroupRecord] = _own_records(user, now, ended_since)
     found += [GroupRecord(s) for s in groups]
     found.sort(key=lambda item: item.starts_at)
@@ -330,7 +339,15 @@ def context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate(now)
     caseload = _Caseload(user, now)
-    rows = sessions(user, today)
+    meetings, group_records = diary.of_day(
+        user,
+        _midnight(today),
+        _midnight(today + dt.timedelta(days=2)),
+        now,
+        now - dt.timedelta(days=ENDED_RECORDS_DAYS),
+        RECORDS_SHOWN + 1,
+    )
+    rows = sessions(user, today, meetings)
     on_today = [r for r in rows if timezone.localdate(r.starts_at) == today]
     on_tomorrow = [r for r in rows if r not in on_today]
     return {
@@ -340,7 +357,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "sessions_tomorrow": on_tomorrow,
         "session_days": [("Today", on_today, "today"), ("Tomorrow", on_tomorrow, "tomorrow")],
         "alerts": open_alerts(user, now),
-        "records": (records := records_to_sign(user, now))[:RECORDS_SHOWN],
+        "records": (records := records_to_sign(user, now, group_records))[:RECORDS_SHOWN],
         "more_records": len(records) > RECORDS_SHOWN,
         "tasks": noted_tasks(user),
         "rerating": caseload.rerating_due(),
