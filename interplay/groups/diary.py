@@ -216,7 +216,13 @@ def places_of(course_ids: list[int]) -> dict[int, GroupPlace]:
 def running_groups(user: Any, now: dt.datetime) -> list[Group]:
     """The groups ``user`` runs that are running, each with ``in_group`` (members in it
     now), ``yours`` (of those, whose course ``user`` holds) and ``next_at`` (its next
-    session's start, or None), the next meeting first (one query)."""
+    session's start, or None), the next meeting first (one small query, and only when
+    ``user`` runs a group a second that counts: its three aggregates cost a therapist
+    without a group more than the check)."""
+    if not can(user, Action.RUN_GROUP):
+        return []
+    if not Group.objects.facilitated_by(user).filter(status=GroupStatus.RUNNING).exists():
+        return []
     ids = facilitated_sessions(user).values("group_id")
     return list(
         Group.objects.filter(pk__in=ids, status=GroupStatus.RUNNING)
