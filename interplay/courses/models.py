@@ -5,7 +5,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from interplay.accounts.roles import Modality
@@ -26,6 +27,13 @@ class CourseQuerySet(QuerySet["Course"]):
 
     def of_therapist(self, user: Any) -> "CourseQuerySet":
         return self.filter(therapist=user)
+
+    def with_snapshot_text(self) -> "CourseQuerySet":
+        """Each course with its protocol snapshot as the database's text
+        (``snapshot_text``): ``Course.protocol()`` then finds the protocol by that text,
+        without decoding the JSON of every row. Leave ``protocol_snapshot`` out of
+        ``.only()`` for a list that shows no more of it than the protocol."""
+        return self.annotate(snapshot_text=Cast("protocol_snapshot", output_field=TextField()))
 
     def touch(self, moment: Any = None) -> int:
         """Mark these courses changed (``updated_at``) now, or at ``moment``: a change to
@@ -93,7 +101,13 @@ class Course(models.Model):
 
         cached = getattr(self, "_protocol", None)
         if cached is None:
-            cached = self._protocol = from_snapshot(self.protocol_snapshot)
+            text = self.__dict__.get("snapshot_text")  # read by with_snapshot_text()
+            if text is not None:
+                from interplay.courses.protocols import from_snapshot_text
+
+                cached = self._protocol = from_snapshot_text(text)
+            else:
+                cached = self._protocol = from_snapshot(self.protocol_snapshot)
         return cached
 
 

@@ -11,6 +11,7 @@ Sources are docs/clinical-rules.md sections and its [S..] numbers. Where the sou
 
 import copy
 import itertools
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -506,6 +507,22 @@ def from_snapshot(data: dict[str, Any]) -> Protocol:
         _READ.clear()
     # A copy of its own: a caller changing ``data`` later must not change what it matches.
     _READ[key] = [*known[-(_READ_PER_VERSION - 1) :], (copy.deepcopy(data), protocol)]
+    return protocol
+
+
+# Protocols by their snapshot's text as the database gives it back: the same text is the
+# same snapshot, so a list of courses decodes each protocol's JSON once per process.
+_BY_TEXT: dict[str, Protocol] = {}
+
+
+def from_snapshot_text(text: str) -> Protocol:
+    """``from_snapshot`` of a snapshot read as text (``CourseQuerySet.with_snapshot_text``),
+    remembered by that text: a text read before gives its protocol without decoding."""
+    protocol = _BY_TEXT.get(text)
+    if protocol is None:
+        if len(_BY_TEXT) >= _READ_VERSIONS * _READ_PER_VERSION:
+            _BY_TEXT.clear()
+        protocol = _BY_TEXT[text] = from_snapshot(json.loads(text))
     return protocol
 
 

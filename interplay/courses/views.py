@@ -71,6 +71,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     courses = list(
         Course.objects.of_therapist(request.user)
         .active()
+        .with_snapshot_text()
         .select_related("patient")
         # Only what the page shows: nothing encrypted is read (each value is a decryption),
         # and the scores and alerts come as figures, not a model built for each response.
@@ -79,37 +80,18 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "referral_id",
             "modality",
             "planned_sessions",
-            "protocol_snapshot",
             "patient__first_name",
             "patient__last_name",
         )
-        .annotate(
-            open_alerts=_count_of(
-                RiskAlert.objects.filter(course=OuterRef("pk"), acknowledged_at__isnull=True)
-            ),
-            **{
-                f"{where}_{code}": _latest_totals(code, where, complete_only=where == "course")
-                for code in ("phq9", "gad7")
-                for where in ("course", "referral")
-            },
-        )
+        .annotate(**_caseload_figures())
         .order_by(*(sort.order_by(CASELOAD_ORDER) or ("patient__last_name",)))
     )
     now = timezone.now()
     upcoming = _next_sessions(courses, now)
-    done = dict(
-        Appointment.objects.filter(course__in=courses, starts_at__lt=now)
-        .live()
-        .values_list("course")
-        .annotate(n=Count("id"))
-    )
     # A group member's course stays a row of its own (their scores, alerts, next place),
     # labelled with its group; each group I run is listed once above the table.
     places = shared.places_of([c.pk for c in courses])
-    rows = [
-        _row(c, upcoming.get(c.pk), done.get(c.pk, 0)) | {"group": places.get(c.pk)}
-        for c in courses
-    ]
+    rows = [_row(c, upcoming.get(c.pk)) | {"group": places.get(c.pk)} for c in courses]
     if sort.key == "next":
         # Soonest first; courses with nothing booked after every booked one.
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -151,6 +133,23 @@ def _next_sessions(courses: Sequence[Course], now: dt.datetime) -> dict[int, App
     }
 
 
+@functools.cache
+def _caseload_figures() -> dict[str, Any]:
+    """Each course's open alerts and latest scores, as subqueries of the caseload's query:
+    built once per process (each query copies a subquery as it resolves it, never
+    changes it), not on every request."""
+    return {
+        "open_alerts": _count_of(
+            RiskAlert.objects.filter(course=OuterRef("pk"), acknowledged_at__isnull=True)
+        ),
+        **{
+            f"{where}_{code}": _latest_totals(code, where, complete_only=where == "course")
+            for code in ("phq9", "gad7")
+            for where in ("course", "referral")
+        },
+    }
+
+
 def _count_of(rows: Any) -> Any:
     """How many ``rows`` (of one course) there are, as a subquery of the page's own
     query (0 for none)."""
@@ -171,7 +170,7 @@ def _latest_totals(code: str, where: str, *, complete_only: bool) -> Subquery:
     return Subquery(latest, output_field=JSONField())
 
 
-def _row(course: Any, next_session: Appointment | None, held: int) -> dict[str, Any]:
+def _row(course: Any, next_session: Appointment | None) -> dict[str, Any]:
     protocol = course.protocol()
     number = next_session.number if next_session else course.planned_sessions
     # The latest complete scores: the course's own, else the referral's at screening.
@@ -184,7 +183,6 @@ def _row(course: Any, next_session: Appointment | None, held: int) -> dict[str, 
         "course": course,
         "next": next_session,
         "label": protocols.session_label(protocol, number, course.planned_sessions),
-        "held": held,
         "phq9": latest["phq9"],
         "gad7": latest["gad7"],
     }

@@ -15,10 +15,18 @@ from typing import Any, ClassVar
 
 from django.db.models import Count, IntegerField, JSONField, Min, OuterRef, Q, Subquery
 
+from interplay.accounts.permissions import Action, can
 from interplay.courses import protocols
 from interplay.courses.calendar import SharedEvent
 from interplay.courses.models import LIVE, Course
-from interplay.groups.models import Group, GroupMember, GroupSession, GroupStatus, MemberStatus
+from interplay.groups.models import (
+    Group,
+    GroupMember,
+    GroupSession,
+    GroupStatus,
+    MemberStatus,
+    waits_for_facilitator,
+)
 from interplay.groups.permissions import facilitated_sessions
 from interplay.measures.models import QuestionnaireResponse
 
@@ -132,6 +140,63 @@ def to_sign(user: Any, now: dt.datetime, ended_since: dt.datetime, limit: int) -
     )
 
 
+def of_day(
+    user: Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    ended_since: dt.datetime,
+    limit: int,
+) -> tuple[list[Meeting], list[Any]]:
+    """The facilitator's day in one read: ``meetings(user, start, end)`` and
+    ``to_sign(user, now, ended_since, limit)``, each as those give it, without their
+    answers (``with_questionnaires``). One query for the groups ``user`` facilitates,
+    and only if there is one, a second for their sessions of either kind: a therapist
+    who runs no group pays one small query, not two of several subqueries each."""
+    if not can(user, Action.RUN_GROUP):
+        return [], []
+    groups = list(Group.objects.facilitated_by(user).values_list("pk", flat=True))
+    if not groups:
+        return [], []
+    waiting = Q(
+        Q(group__status=GroupStatus.RUNNING) | Q(group__ended_at__gte=ended_since),
+        Q(unrecorded__gt=0) | Q(attended__gt=0, signed_at__isnull=True),
+        starts_at__lt=now,
+    )
+    sessions = (
+        GroupSession.objects.filter(group_id__in=groups)
+        .with_places("expected", "attended", "unrecorded")
+        .filter(Q(expected__gt=0, starts_at__gte=start, starts_at__lt=end) | waiting)
+        .select_related("group", "group__room")
+        .only(
+            "public_id",
+            "number",
+            "starts_at",
+            "ends_at",
+            "signed_at",
+            "updated_at",
+            "group__public_id",
+            "group__name",
+            "group__video_link",
+            "group__status",
+            "group__ended_at",
+            "group__room__name",
+        )
+        .annotate(
+            snapshot=_of_members("protocol_snapshot", JSONField()),
+            planned=_of_members("planned_sessions", IntegerField()),
+        )
+        .order_by("starts_at", "id")
+    )
+    meetings, to_sign = [], []
+    for session in sessions:
+        if getattr(session, "expected", 0) > 0 and start <= session.starts_at < end:
+            meetings.append(_meeting(session))
+        if waits_for_facilitator(session, now, ended_since):
+            to_sign.append(session)
+    return meetings, to_sign[:limit]
+
+
 @dataclass(frozen=True)
 class GroupPlace:
     """A course's place in a group, for a label on the caseload."""
@@ -151,7 +216,13 @@ def places_of(course_ids: list[int]) -> dict[int, GroupPlace]:
 def running_groups(user: Any, now: dt.datetime) -> list[Group]:
     """The groups ``user`` runs that are running, each with ``in_group`` (members in it
     now), ``yours`` (of those, whose course ``user`` holds) and ``next_at`` (its next
-    session's start, or None), the next meeting first (one query)."""
+    session's start, or None), the next meeting first (one small query, and only when
+    ``user`` runs a group a second that counts: its three aggregates cost a therapist
+    without a group more than the check)."""
+    if not can(user, Action.RUN_GROUP):
+        return []
+    if not Group.objects.facilitated_by(user).filter(status=GroupStatus.RUNNING).exists():
+        return []
     ids = facilitated_sessions(user).values("group_id")
     return list(
         Group.objects.filter(pk__in=ids, status=GroupStatus.RUNNING)

@@ -204,6 +204,18 @@ class GroupSessionQuerySet(QuerySet["GroupSession"]):
         )
 
 
+def waits_for_facilitator(session: Any, now: Any, ended_since: Any) -> bool:
+    """``GroupSessionQuerySet.to_sign``'s rule for one session already read with
+    ``attended``, ``unrecorded`` and its group's ``status`` and ``ended_at``: for a screen
+    that reads a facilitator's sessions of several kinds in one query."""
+    group = session.group
+    current = group.status == GroupStatus.RUNNING or (
+        group.ended_at is not None and group.ended_at >= ended_since
+    )
+    unsigned = session.attended > 0 and session.signed_at is None
+    return current and session.starts_at < now and (session.unrecorded > 0 or unsigned)
+
+
 class GroupSession(models.Model):
     """One weekly meeting of the group, and its one record (signed by a facilitator).
 

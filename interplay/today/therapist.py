@@ -10,17 +10,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from interplay.courses import protocols
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
+from interplay.encounters.models import SessionRecord
 from interplay.groups import diary
 from interplay.groups.models import GroupSession
 from interplay.measures.instruments import BUILT_IN
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
+from interplay.patients.models import Patient
 from interplay.progress import stage
 from interplay.progress.models import BetweenSessionTask, Problem, Rater
 from interplay.triage.rules import time_waited
@@ -75,9 +78,12 @@ class SessionRow:
         return all(score.response is not None for score in self.scores)
 
 
-def sessions(user: Any, today: dt.date) -> list[SessionRow | diary.Meeting]:
+def sessions(
+    user: Any, today: dt.date, meetings: list[diary.Meeting] | None = None
+) -> list[SessionRow | diary.Meeting]:
     """Today's and tomorrow's sessions with this week's scores, each group session I
-    facilitate once (not a row per member), by time (three queries, four with a group)."""
+    facilitate once (not a row per member), by time (three queries, four with a group).
+    ``meetings``: the group sessions of those days, if already read (``diary.of_day``)."""
     start, end = _midnight(today), _midnight(today + dt.timedelta(days=2))
     appointments = (
         Appointment.objects.live()
@@ -107,7 +113,9 @@ def sessions(user: Any, today: dt.date) -> list[SessionRow | diary.Meeting]:
         .order_by("starts_at")
     )
     rows: list[SessionRow | diary.Meeting] = [_session_row(a) for a in appointments]
-    rows += diary.with_questionnaires(diary.meetings(user, start, end))
+    if meetings is None:
+        meetings = diary.meetings(user, start, end)
+    rows += diary.with_questionnaires(meetings)
     return sorted(rows, key=lambda row: row.starts_at)
 
 
@@ -180,45 +188,100 @@ class GroupRecord:
         return bool(getattr(self.session, "unrecorded", 0))
 
 
-def records_to_sign(user: Any, now: dt.datetime) -> list[Appointment | GroupRecord]:
+def records_to_sign(
+    user: Any,
+    now: dt.datetime,
+    groups: list[GroupSession] | None = None,
+    courses: dict[int, Course] | None = None,
+) -> list[Appointment | GroupRecord]:
     """Sessions that have happened whose record is not signed, the oldest first: attended
     ones without a signed record (of courses running or ended in the last 30 days), booked
     ones of active courses whose attendance is not yet recorded, and each group session I
     facilitate once (its record is shared: ``diary.to_sign``). Two queries; at most
-    ``RECORDS_SHOWN`` and one more, so the page can say there are more."""
+    ``RECORDS_SHOWN`` and one more, so the page can say there are more. ``groups``: the
+    group sessions to sign, if already read (``diary.of_day``); ``courses``: courses
+    already read with their patient's name, by id, for the records to share."""
     ended_since = now - dt.timedelta(days=ENDED_RECORDS_DAYS)
-    groups = diary.to_sign(user, now, ended_since, RECORDS_SHOWN + 1)
-    found: list[Appointment | GroupRecord] = _own_records(user, now, ended_since)
+    if groups is None:
+        groups = diary.to_sign(user, now, ended_since, RECORDS_SHOWN + 1)
+    found: list[Appointment | GroupRecord] = _own_records(user, now, ended_since, courses or {})
     found += [GroupRecord(s) for s in groups]
     found.sort(key=lambda item: item.starts_at)
     return found[: RECORDS_SHOWN + 1]
 
 
-def _own_records(user: Any, now: dt.datetime, ended_since: dt.datetime) -> list[Any]:
+# The appointment's columns a record to sign shows, in the model's order (``from_db``).
+_RECORD_FIELDS = [
+    f.attname
+    for f in Appointment._meta.concrete_fields
+    if f.attname in {"id", "public_id", "course_id", "number", "starts_at", "status"}
+]
+
+
+def _own_records(
+    user: Any, now: dt.datetime, ended_since: dt.datetime, courses: dict[int, Course]
+) -> list[Any]:
     unsigned = Q(status=AppointmentStatus.ATTENDED) & (
         Q(record__isnull=True) | Q(record__signed_at__isnull=True)
     )
     current = Q(course__status=CourseStatus.ACTIVE) | Q(course__ended_at__gte=ended_since)
     # A course ended early may keep a past session never recorded: no longer work to do.
     unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
-    return list(
+    rows = (
         Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
         .filter((unsigned & current) | unrecorded)
         # A group session's members share one record, written and signed on the group's
         # session page; their own places carry none (the group's session is listed).
         .exclude(shared=True)
-        .select_related("course__patient", "record")
-        .only(
-            "public_id",
-            "number",
-            "starts_at",
-            "status",
+        .order_by("starts_at", "id")
+        .values_list(
+            *_RECORD_FIELDS,
             "course__public_id",
-            "record__signed_at",
+            "course__patient_id",
             *COURSE_NAME,
-        )
-        .order_by("starts_at", "id")[: RECORDS_SHOWN + 1]
+            "record__id",
+            "record__signed_at",
+        )[: RECORDS_SHOWN + 1]
     )
+    # Read as values and made into appointments here: a course with several records
+    # (or already on the page) is one course, with its patient, not one per record.
+    width = len(_RECORD_FIELDS)
+    course_at = _RECORD_FIELDS.index("course_id")
+    found = []
+    for row in rows:
+        appointment = Appointment.from_db(DEFAULT_DB_ALIAS, _RECORD_FIELDS, row[:width])
+        course_id = row[course_at]
+        course = courses.get(course_id)
+        if course is None:
+            course = courses[course_id] = _named_course(course_id, *row[width : width + 4])
+        record_id, signed_at = row[width + 4 :]
+        record = (
+            None
+            if record_id is None
+            else _instance(
+                SessionRecord, id=record_id, appointment_id=appointment.pk, signed_at=signed_at
+            )
+        )
+        Appointment.course.field.set_cached_value(appointment, course)
+        Appointment.record.related.set_cached_value(appointment, record)
+        found.append(appointment)
+    return found
+
+
+def _named_course(
+    pk: int, public_id: Any, patient_id: int, first_name: str, last_name: str
+) -> Course:
+    """A course known by its public id and its patient's name, as ``.only()`` reads it."""
+    course = _instance(Course, id=pk, public_id=public_id, patient_id=patient_id)
+    patient = _instance(Patient, id=patient_id, first_name=first_name, last_name=last_name)
+    Course.patient.field.set_cached_value(course, patient)
+    return course
+
+
+def _instance(model: Any, **values: Any) -> Any:
+    """``model`` as the database gives it, with only ``values`` read (the rest deferred)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
 def noted_tasks(user: Any) -> list[BetweenSessionTask]:
@@ -255,11 +318,11 @@ class _Caseload:
         self.courses = list(
             Course.objects.of_therapist(user)
             .active()
+            .with_snapshot_text()
             .select_related("patient", "ending_review")
             .only(
                 "public_id",
                 "planned_sessions",
-                "protocol_snapshot",
                 "agreed_end_date",
                 "ending_review__id",
                 *NAME,
@@ -294,6 +357,9 @@ class _Caseload:
             rated = self.rated[course_id].setdefault(problem_id, set())
             if number is not None:
                 rated.add(number)
+
+    def by_id(self) -> dict[int, Course]:
+        return {course.pk: course for course in self.courses}
 
     def rerating_due(self) -> list[CourseDue]:
         """Courses with a re-rating session (the protocol's) attended and a problem or goal
@@ -330,7 +396,15 @@ def context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate(now)
     caseload = _Caseload(user, now)
-    rows = sessions(user, today)
+    meetings, group_records = diary.of_day(
+        user,
+        _midnight(today),
+        _midnight(today + dt.timedelta(days=2)),
+        now,
+        now - dt.timedelta(days=ENDED_RECORDS_DAYS),
+        RECORDS_SHOWN + 1,
+    )
+    rows = sessions(user, today, meetings)
     on_today = [r for r in rows if timezone.localdate(r.starts_at) == today]
     on_tomorrow = [r for r in rows if r not in on_today]
     return {
@@ -340,7 +414,9 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "sessions_tomorrow": on_tomorrow,
         "session_days": [("Today", on_today, "today"), ("Tomorrow", on_tomorrow, "tomorrow")],
         "alerts": open_alerts(user, now),
-        "records": (records := records_to_sign(user, now))[:RECORDS_SHOWN],
+        "records": (records := records_to_sign(user, now, group_records, caseload.by_id()))[
+            :RECORDS_SHOWN
+        ],
         "more_records": len(records) > RECORDS_SHOWN,
         "tasks": noted_tasks(user),
         "rerating": caseload.rerating_due(),
