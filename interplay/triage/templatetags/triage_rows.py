@@ -43,14 +43,14 @@ def _cell(heading: str, content: str) -> str:
 def _urgent_wait(wait: UrgentWait) -> str:
     """triage/_urgent_wait.html (its closing newline too), as the queue included it."""
     overdue = (
-        '<br><strong class="nhsuk-tag nhsuk-tag--red" data-testid="urgent-overdue">'
+        '<strong class="nhsuk-tag nhsuk-tag--red" data-testid="urgent-overdue">'
         f"Overdue: not triaged within {_text(wait.working_days)} working "
         f"day{'' if wait.working_days == 1 else 's'}</strong>"
         if wait.overdue
         else ""
     )
     return (
-        '<br><span class="nhsuk-body-s" data-testid="urgent-waited">'
+        '<br><span class="nhsuk-body-s nhsuk-u-margin-bottom-2" data-testid="urgent-waited">'
         f"Urgent, waiting {_text(wait.waited)}</span>{overdue}\n"
     )
 
