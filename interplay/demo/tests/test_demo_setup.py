@@ -166,7 +166,7 @@ class DemoSetupTests(TestCase):
         courses = [item.course for item in to_sign if hasattr(item, "course")]
         self.assertEqual(len(courses), len(set(courses)), "one session per course at most")
 
-    def test_in_person_sessions_have_a_room_and_the_group_keeps_its_video_call(self) -> None:
+    def test_sessions_have_a_room_or_video_and_todays_course_has_every_score(self) -> None:
         from django.utils import timezone
 
         from interplay.courses.models import Appointment
@@ -182,6 +182,23 @@ class DemoSetupTests(TestCase):
             set(individual.values_list("room__name", flat=True)), {"Room 1, Meadow House"}
         )
         self.assertFalse(ahead.filter(shared=True).exclude(room=None).exists())
+        # Today's course has its questionnaires at every session so far, as the portal asks.
+        from interplay.measures.models import QuestionnaireResponse
+
+        todays = Appointment.objects.filter(
+            therapist__username="therapist", shared=False, starts_at__date=timezone.localdate()
+        ).exclude(status="cancelled_service")
+        self.assertTrue(todays.exists())
+        answered_throughout = [
+            set(
+                QuestionnaireResponse.objects.filter(
+                    course=a.course, instrument_code="phq9"
+                ).values_list("appointment__number", flat=True)
+            )
+            == set(range(1, a.number + 1))
+            for a in todays
+        ]
+        self.assertTrue(any(answered_throughout))
         # The therapist's day says where each of today's and tomorrow's sessions is.
         from django.urls import reverse
 
