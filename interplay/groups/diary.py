@@ -25,6 +25,7 @@ from interplay.groups.models import (
     GroupSession,
     GroupStatus,
     MemberStatus,
+    waiting_for_facilitator,
     waits_for_facilitator,
 )
 from interplay.groups.permissions import facilitated_sessions
@@ -66,11 +67,18 @@ def _of_members(column: str, output: Any) -> Subquery:
 def meetings(user: Any, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
     """The group sessions ``user`` facilitates starting in [start, end) with at least one
     member's place holding the time, the earliest first (one query)."""
-    sessions = (
+    sessions = _as_meetings(
         facilitated_sessions(user)
         .with_places("expected")
         .filter(Q(expected__gt=0), starts_at__gte=start, starts_at__lt=end)
-        .select_related("group", "group__room")
+    )
+    return [_meeting(s) for s in sessions]
+
+
+def _as_meetings(sessions: Any, *fields: str) -> Any:
+    """``sessions`` read with what a ``Meeting`` shows (and ``fields``), earliest first."""
+    return (
+        sessions.select_related("group", "group__room")
         .only(
             "public_id",
             "number",
@@ -81,6 +89,7 @@ def meetings(user: Any, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
             "group__name",
             "group__video_link",
             "group__room__name",
+            *fields,
         )
         .annotate(
             snapshot=_of_members("protocol_snapshot", JSONField()),
@@ -88,7 +97,6 @@ def meetings(user: Any, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
         )
         .order_by("starts_at", "id")
     )
-    return [_meeting(s) for s in sessions]
 
 
 def _meeting(session: Any) -> Meeting:
@@ -158,35 +166,14 @@ def of_day(
     groups = list(Group.objects.facilitated_by(user).values_list("pk", flat=True))
     if not groups:
         return [], []
-    waiting = Q(
-        Q(group__status=GroupStatus.RUNNING) | Q(group__ended_at__gte=ended_since),
-        Q(unrecorded__gt=0) | Q(attended__gt=0, signed_at__isnull=True),
-        starts_at__lt=now,
-    )
-    sessions = (
+    waiting = waiting_for_facilitator(now, ended_since)
+    sessions = _as_meetings(
         GroupSession.objects.filter(group_id__in=groups)
         .with_places("expected", "attended", "unrecorded")
-        .filter(Q(expected__gt=0, starts_at__gte=start, starts_at__lt=end) | waiting)
-        .select_related("group", "group__room")
-        .only(
-            "public_id",
-            "number",
-            "starts_at",
-            "ends_at",
-            "signed_at",
-            "updated_at",
-            "group__public_id",
-            "group__name",
-            "group__video_link",
-            "group__status",
-            "group__ended_at",
-            "group__room__name",
-        )
-        .annotate(
-            snapshot=_of_members("protocol_snapshot", JSONField()),
-            planned=_of_members("planned_sessions", IntegerField()),
-        )
-        .order_by("starts_at", "id")
+        .filter(Q(expected__gt=0, starts_at__gte=start, starts_at__lt=end) | waiting),
+        "updated_at",
+        "group__status",
+        "group__ended_at",
     )
     meetings, to_sign = [], []
     for session in sessions:

@@ -195,13 +195,17 @@ class GroupSessionQuerySet(QuerySet["GroupSession"]):
         recorded for every member, or someone attended and the record is not signed. Of
         groups running, or ended since ``ended_since``. A session nobody came to needs
         no record."""
-        current = Q(group__status=GroupStatus.RUNNING) | Q(group__ended_at__gte=ended_since)
-        unsigned = Q(attended__gt=0, signed_at__isnull=True)
-        return (
-            self.with_places("attended", "unrecorded")
-            .filter(current, starts_at__lt=now)
-            .filter(Q(unrecorded__gt=0) | unsigned)
+        return self.with_places("attended", "unrecorded").filter(
+            waiting_for_facilitator(now, ended_since)
         )
+
+
+def waiting_for_facilitator(now: Any, ended_since: Any) -> Q:
+    """``GroupSessionQuerySet.to_sign``'s rule as a condition on sessions annotated with
+    ``attended`` and ``unrecorded``, for a query that reads other sessions beside them."""
+    current = Q(group__status=GroupStatus.RUNNING) | Q(group__ended_at__gte=ended_since)
+    unsigned = Q(attended__gt=0, signed_at__isnull=True)
+    return Q(current, Q(unrecorded__gt=0) | unsigned, starts_at__lt=now)
 
 
 def waits_for_facilitator(session: Any, now: Any, ended_since: Any) -> bool:

@@ -5,7 +5,6 @@ A caseload lists every course in progress; a template loop with its lookups, fil
 every name, label and link escaped once, the next session's time in the local time zone
 formatted as the ``date`` filter does."""
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,25 +13,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
+from interplay.lib.markup import cell_opening
+from interplay.lib.markup import escape as _e
 from interplay.lib.paths import path_to
 
 register = template.Library()
 
-_CELL = (
-    '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" '
-    'aria-hidden="true">{} </span>'
-)
 _PERSON, _THERAPY, _WHERE, _NEXT, _SCORES = (
-    _CELL.format(heading)
+    cell_opening(heading)
     for heading in ("Person", "Therapy", "Where they are", "Next session", "Latest PHQ-9 / GAD-7")
 )
-
-
-def _e(value: Any) -> str:
-    """As Django's ``conditional_escape``, without its lazy-string wrapper per call."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
 
 
 def _score(latest: Any) -> str:

@@ -4,13 +4,14 @@
 A template tag keeps the imports one way: the courses app's page shows the figures
 without the courses app importing the reports app (which reads courses)."""
 
-import html
 from typing import Any
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from interplay.lib.markup import cell_opening
+from interplay.lib.markup import escape as _escaped
 from interplay.reports.own import own_figures as figures_of
 from interplay.reports.tables import Cell, Table
 
@@ -37,11 +38,7 @@ def table_rows(table: Table) -> SafeString:
             "Nothing to show for these filters.</td></tr>",
             len(table.headers),
         )
-    openings = [
-        '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" '
-        f'aria-hidden="true">{_escaped(header)} </span>'
-        for header in table.headers
-    ]
+    openings = [cell_opening(_escaped(header)) for header in table.headers]
     rows = (
         '<tr class="nhsuk-table__row">'
         + "".join(
@@ -51,13 +48,6 @@ def table_rows(table: Table) -> SafeString:
         for row in table.rows
     )
     return mark_safe("\n".join(rows))  # noqa: S308 (every part is escaped above)
-
-
-def _escaped(value: Any) -> str:
-    """As Django's ``conditional_escape``, without its lazy-string wrapper per call."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
 
 
 def _content(cell: Cell) -> str:

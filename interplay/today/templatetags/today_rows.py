@@ -8,7 +8,6 @@ rendering. These write the same markup: every name, label and link escaped once,
 and times in the local time zone formatted as the ``date`` and ``time`` filters do."""
 
 import datetime as dt
-import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,16 +17,11 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
 
+from interplay.lib.markup import cell_opening
+from interplay.lib.markup import escape as _e
 from interplay.lib.paths import path_to
 
 register = template.Library()
-
-
-def _e(value: Any) -> str:
-    """As Django's ``conditional_escape``, without its lazy-string wrapper per call."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
 
 
 def _day(value: dt.datetime) -> str:
@@ -94,12 +88,8 @@ def course_items(items: Iterable[Any], viewname: str, testid: str) -> SafeString
     return mark_safe("".join(rows))  # noqa: S308 (every value is escaped above)
 
 
-_CELL = (
-    '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" '
-    'aria-hidden="true">{} </span>'
-)
 _TIME, _PERSON, _WHERE, _ROOM, _SCORES = (
-    _CELL.format(heading)
+    cell_opening(heading)
     for heading in (
         "Time",
         "Person",

@@ -17,6 +17,7 @@ from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from interplay.lib.markup import cell_opening
 from interplay.lib.paths import path_to
 from interplay.triage.rules import WaitStanding
 from interplay.triage.services import QueueRow, UrgentWait
@@ -34,10 +35,7 @@ def _text(value: Any) -> str:
 
 
 def _cell(heading: str, content: str) -> str:
-    return (
-        '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" '
-        f'aria-hidden="true">{heading} </span>{content}</td>'
-    )
+    return f"{cell_opening(heading)}{content}</td>"
 
 
 def _urgent_wait(wait: UrgentWait) -> str:
