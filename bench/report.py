@@ -100,7 +100,79 @@ def verdicts(
             detail.append(f"queries per page: {inproc.work[mine].queries}")
             goal_text = f"requests/s >= {goal} x bare list"
         results.append(Verdict(name, goal_text, met and ok, detail))
+    if 1 in config.concurrency:
+        results += latency_verdicts(summaries, config)
     return results
+
+
+# Absolute goals at concurrency 1, set for a service of a million referrals on a 2-core
+# machine: p50 (and p99) in ms of each group of requests.
+LATENCY = [
+    ("Lists", ("queue", "waiting", "caseload", "today"), 25.0, 100.0),
+    ("POSTs", POSTS, 20.0, None),
+]
+# Single-record pages at a seeded service's size, against this database's 3,000-referral
+# section: at most this many times its p50.
+SINGLE_RECORD = ("course", "fhir_read")
+SINGLE_RECORD_GROWTH = 1.5
+
+
+def latency_verdicts(summaries: dict[tuple[str, int], Summary], config: Config) -> list[Verdict]:
+    results = []
+    for name, keys, p50_goal, p99_goal in LATENCY:
+        detail, met = [], True
+        for key in keys:
+            s = summaries[key, 1]
+            ok = s.p50 <= p50_goal and (p99_goal is None or s.p99 <= p99_goal)
+            met = met and ok
+            detail.append(
+                f"{LABELS[key]}: p50 {s.p50:.1f} ms, p99 {s.p99:.1f} ms {'met' if ok else 'MISSED'}"
+            )
+        goal = f"p50 <= {p50_goal:g} ms" + (f", p99 <= {p99_goal:g} ms" if p99_goal else "")
+        results.append(
+            Verdict(f"{name} at concurrency 1", f"{goal} (set at a million referrals)", met, detail)
+        )
+    if config.seeded:
+        detail, met = [], True
+        for key in SINGLE_RECORD:
+            before = reference_p50(LABELS[key])
+            now = summaries[key, 1].p50
+            if before is None:
+                met = False
+                detail.append(f"{LABELS[key]}: no 3,000-referral figure here to compare")
+                continue
+            growth = now / before
+            ok = growth <= SINGLE_RECORD_GROWTH
+            met = met and ok
+            detail.append(
+                f"{LABELS[key]}: p50 {now:.1f} ms here, {before:.1f} ms at 3,000 referrals: "
+                f"{growth:.2f}x {'met' if ok else 'MISSED'}"
+            )
+        results.append(
+            Verdict(
+                "Single-record pages at this size / at 3,000 referrals",
+                f"p50 at concurrency 1 within {SINGLE_RECORD_GROWTH}x",
+                met,
+                detail,
+            )
+        )
+    return results
+
+
+def reference_p50(label: str) -> float | None:
+    """``label``'s p50 at concurrency 1 in this database's 3,000-referral section."""
+    path = ROOT / "BENCHMARKS.md"
+    name = section_name(seeded=False)
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = path.read_text() if path.exists() else ""
+    if start not in text or end not in text:
+        return None
+    section = text.split(start, 1)[1].split(end, 1)[0]
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == len(RESULT_HEADERS) and cells[0] == label and cells[1] == "1":
+            return float(cells[RESULT_HEADERS.index("p50 ms")])
+    return None
 
 
 def ratio(a: float, b: float) -> float:
@@ -331,16 +403,29 @@ def page_commits(inproc: InProcess) -> str:
 
 def write_markdown(report: Report) -> None:
     config = report.config
+    title = database_name()
+    data = (
+        f"- Data: {config.referrals} synthetic referrals "
+        f"({report.inproc.queue_sizes['large']} awaiting triage before the runs, "
+        f"{report.final_queue} after)"
+    )
+    if config.seeded:
+        title += f", on a seeded service of {report.inproc.seeded_referrals:,} referrals"
+        data = (
+            f"- Data: a copy of a service of {report.inproc.seeded_referrals:,} referrals "
+            "written by `manage.py seed_service`, with the benchmark's own staff, courses "
+            f"and {config.referrals} synthetic referrals added "
+            f"({report.inproc.queue_sizes['large']:,} awaiting triage before the runs, "
+            f"{report.final_queue:,} after)"
+        )
     lines = [
-        f"## {database_name()}",
+        f"## {title}",
         "",
         f"- Date: {report.when}",
         *(f"- {key}: {value}" for key, value in report.info.items()),
         f"- Server: gunicorn, {WORKERS} sync workers, DEBUG off, `bench.settings` "
         f"(Interplay's settings plus the baseline app), {database_name()}",
-        f"- Data: {config.referrals} synthetic referrals "
-        f"({report.inproc.queue_sizes['large']} awaiting triage before the runs, "
-        f"{report.final_queue} after)",
+        data,
         f"- Runs: {config.repetitions} repetition{'s' if config.repetitions != 1 else ''}, "
         "interleaved, concurrency "
         f"{' and '.join(map(str, config.concurrency))}, {config.seconds:g} s each; "
@@ -396,7 +481,12 @@ def write_markdown(report: Report) -> None:
     for key, work in report.inproc.work.items():
         lines += [f"{key}:", "", "```", statement_list(work.statements), "```", ""]
     lines += ["</details>", ""]
-    merge_section(database_name().split()[0].lower(), "\n".join(lines))
+    merge_section(section_name(bool(config.seeded)), "\n".join(lines))
+
+
+def section_name(seeded: bool) -> str:
+    """This database's section of BENCHMARKS.md: the 3,000-referral one, or the seeded."""
+    return database_name().split()[0].lower() + ("-seeded" if seeded else "")
 
 
 INTRO = """# Benchmarks

@@ -20,6 +20,15 @@ change without editing Interplay (a module that star-imports ``bench.settings``)
 BENCH_LARGE_DATABASE_URL: a database seeded by ``manage.py seed_service`` (demo
 settings), on which the service dashboard is then timed (``bench/dashboard.py``), one
 URL or several separated by spaces.
+
+BENCH_SEEDED_DATABASE_URL: run the whole benchmark on a copy of a service seeded by
+``manage.py seed_service`` (demo settings), with the benchmark's own staff, referrals and
+courses added to it, to measure the pages at a service's real size. On PostgreSQL the
+copy is ``CREATE DATABASE ... TEMPLATE`` the seeded one, named by BENCH_DATABASE_URL
+(which must then be given); a SQLite file is copied with SQLite's backup. Seed it, and
+run the benchmark, with the same INTERPLAY_ENCRYPTION_KEYS of your own: the server runs
+with DEBUG off and refuses the published demo key. Its section of BENCHMARKS.md is its
+own, beside the 3,000-referral one, and compares the single-record pages with that one.
 """
 
 import base64
@@ -56,35 +65,74 @@ from bench.scenarios import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def fresh_database(workdir: Path) -> str:
-    """A throwaway SQLite file, or BENCH_DATABASE_URL's PostgreSQL database made afresh."""
+POSTGRES = ("postgres://", "postgresql://")
+
+
+def _database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1].split("?")[0]
+
+
+def fresh_database(workdir: Path, seeded: str = "") -> str:
+    """A throwaway SQLite file, or BENCH_DATABASE_URL's PostgreSQL database made afresh:
+    empty, or a copy of the ``seeded`` service's database."""
     url = os.environ.get("BENCH_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if seeded.startswith(POSTGRES) and not url.startswith(POSTGRES):
+        raise BenchError("a seeded PostgreSQL service needs BENCH_DATABASE_URL for its copy")
+    if not url.startswith(POSTGRES):
+        path = workdir / "bench.sqlite3"
+        if seeded:
+            import sqlite3
+
+            source = seeded.removeprefix("sqlite:///")
+            if not Path(source).is_file():
+                raise BenchError(f"no seeded SQLite database at {source}")
+            with sqlite3.connect(source) as old, sqlite3.connect(path) as new:
+                old.backup(new)
+        return f"sqlite:///{path}"
     import psycopg
     from psycopg import sql
 
-    name = url.rsplit("/", 1)[1].split("?")[0]
+    name = _database_name(url)
+    if seeded and _database_name(seeded) == name:
+        raise BenchError("BENCH_DATABASE_URL would drop the seeded database: name another")
+    template: sql.Composable = sql.SQL("")
+    if seeded:
+        template = sql.SQL(" TEMPLATE {}").format(sql.Identifier(_database_name(seeded)))
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
         server.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        server.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), template))
     return url
 
 
-def bench_env(workdir: Path) -> dict[str, str]:
+def seeded_key() -> str:
+    """The key the seeded service was written with: its own, since gunicorn with DEBUG off
+    refuses the published demo key that ``seed_service`` uses when none is given."""
+    key = os.environ.get("INTERPLAY_ENCRYPTION_KEYS", "")
+    if not key:
+        raise BenchError(
+            "a seeded service needs the key it was seeded with: run seed_service and the "
+            "benchmark with the same INTERPLAY_ENCRYPTION_KEYS (not the demo key)"
+        )
+    return key
+
+
+def bench_env(workdir: Path, seeded: str = "") -> dict[str, str]:
     """The production settings' environment, pointed at a throwaway database."""
     return {
         "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS", "bench.settings"),
         "DEBUG": "0",
         "INTERPLAY_DEMO": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        # A fresh Fernet key for the encrypted fields (32 url-safe base64-encoded bytes).
-        "INTERPLAY_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        # A fresh Fernet key for the encrypted fields (32 url-safe base64-encoded bytes), or
+        # the key a seeded service's names were encrypted with.
+        "INTERPLAY_ENCRYPTION_KEYS": seeded_key()
+        if seeded
+        else base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "INTERPLAY_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": fresh_database(workdir),
+        "DATABASE_URL": fresh_database(workdir, seeded),
         # High enough never to refuse a request, so the limiter still runs on every POST.
         "INTERPLAY_REFERRAL_RATE_LIMIT": "1000000/h",
         # The same for each API token's limit, which FHIR's requests count against.
@@ -323,7 +371,6 @@ def main() -> int:
     outside = dict(os.environ)
     config = Config.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="interplay-bench-"))
-    os.environ.update(bench_env(workdir))
     warnings.filterwarnings("ignore", message="No directory at")
     load_before = report.busy_cpus()
     if load_before > 0.5:
@@ -334,6 +381,9 @@ def main() -> int:
         )
     process = None
     try:
+        if config.seeded:
+            print(f"Copying the seeded service at {config.seeded} ...", flush=True)
+        os.environ.update(bench_env(workdir, config.seeded))
         import django
 
         django.setup()

@@ -70,6 +70,8 @@ class Config:
     # Patients with their PHQ-9 and GAD-7 open in the portal: each answers each once, so
     # the portal POST has twice this many requests to send before it runs out.
     portal_patients: int = 2500
+    # A service seeded by ``seed_service`` to run on a copy of (its database URL), if any.
+    seeded: str = ""
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -84,6 +86,7 @@ class Config:
             ),
             keep=os.environ.get("BENCH_KEEP", "") not in ("", "0"),
             portal_patients=max(10, int(os.environ.get("BENCH_PORTAL_PATIENTS", "2500"))),
+            seeded=os.environ.get("BENCH_SEEDED_DATABASE_URL", ""),
         )
 
 
@@ -102,6 +105,8 @@ class InProcess:
     bearer: str = ""
     # Portal patients not yet used: (session key, session public id), for the HTTP runs.
     portal: list[tuple[str, str]] = field(default_factory=list)
+    # The referrals of the seeded service the run started from (0: an empty database).
+    seeded_referrals: int = 0
 
 
 class BenchError(RuntimeError):
@@ -114,10 +119,12 @@ def prepare_database(config: Config) -> InProcess:
     from bench import inprocess, seed
 
     call_command("migrate", interactive=False, verbosity=0)
+    seeded_referrals = seed.referral_count()
     triage = seed.triage_user(PASSWORD)
     therapist = seed.therapist(PASSWORD)
     result = InProcess(
-        devices={"triage": seed.authenticator(triage), "therapist": seed.authenticator(therapist)}
+        devices={"triage": seed.authenticator(triage), "therapist": seed.authenticator(therapist)},
+        seeded_referrals=seeded_referrals,
     )
     seed.bare_rows(BARE_ROWS)
     staff = {
