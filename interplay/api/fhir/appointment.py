@@ -5,7 +5,8 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
-from django.db.models import F
+from django.db.models import CharField, ExpressionWrapper, F, TextField
+from django.db.models.functions import Cast
 
 from interplay.api.fhir import access
 from interplay.api.fhir.base import instant, reference, remembered, validate
@@ -19,7 +20,7 @@ from interplay.api.fhir.search import (
     updated_param,
 )
 from interplay.courses.models import Appointment, AppointmentStatus, Course
-from interplay.courses.protocols import from_snapshot, session_label
+from interplay.courses.protocols import from_snapshot, from_snapshot_text, session_label
 
 A = AppointmentStatus
 STATUS = {
@@ -34,8 +35,7 @@ FHIR_STATUS: dict[str, str] = {
 
 
 def label(course_pk: int, number: int, planned: int, protocol: Callable[[], Any]) -> str:
-    """ "Session 7 of 16, middle phase": ``protocol`` is read once per course and answer
-    (``protocols`` reads a page's in one query)."""
+    """ "Session 7 of 16, middle phase": ``protocol`` is read once per course and answer."""
     found = remembered(("protocol", course_pk), protocol)
     try:
         return session_label(found, number, planned)
@@ -43,34 +43,40 @@ def label(course_pk: int, number: int, planned: int, protocol: Callable[[], Any]
         return f"Session {number} of {planned}"
 
 
-def _protocol_of(course_pk: int) -> Any:
-    return Course.objects.only("protocol_snapshot").get(pk=course_pk).protocol()
+def public(value: Any) -> str:
+    """A public id read as the database gives it (``as_text``): SQLite's 32 hex digits
+    written as ``str(UUID)`` writes them, without building a UUID; any other value (a
+    UUID from PostgreSQL) as ``str``."""
+    if type(value) is str and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
 
 
 def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
     """``appointment``: a row of ``fetch``, carrying its course's, patient's, therapist's
     and room's values beside its own."""
     therapist = f"{appointment['therapist_first_name']} {appointment['therapist_last_name']}"
-    course_pk = appointment["course_id"]
     description = label(
-        course_pk,
+        appointment["course_id"],
         appointment["number"],
         appointment["planned_sessions"],
-        partial(_protocol_of, course_pk),
+        partial(from_snapshot_text, appointment["snapshot_text"]),
     )
     status = appointment["status"]
     data: dict[str, Any] = {
         "resourceType": "Appointment",
-        "id": str(appointment["public_id"]),
+        "id": public(appointment["public_text"]),
         "meta": {"lastUpdated": instant(appointment["updated_at"])},
         "status": FHIR_STATUS[status],
         "description": description,
         "start": instant(appointment["starts_at"]),
         "end": instant(appointment["ends_at"]),
-        "supportingInformation": [reference("EpisodeOfCare", appointment["course_public_id"])],
+        "supportingInformation": [
+            reference("EpisodeOfCare", public(appointment["course_public_id"]))
+        ],
         "participant": [
             {
-                "actor": reference("Patient", appointment["patient_public_id"]),
+                "actor": reference("Patient", public(appointment["patient_public_id"])),
                 "required": "required",
                 "status": "accepted",
             },
@@ -99,10 +105,6 @@ def protocols(rows: list[Appointment]) -> None:
     course_protocols({row.course_id for row in rows})
 
 
-def row_protocols(rows: list[dict[str, Any]]) -> None:
-    course_protocols({row["course_id"] for row in rows})
-
-
 def course_protocols(wanted: set[int]) -> None:
     """Each course's protocol, from one query: the snapshot is left out of the page's own
     query, where it would be decoded again for every session. A snapshot read before (the
@@ -117,11 +119,12 @@ def course_protocols(wanted: set[int]) -> None:
 # What a session's resource shows, and nothing else, as plain values (``.values()``): each
 # column read is a value Django converts, and each model one it builds, fifty times for a
 # page; so the session's row carries its course's, patient's, therapist's and room's few
-# values, and no model is built. The protocol comes from one query for the page
-# (``course_protocols``).
+# values, and no model is built. The public ids come as the database's own values
+# (``as_text``, written out by ``public``): no UUID is built for any of them. The course's
+# protocol comes as its snapshot's text, which ``from_snapshot_text`` finds the protocol by
+# without decoding it: no query of its own, and no JSON decoded for a page read before.
 SHOWN = (
     "pk",
-    "public_id",
     "course_id",
     "number",
     "starts_at",
@@ -130,13 +133,23 @@ SHOWN = (
     "status",
     "updated_at",
 )
+
+
+def as_text(path: str) -> ExpressionWrapper:
+    """The column at ``path`` read without the UUID field's conversion: the same column in
+    the SQL, given back as the database's driver gives it (see ``public``)."""
+    return ExpressionWrapper(F(path), output_field=CharField())
+
+
 RELATED = {
-    "course_public_id": F("course__public_id"),
+    "public_text": as_text("public_id"),
+    "course_public_id": as_text("course__public_id"),
     "planned_sessions": F("course__planned_sessions"),
-    "patient_public_id": F("course__patient__public_id"),
+    "patient_public_id": as_text("course__patient__public_id"),
     "therapist_first_name": F("therapist__first_name"),
     "therapist_last_name": F("therapist__last_name"),
     "room_name": F("room__name"),
+    "snapshot_text": Cast("course__protocol_snapshot", output_field=TextField()),
 }
 # What an Encounter (the same rows) leaves out: encrypted text, and the protocol.
 UNUSED = ("backdate_reason", "course__end_reason", "course__protocol_snapshot")
@@ -153,7 +166,7 @@ def fetch(rows: Any) -> Any:
 def course_of(appointment: dict[str, Any]) -> Course:
     """The course a read is audited against: its key and public id are all the audit
     trail names, and the row already holds both."""
-    return Course(pk=appointment["course_id"], public_id=appointment["course_public_id"])
+    return Course(pk=appointment["course_id"], public_id=public(appointment["course_public_id"]))
 
 
 KIND = Kind(
@@ -179,5 +192,4 @@ KIND = Kind(
     ),
     audited=lambda appointment: ("course.viewed", course_of(appointment)),
     fetch=fetch,
-    prepare=row_protocols,
 )
