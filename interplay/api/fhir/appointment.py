@@ -1,15 +1,17 @@
 """Appointment: one session of a course (``courses.Appointment``), booked, attended,
 missed or cancelled, with its place in the course ("Session 7 of 16, middle phase")."""
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import CharField, ExpressionWrapper, F, TextField
 from django.db.models.functions import Cast
 
 from interplay.api.fhir import access
-from interplay.api.fhir.base import instant, reference, remembered, validate
+from interplay.api.fhir.base import reference, remembered, validate
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -44,12 +46,28 @@ def label(course_pk: int, number: int, planned: int, protocol: Callable[[], Any]
 
 
 def public(value: Any) -> str:
-    """A public id read as the database gives it (``as_text``): SQLite's 32 hex digits
+    """A public id read as the database gives it (``as_read``): SQLite's 32 hex digits
     written as ``str(UUID)`` writes them, without building a UUID; any other value (a
     UUID from PostgreSQL) as ``str``."""
     if type(value) is str and len(value) == 32:
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     return str(value)
+
+
+def moment(value: Any) -> str:
+    """A time read as the database gives it (``as_read``) as FHIR's instant, as ``instant``
+    writes the value Django would give: a time without its offset (SQLite's) is in the
+    database connection's time zone (UTC, unless the database's own TIME_ZONE says
+    otherwise), as Django's conversion would take it."""
+    if type(value) is str:
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=remembered("database time zone", _database_zone))
+    return str(value.isoformat())
+
+
+def _database_zone() -> Any:
+    return connections[router.db_for_read(Appointment)].timezone
 
 
 def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
@@ -66,11 +84,11 @@ def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": public(appointment["public_text"]),
-        "meta": {"lastUpdated": instant(appointment["updated_at"])},
+        "meta": {"lastUpdated": moment(appointment["updated_value"])},
         "status": FHIR_STATUS[status],
         "description": description,
-        "start": instant(appointment["starts_at"]),
-        "end": instant(appointment["ends_at"]),
+        "start": moment(appointment["start_value"]),
+        "end": moment(appointment["end_value"]),
         "supportingInformation": [
             reference("EpisodeOfCare", public(appointment["course_public_id"]))
         ],
@@ -119,8 +137,9 @@ def course_protocols(wanted: set[int]) -> None:
 # What a session's resource shows, and nothing else, as plain values (``.values()``): each
 # column read is a value Django converts, and each model one it builds, fifty times for a
 # page; so the session's row carries its course's, patient's, therapist's and room's few
-# values, and no model is built. The public ids come as the database's own values
-# (``as_text``, written out by ``public``): no UUID is built for any of them. The course's
+# values, and no model is built. The public ids and times come as the database's own
+# values (``as_read``, written out by ``public`` and ``moment``): no UUID is built, and no
+# time converted twice. The course's
 # protocol comes as its snapshot's text, which ``from_snapshot_text`` finds the protocol by
 # without decoding it: no query of its own, and no JSON decoded for a page read before.
 SHOWN = (
@@ -131,21 +150,24 @@ SHOWN = (
     "ends_at",
     "room_id",
     "status",
-    "updated_at",
 )
 
 
-def as_text(path: str) -> ExpressionWrapper:
-    """The column at ``path`` read without the UUID field's conversion: the same column in
-    the SQL, given back as the database's driver gives it (see ``public``)."""
+def as_read(path: str) -> ExpressionWrapper:
+    """The column at ``path`` read without the field's conversion (a UUID's, a time's):
+    the same column in the SQL, given back as the database's driver gives it (see
+    ``public`` and ``moment``)."""
     return ExpressionWrapper(F(path), output_field=CharField())
 
 
 RELATED = {
-    "public_text": as_text("public_id"),
-    "course_public_id": as_text("course__public_id"),
+    "public_text": as_read("public_id"),
+    "start_value": as_read("starts_at"),
+    "end_value": as_read("ends_at"),
+    "updated_value": as_read("updated_at"),
+    "course_public_id": as_read("course__public_id"),
     "planned_sessions": F("course__planned_sessions"),
-    "patient_public_id": as_text("course__patient__public_id"),
+    "patient_public_id": as_read("course__patient__public_id"),
     "therapist_first_name": F("therapist__first_name"),
     "therapist_last_name": F("therapist__last_name"),
     "room_name": F("room__name"),
