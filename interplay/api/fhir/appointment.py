@@ -54,15 +54,15 @@ def public(value: Any) -> str:
     return str(value)
 
 
-def moment(value: Any) -> str:
+def moment(value: Any, zone: Any) -> str:
     """A time read as the database gives it (``as_read``) as FHIR's instant, as ``instant``
     writes the value Django would give: a time without its offset (SQLite's) is in the
-    database connection's time zone (UTC, unless the database's own TIME_ZONE says
-    otherwise), as Django's conversion would take it."""
+    database connection's time zone (``zone``: UTC, unless the database's own TIME_ZONE
+    says otherwise), as Django's conversion would take it."""
     if type(value) is str:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=remembered("database time zone", _database_zone))
+        value = value.replace(tzinfo=zone)
     return str(value.isoformat())
 
 
@@ -81,14 +81,15 @@ def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
         partial(from_snapshot_text, appointment["snapshot_text"]),
     )
     status = appointment["status"]
+    zone = remembered("database time zone", _database_zone)
     data: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": public(appointment["public_text"]),
-        "meta": {"lastUpdated": moment(appointment["updated_value"])},
+        "meta": {"lastUpdated": moment(appointment["updated_value"], zone)},
         "status": FHIR_STATUS[status],
         "description": description,
-        "start": moment(appointment["start_value"]),
-        "end": moment(appointment["end_value"]),
+        "start": moment(appointment["start_value"], zone),
+        "end": moment(appointment["end_value"], zone),
         "supportingInformation": [
             reference("EpisodeOfCare", public(appointment["course_public_id"]))
         ],
@@ -146,8 +147,6 @@ SHOWN = (
     "pk",
     "course_id",
     "number",
-    "starts_at",
-    "ends_at",
     "room_id",
     "status",
 )
