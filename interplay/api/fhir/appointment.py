@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 
 from interplay.api.fhir import access
 from interplay.api.fhir.base import reference, remembered, validate
+from interplay.api.fhir.prepared import RowsByKeys
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -213,4 +214,5 @@ KIND = Kind(
     ),
     audited=lambda appointment: ("course.viewed", course_of(appointment)),
     fetch=fetch,
+    by_keys=RowsByKeys(Appointment, fetch),
 )

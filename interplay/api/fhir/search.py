@@ -63,6 +63,9 @@ class Kind:
     # It may make them ``.values()`` rows (dicts, with the key as "pk"): no model is
     # built per row.
     fetch: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+    # The rows of a page's keys (a ``.values("pk")`` query), as ``fetch`` gives them, from
+    # a statement compiled once (``prepared.RowsByKeys``); without it, ``fetch``.
+    by_keys: Callable[[QuerySet[Any]], list[Any]] | None = None
     # Narrows the built resources where one row gives several (Observation by code).
     narrow: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] | None = None
 
@@ -119,7 +122,10 @@ def search(kind: Kind, request: HttpRequest) -> dict[str, Any]:
     # are joined to what they read beside them: sorting every match with its related
     # values to keep count + 1 cost the database more than the rest of the page.
     keys = page.values("pk")[: count + 1]
-    found = list(fetched(kind, page.filter(pk__in=keys))[: count + 1])
+    if kind.by_keys is not None:
+        found = kind.by_keys(keys)
+    else:
+        found = list(fetched(kind, page.filter(pk__in=keys))[: count + 1])
     more = len(found) > count
     found = found[:count]
     if kind.prepare is not None:
