@@ -63,6 +63,8 @@ def moment(value: Any, zone: Any) -> str:
     if type(value) is str:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
+        if zone is dt.UTC:  # the same text as with the zone, without a new datetime
+            return f"{value.isoformat()}+00:00"
         value = value.replace(tzinfo=zone)
     return str(value.isoformat())
 

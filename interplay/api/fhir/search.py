@@ -72,11 +72,13 @@ class Kind:
 
 def row_of(kind: Kind, user: Any, resource_id: str) -> Any:
     access.require(user, kind.readers, kind.name)
-    rows = fetched(kind, kind.scope(user))
     if kind.lookup is not None:
-        return kind.lookup(rows, resource_id)
+        return kind.lookup(fetched(kind, kind.scope(user)), resource_id)
     # A public id is unique: one row or none, so no ordering to compile or sort by.
-    return next(iter(rows.filter(public_id=as_uuid(resource_id)).order_by()[:1]), None)
+    match = kind.scope(user).filter(public_id=as_uuid(resource_id)).order_by()
+    if kind.by_keys is not None:
+        return next(iter(kind.by_keys(match.values("pk")[:1])), None)
+    return next(iter(fetched(kind, match)[:1]), None)
 
 
 def read(kind: Kind, user: Any, resource_id: str) -> dict[str, Any]:
