@@ -143,9 +143,9 @@ def course_protocols(wanted: set[int]) -> None:
 # page; so the session's row carries its course's, patient's, therapist's and room's few
 # values, and no model is built. The public ids and times come as the database's own
 # values (``as_read``, written out by ``public`` and ``moment``): no UUID is built, and no
-# time converted twice. The course's
-# protocol comes as its snapshot's text, which ``from_snapshot_text`` finds the protocol by
-# without decoding it: no query of its own, and no JSON decoded for a page read before.
+# time converted twice. The course's protocol comes as its snapshot's text, which
+# ``from_snapshot_text`` finds the protocol by without decoding it: no query of its own,
+# and no JSON decoded for a page read before. A page's rows come from ``RowsByKeys``.
 SHOWN = (
     "pk",
     "course_id",
