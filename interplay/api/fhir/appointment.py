@@ -1,14 +1,18 @@
 """Appointment: one session of a course (``courses.Appointment``), booked, attended,
 missed or cancelled, with its place in the course ("Session 7 of 16, middle phase")."""
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
-from django.db.models import F
+from django.db import connections, router
+from django.db.models import CharField, ExpressionWrapper, F, TextField
+from django.db.models.functions import Cast
 
 from interplay.api.fhir import access
-from interplay.api.fhir.base import instant, reference, remembered, validate
+from interplay.api.fhir.base import reference, remembered, validate
+from interplay.api.fhir.prepared import RowsByKeys
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -19,7 +23,7 @@ from interplay.api.fhir.search import (
     updated_param,
 )
 from interplay.courses.models import Appointment, AppointmentStatus, Course
-from interplay.courses.protocols import from_snapshot, session_label
+from interplay.courses.protocols import from_snapshot, from_snapshot_text, session_label
 
 A = AppointmentStatus
 STATUS = {
@@ -34,8 +38,7 @@ FHIR_STATUS: dict[str, str] = {
 
 
 def label(course_pk: int, number: int, planned: int, protocol: Callable[[], Any]) -> str:
-    """ "Session 7 of 16, middle phase": ``protocol`` is read once per course and answer
-    (``protocols`` reads a page's in one query)."""
+    """ "Session 7 of 16, middle phase": ``protocol`` is read once per course and answer."""
     found = remembered(("protocol", course_pk), protocol)
     try:
         return session_label(found, number, planned)
@@ -43,34 +46,59 @@ def label(course_pk: int, number: int, planned: int, protocol: Callable[[], Any]
         return f"Session {number} of {planned}"
 
 
-def _protocol_of(course_pk: int) -> Any:
-    return Course.objects.only("protocol_snapshot").get(pk=course_pk).protocol()
+def public(value: Any) -> str:
+    """A public id read as the database gives it (``as_read``): SQLite's 32 hex digits
+    written as ``str(UUID)`` writes them, without building a UUID; any other value (a
+    UUID from PostgreSQL) as ``str``."""
+    if type(value) is str and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def moment(value: Any, zone: Any) -> str:
+    """A time read as the database gives it (``as_read``) as FHIR's instant, as ``instant``
+    writes the value Django would give: a time without its offset (SQLite's) is in the
+    database connection's time zone (``zone``: UTC, unless the database's own TIME_ZONE
+    says otherwise), as Django's conversion would take it."""
+    if type(value) is str:
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        if zone is dt.UTC:  # the same text as with the zone, without a new datetime
+            return f"{value.isoformat()}+00:00"
+        value = value.replace(tzinfo=zone)
+    return str(value.isoformat())
+
+
+def _database_zone() -> Any:
+    return connections[router.db_for_read(Appointment)].timezone
 
 
 def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
     """``appointment``: a row of ``fetch``, carrying its course's, patient's, therapist's
     and room's values beside its own."""
     therapist = f"{appointment['therapist_first_name']} {appointment['therapist_last_name']}"
-    course_pk = appointment["course_id"]
     description = label(
-        course_pk,
+        appointment["course_id"],
         appointment["number"],
         appointment["planned_sessions"],
-        partial(_protocol_of, course_pk),
+        partial(from_snapshot_text, appointment["snapshot_text"]),
     )
     status = appointment["status"]
+    zone = remembered("database time zone", _database_zone)
     data: dict[str, Any] = {
         "resourceType": "Appointment",
-        "id": str(appointment["public_id"]),
-        "meta": {"lastUpdated": instant(appointment["updated_at"])},
+        "id": public(appointment["public_text"]),
+        "meta": {"lastUpdated": moment(appointment["updated_value"], zone)},
         "status": FHIR_STATUS[status],
         "description": description,
-        "start": instant(appointment["starts_at"]),
-        "end": instant(appointment["ends_at"]),
-        "supportingInformation": [reference("EpisodeOfCare", appointment["course_public_id"])],
+        "start": moment(appointment["start_value"], zone),
+        "end": moment(appointment["end_value"], zone),
+        "supportingInformation": [
+            reference("EpisodeOfCare", public(appointment["course_public_id"]))
+        ],
         "participant": [
             {
-                "actor": reference("Patient", appointment["patient_public_id"]),
+                "actor": reference("Patient", public(appointment["patient_public_id"])),
                 "required": "required",
                 "status": "accepted",
             },
@@ -99,10 +127,6 @@ def protocols(rows: list[Appointment]) -> None:
     course_protocols({row.course_id for row in rows})
 
 
-def row_protocols(rows: list[dict[str, Any]]) -> None:
-    course_protocols({row["course_id"] for row in rows})
-
-
 def course_protocols(wanted: set[int]) -> None:
     """Each course's protocol, from one query: the snapshot is left out of the page's own
     query, where it would be decoded again for every session. A snapshot read before (the
@@ -117,26 +141,39 @@ def course_protocols(wanted: set[int]) -> None:
 # What a session's resource shows, and nothing else, as plain values (``.values()``): each
 # column read is a value Django converts, and each model one it builds, fifty times for a
 # page; so the session's row carries its course's, patient's, therapist's and room's few
-# values, and no model is built. The protocol comes from one query for the page
-# (``course_protocols``).
+# values, and no model is built. The public ids and times come as the database's own
+# values (``as_read``, written out by ``public`` and ``moment``): no UUID is built, and no
+# time converted twice. The course's protocol comes as its snapshot's text, which
+# ``from_snapshot_text`` finds the protocol by without decoding it: no query of its own,
+# and no JSON decoded for a page read before. A page's rows come from ``RowsByKeys``.
 SHOWN = (
     "pk",
-    "public_id",
     "course_id",
     "number",
-    "starts_at",
-    "ends_at",
     "room_id",
     "status",
-    "updated_at",
 )
+
+
+def as_read(path: str) -> ExpressionWrapper:
+    """The column at ``path`` read without the field's conversion (a UUID's, a time's):
+    the same column in the SQL, given back as the database's driver gives it (see
+    ``public`` and ``moment``)."""
+    return ExpressionWrapper(F(path), output_field=CharField())
+
+
 RELATED = {
-    "course_public_id": F("course__public_id"),
+    "public_text": as_read("public_id"),
+    "start_value": as_read("starts_at"),
+    "end_value": as_read("ends_at"),
+    "updated_value": as_read("updated_at"),
+    "course_public_id": as_read("course__public_id"),
     "planned_sessions": F("course__planned_sessions"),
-    "patient_public_id": F("course__patient__public_id"),
+    "patient_public_id": as_read("course__patient__public_id"),
     "therapist_first_name": F("therapist__first_name"),
     "therapist_last_name": F("therapist__last_name"),
     "room_name": F("room__name"),
+    "snapshot_text": Cast("course__protocol_snapshot", output_field=TextField()),
 }
 # What an Encounter (the same rows) leaves out: encrypted text, and the protocol.
 UNUSED = ("backdate_reason", "course__end_reason", "course__protocol_snapshot")
@@ -153,7 +190,7 @@ def fetch(rows: Any) -> Any:
 def course_of(appointment: dict[str, Any]) -> Course:
     """The course a read is audited against: its key and public id are all the audit
     trail names, and the row already holds both."""
-    return Course(pk=appointment["course_id"], public_id=appointment["course_public_id"])
+    return Course(pk=appointment["course_id"], public_id=public(appointment["course_public_id"]))
 
 
 KIND = Kind(
@@ -179,5 +216,5 @@ KIND = Kind(
     ),
     audited=lambda appointment: ("course.viewed", course_of(appointment)),
     fetch=fetch,
-    prepare=row_protocols,
+    by_keys=RowsByKeys(Appointment, fetch),
 )

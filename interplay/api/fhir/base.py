@@ -104,7 +104,11 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def respond(data: dict[str, Any], status: int = 200, **headers: str) -> HttpResponse:
-    response = HttpResponse(json.dumps(data), status=status, content_type=FHIR_JSON)
+    # The same text as ``json.dumps(data)``, without keeping a note of every list and dict
+    # to refuse a cycle: an answer is a tree built afresh (a Bundle's fifty entries are a
+    # few hundred containers), so there is none to find.
+    body = json.dumps(data, check_circular=False)
+    response = HttpResponse(body, status=status, content_type=FHIR_JSON)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response

@@ -9,6 +9,7 @@ from django.db.models import F
 from interplay.accounts.roles import Modality
 from interplay.api.fhir import access
 from interplay.api.fhir.base import SYSTEM_BASE, coding, instant, reference, validate
+from interplay.api.fhir.prepared import RowsByKeys
 from interplay.api.fhir.search import (
     Kind,
     Param,
@@ -137,4 +138,5 @@ KIND = Kind(
     ),
     audited=audited,
     fetch=fetch,
+    by_keys=RowsByKeys(Course, fetch),
 )

@@ -126,6 +126,24 @@ class SearchTests(BaseTestCase):
                 response = get(self.client, self.key, resource["type"], **{undeclared: "x"})
                 self.assertEqual(response.status_code, 400, f"{resource['type']}?{undeclared}")
 
+    def test_a_page_of_appointments_reads_what_the_queryset_would(self) -> None:
+        """A page's sessions come from a statement compiled once (``RowsByKeys``): the
+        same rows as the queryset it stands for, whatever the keys, and none for keys
+        that can match nothing."""
+        from interplay.api.fhir import appointment
+        from interplay.courses.models import Appointment
+
+        by_keys = appointment.KIND.by_keys
+        assert by_keys is not None
+        keys = Appointment.objects.order_by("pk").values("pk")
+        expected = list(appointment.fetch(Appointment.objects.order_by("pk")))
+        self.assertGreater(len(expected), 3)
+        self.assertEqual(by_keys(keys), expected)
+        self.assertEqual(by_keys(keys[1:3]), expected[1:3])
+        self.assertEqual(by_keys(keys.filter(status__in=[])), [])
+        self.assertEqual(self.found("Appointment", patient="not-an-id"), [])
+        self.assertEqual(self.found("Appointment", _id="not-an-id"), [])
+
     def test_a_page_costs_the_same_queries_whatever_its_size(self) -> None:
         for kind in KINDS:
             if kind == "ServiceRequest":
