@@ -9,11 +9,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
-from interplay.lib.markup import cell_opening
+from interplay.lib.markup import cell_opening, local_day
 from interplay.lib.markup import escape as _e
 from interplay.lib.paths import path_to
 
@@ -51,11 +49,7 @@ def _row(row: dict[str, Any]) -> str:
             f'<a href="{_e(path_to("groups:detail", group.group_id))}">{_e(group.name)}</a></span>'
         )
     upcoming = row["next"]
-    when = (
-        _e(date_format(timezone.localtime(upcoming.starts_at), "D j M, H:i"))
-        if upcoming
-        else "None booked"
-    )
+    when = local_day(upcoming.starts_at, with_time=True) if upcoming else "None booked"
     return (
         '\n  <tr class="nhsuk-table__row">\n    '
         f"{person}</td>\n    "

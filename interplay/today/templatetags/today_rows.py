@@ -13,11 +13,9 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
 
-from interplay.lib.markup import cell_opening
+from interplay.lib.markup import cell_opening, local_clock, local_day
 from interplay.lib.markup import escape as _e
 from interplay.lib.paths import path_to
 
@@ -26,12 +24,12 @@ register = template.Library()
 
 def _day(value: dt.datetime) -> str:
     """``{{ value|date:"D j M" }}``."""
-    return _e(date_format(timezone.localtime(value), "D j M"))
+    return local_day(value)
 
 
 def _clock(value: dt.datetime) -> str:
     """``{{ value|time:"H:i" }}``."""
-    return _e(time_format(timezone.localtime(value), "H:i"))
+    return local_clock(value)
 
 
 def _record(item: Any) -> str:
