@@ -13,8 +13,9 @@ each field's conversion from the database), exactly as the queryset gives them.
         course__therapist=user, starts_at__gte=now), user="id", now="datetime")
     upcoming.run(user=request.user.pk, now=timezone.now())
 
-Each value is one kind: ``"id"`` (a primary key, sent as it is) or ``"datetime"`` (an
-aware datetime, sent as the database's backend sends a ``DateTimeField``'s value). A
+Each value is one kind: ``"id"`` (a primary key, sent as it is), ``"datetime"`` (an
+aware datetime, sent as the database's backend sends a ``DateTimeField``'s value) or
+``"date"`` (as a ``DateField``'s). A
 builder must put every value into the query as a parameter (a lookup's value) and use
 nothing else that changes (no ``timezone.now()`` of its own, no list of ids whose length
 changes): compiling checks that each stand-in reaches the SQL. What varies in the query's
@@ -31,13 +32,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Model, QuerySet
 
-KINDS = ("id", "datetime")
+KINDS = ("id", "datetime", "date")
 
 
 def _stand_in(kind: str, number: int) -> Any:
     """A value no real row or request carries, different for each value of a query."""
     if kind == "id":
         return -734_211_000 - number
+    if kind == "date":
+        return dt.date(1901, 2, 3) + dt.timedelta(days=number)
     return dt.datetime(1901, 2, 3, 4, 5, 6, 600_000 + number, tzinfo=dt.UTC)
 
 
@@ -45,6 +48,8 @@ def _adapt(connection: Any, kind: str, value: Any) -> Any:
     """``value`` as the query's parameter, as the field's lookup would send it."""
     if kind == "datetime":
         return connection.ops.adapt_datetimefield_value(value)
+    if kind == "date":
+        return connection.ops.adapt_datefield_value(value)
     return value
 
 
