@@ -29,6 +29,7 @@ from interplay.groups.models import (
     waits_for_facilitator,
 )
 from interplay.groups.permissions import facilitated_sessions
+from interplay.lib.prepared import Prepared
 from interplay.measures.models import QuestionnaireResponse
 
 
@@ -148,6 +149,23 @@ def to_sign(user: Any, now: dt.datetime, ended_since: dt.datetime, limit: int) -
     )
 
 
+# The groups ``user`` facilitates, and one they run that is running (if any): read
+# on every therapist's day and caseload, so compiled once.
+_FACILITATED = Prepared(
+    Group, lambda user: Group.objects.facilitated_by(user).values_list("pk", flat=True), user="id"
+)
+_RUNNING = Prepared(
+    Group,
+    lambda user: (
+        Group.objects.facilitated_by(user)
+        .filter(status=GroupStatus.RUNNING)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    ),
+    user="id",
+)
+
+
 def of_day(
     user: Any,
     start: dt.datetime,
@@ -163,7 +181,7 @@ def of_day(
     who runs no group pays one small query, not two of several subqueries each."""
     if not can(user, Action.RUN_GROUP):
         return [], []
-    groups = list(Group.objects.facilitated_by(user).values_list("pk", flat=True))
+    groups = _FACILITATED.run(user=user.pk)
     if not groups:
         return [], []
     waiting = waiting_for_facilitator(now, ended_since)
@@ -208,7 +226,7 @@ def running_groups(user: Any, now: dt.datetime) -> list[Group]:
     without a group more than the check)."""
     if not can(user, Action.RUN_GROUP):
         return []
-    if not Group.objects.facilitated_by(user).filter(status=GroupStatus.RUNNING).exists():
+    if not _RUNNING.run(user=user.pk):
         return []
     ids = facilitated_sessions(user).values("group_id")
     return list(
