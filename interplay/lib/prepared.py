@@ -13,11 +13,11 @@ each field's conversion from the database), exactly as the queryset gives them.
         course__therapist=user, starts_at__gte=now), user="id", now="datetime")
     upcoming.run(user=request.user.pk, now=timezone.now())
 
-Each value is one kind: ``"id"`` (a primary key, sent as it is), ``"datetime"`` (an
-aware datetime, sent as the database's backend sends a ``DateTimeField``'s value) or
-``"date"`` (as a ``DateField``'s). A
-builder must put every value into the query as a parameter (a lookup's value) and use
-nothing else that changes (no ``timezone.now()`` of its own, no list of ids whose length
+Each value is one kind: ``"id"`` (a primary key) or ``"text"``, sent as they are;
+``"datetime"`` (an aware datetime, sent as the database's backend sends a
+``DateTimeField``'s value) or ``"date"`` (as a ``DateField``'s). A builder must put
+every value into the query as a parameter (a lookup's value) and use nothing else that
+changes (no ``timezone.now()`` of its own, no list of ids whose length
 changes): compiling checks that each stand-in reaches the SQL. What varies in the query's
 shape (an ordering chosen on the page) is passed as ``run``'s positional ``shape``
 arguments: each shape is compiled once.
@@ -32,7 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Model, QuerySet
 
-KINDS = ("id", "datetime", "date")
+KINDS = ("id", "text", "datetime", "date")
 
 
 def _stand_in(kind: str, number: int) -> Any:
@@ -41,6 +41,8 @@ def _stand_in(kind: str, number: int) -> Any:
         return -734_211_000 - number
     if kind == "date":
         return dt.date(1901, 2, 3) + dt.timedelta(days=number)
+    if kind == "text":
+        return f"interplay stand-in {number} \u2020"
     return dt.datetime(1901, 2, 3, 4, 5, 6, 600_000 + number, tzinfo=dt.UTC)
 
 
