@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import (
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -122,11 +132,13 @@ _DAYS_SESSIONS = Prepared(
             "starts_at",
             "course__public_id",
             "course__planned_sessions",
-            "course__protocol_snapshot",
             "course__video_link",
             "room__name",
             *COURSE_NAME,
         )
+        # The course's protocol found by its snapshot's text (``Course.protocol``), not
+        # decoded from JSON for each session.
+        .annotate(course_snapshot_text=Cast("course__protocol_snapshot", TextField()))
         .order_by("starts_at")
     ),
     user="id",
@@ -149,6 +161,8 @@ _DAYS_RESPONSES = Prepared(
 
 def _session_row(appointment: Appointment, responses: list[QuestionnaireResponse]) -> SessionRow:
     course = appointment.course
+    # As ``with_snapshot_text()`` reads it, for ``protocol()``.
+    course.__dict__["snapshot_text"] = appointment.course_snapshot_text  # type: ignore[attr-defined]
     protocol = course.protocol()
     label = protocols.session_label(protocol, appointment.number, course.planned_sessions)
     scores = [_score(responses, appointment, code) for code in protocol.measures_due]
@@ -380,7 +394,19 @@ _BEGUN = Prepared(
     lambda user, horizon: (
         Appointment.objects.live()
         .filter(course__therapist=user, course__status=CourseStatus.ACTIVE, starts_at__lt=horizon)
-        .values_list("course_id", "number", "status")
+        .order_by()
+        .values("course_id")
+        # A row a course (its furthest session and the numbers attended, "1,2,4"), not a
+        # row a session.
+        .annotate(
+            furthest=Max("number"),
+            attended=StringAgg(
+                Cast("number", TextField()),
+                Value(","),
+                filter=Q(status=AppointmentStatus.ATTENDED),
+            ),
+        )
+        .values_list("course_id", "furthest", "attended")
     ),
     user="id",
     horizon="datetime",
@@ -412,10 +438,10 @@ class _Caseload:
         if not self.courses:
             return
         horizon = now + dt.timedelta(days=ENDING_LOOKAHEAD_DAYS)
-        for course_id, number, status in _BEGUN.run(user=user.pk, horizon=horizon):
-            self.furthest[course_id] = max(self.furthest[course_id], number)
-            if status == AppointmentStatus.ATTENDED:
-                self.attended[course_id].add(number)
+        for course_id, furthest, attended in _BEGUN.run(user=user.pk, horizon=horizon):
+            self.furthest[course_id] = furthest
+            if attended:
+                self.attended[course_id] = {int(n) for n in attended.split(",")}
         # Each problem or goal with the sessions the therapist has rated it at, in one
         # query (a problem not yet rated comes once, with no session).
         for course_id, problem_id, number in _RATED.run(user=user.pk):
