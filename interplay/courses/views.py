@@ -70,7 +70,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     upcoming = _next_sessions(request.user, courses, now)
     # A group member's course stays a row of its own (their scores, alerts, next place),
     # labelled with its group; each group I run is listed once above the table.
-    places = shared.places_of([c.pk for c in courses])
+    places = shared.caseload_places(request.user) if courses else {}
     rows = [_row(c, upcoming.get(c.pk)) | {"group": places.get(c.pk)} for c in courses]
     if sort.key == "next":
         # Soonest first; courses with nothing booked after every booked one.
