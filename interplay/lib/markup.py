@@ -6,6 +6,7 @@ once, as ``{{ value }}`` would escape it."""
 import datetime as dt
 import functools
 import html
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone, translation
@@ -34,9 +35,23 @@ def local_day(value: dt.datetime, with_time: bool = False) -> str:
     j M, H:i" }}`` ("Thu 3 Dec, 14:05"), in the local time zone, escaped. A list's rows
     fall on a few days: each day's words are formatted once (for the active language),
     the hours and minutes written as the ``H`` and ``i`` formats write them."""
-    local = timezone.localtime(value)
-    day = _day_words(local.date(), translation.get_language())
-    return f"{day}, {local.hour:02d}:{local.minute:02d}" if with_time else day
+    return local_days(with_time)(value)
+
+
+def local_days(with_time: bool = False) -> Callable[[dt.datetime], str]:
+    """``local_day`` for the many values of one list: the time zone and the language
+    read once, not once a value."""
+    zone = timezone.get_current_timezone()
+    language = translation.get_language()
+
+    def write(value: dt.datetime) -> str:
+        if timezone.is_naive(value):
+            raise ValueError("local_day() cannot be applied to a naive datetime")
+        local = value.astimezone(zone)
+        day = _day_words(local.date(), language)
+        return f"{day}, {local.hour:02d}:{local.minute:02d}" if with_time else day
+
+    return write
 
 
 def local_clock(value: dt.datetime) -> str:
