@@ -63,6 +63,19 @@ class _Compiled:
         self.params = params
         self.slots: list[tuple[int, str]] = []
 
+    def fresh(self, compiler: Any) -> QuerySet[Any]:
+        """A queryset as the compiled one, never evaluated (no rows kept, no prefetch
+        done), whose query hands out ``compiler``."""
+        query = copy.copy(self.queryset.query)
+        query.get_compiler = lambda *args, **kwargs: compiler
+        queryset = object.__new__(type(self.queryset))
+        queryset.__dict__ = self.queryset.__dict__.copy()
+        # Set beneath the ``query`` property, whose setter would choose the iterable anew.
+        queryset._query = query
+        queryset._result_cache = None
+        queryset._prefetch_done = False
+        return queryset
+
 
 class Prepared:
     """A read of ``model`` whose queryset ``build(*shape, **values)`` makes, compiled once
@@ -95,11 +108,11 @@ class Prepared:
         compiler.connection = connection
         sql, sent = compiled.sql, tuple(params)
         compiler.as_sql = lambda *args, **kwargs: (sql, sent)
-        queryset = compiled.queryset._chain()
         # The queryset's own iteration (its models, related rows, prefetches and
-        # conversions), over the compiler that already holds the SQL.
-        queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
-        return list(queryset)
+        # conversions), over the compiler that already holds the SQL: a fresh queryset
+        # over a shallow copy of the compiled query (nothing in either is changed by
+        # iterating; cloning the query's whole tree each time is what ``_chain()`` costs).
+        return list(compiled.fresh(compiler))
 
     def _compile(self, shape: tuple[Any, ...], alias: str, connection: Any) -> _Compiled:
         stand_ins = {
