@@ -67,8 +67,8 @@ class _Compiled:
         """A queryset as the compiled one, never evaluated (no rows kept, no prefetch
         done), whose query hands out ``compiler``."""
         query = copy.copy(self.queryset.query)
-        query.get_compiler = lambda *args, **kwargs: compiler
-        queryset = object.__new__(type(self.queryset))
+        query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+        queryset: Any = object.__new__(type(self.queryset))
         queryset.__dict__ = self.queryset.__dict__.copy()
         # Set beneath the ``query`` property, whose setter would choose the iterable anew.
         queryset._query = query

@@ -2,6 +2,7 @@
 person's roles) give what Django and django-otp would read."""
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.urls import reverse
@@ -42,7 +43,7 @@ class RequestReadsTests(BaseTestCase):
         self.sign_in(self.therapist)
         page = self.client.get(reverse("caseload"))
         self.assertEqual(page.status_code, 200)
-        user = page.wsgi_request.user
+        user: Any = page.wsgi_request.user
         self.assertTrue(user.is_verified())
         self.assertEqual(user.roles, frozenset({"therapist"}))
 
