@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "interplay.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "interplay.accounts.middleware.IdleTimeoutMiddleware",
     "interplay.audit.middleware.RefusalAuditMiddleware",
@@ -206,6 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # A session lasts a working day at most, and ends after IDLE_TIMEOUT_MINUTES without use.
+# Django's database sessions, their read on each request compiled once per process.
+SESSION_ENGINE = "interplay.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 IDLE_TIMEOUT_SECONDS = 60 * env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 

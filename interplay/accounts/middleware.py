@@ -3,6 +3,7 @@ timeouts), and let no browser or proxy keep a copy of any page."""
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,9 +11,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django_otp.middleware import OTPMiddleware
 
 from interplay.accounts import drafts
-from interplay.accounts.models import User
+from interplay.accounts.models import AuthenticatorApp, User
+from interplay.lib.prepared import Prepared
 
 LAST_SEEN = "interplay_last_seen"
 # Write the session at most this often: an idle clock does not need a write per request.
@@ -48,6 +51,30 @@ class IdleTimeoutMiddleware:
             f"Sign in again to carry on.{kept}",
         )
         return redirect_to_login(back_to)
+
+
+# The device a session's second factor was passed with, read on every signed-in request:
+# compiled once, and without its key (a decryption, and needed only to check a code,
+# which reads the device afresh). Read from the row as django-otp reads it otherwise.
+_DEVICE = Prepared(
+    AuthenticatorApp,
+    lambda device: AuthenticatorApp.objects.filter(id=device).defer("key").order_by("pk")[:1],
+    device="id",
+)
+_AUTHENTICATOR_APP = AuthenticatorApp._meta.label_lower
+
+
+class SecondFactorMiddleware(OTPMiddleware):
+    """django-otp's middleware (``request.user.is_verified()``, the device on
+    ``request.user.otp_device``), reading an authenticator app device by a compiled
+    query without its key; any other kind of device as django-otp does."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        label, _, number = self._normalize_persistent_id(persistent_id).rpartition("/")
+        if label != _AUTHENTICATOR_APP or not number.isdigit():
+            return super()._device_from_persistent_id(persistent_id)
+        found = _DEVICE.run(device=int(number))
+        return found[0] if found else None
 
 
 class NoStoreMiddleware:

@@ -15,6 +15,7 @@ from django_otp.oath import TOTP
 from interplay.accounts.roles import Modality, Role
 from interplay.lib import totp
 from interplay.lib.encrypted import EncryptedTextField
+from interplay.lib.prepared import Prepared
 
 
 # django-otp has no type hints, so the stubs' plugin cannot see its devices' managers.
@@ -34,7 +35,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         """The roles this user holds, read once per request object."""
         cached: frozenset[str] | None = getattr(self, "_roles_cache", None)
         if cached is None:
-            cached = frozenset(self.role_assignments.values_list("role", flat=True))
+            cached = frozenset(_ROLES.run(user=self.pk))
             self._roles_cache = cached
         return cached
 
@@ -66,6 +67,14 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.get_role_display()}"
+
+
+# The roles of one user, read on every signed-in request: compiled once.
+_ROLES = Prepared(
+    RoleAssignment,
+    lambda user: RoleAssignment.objects.filter(user=user).values_list("role", flat=True),
+    user="id",
+)
 
 
 class RegistrationBody(models.TextChoices):

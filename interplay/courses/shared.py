@@ -17,7 +17,7 @@ class Source(Protocol):
 
     def feed_events(self, user: Any, start: dt.datetime, end: dt.datetime) -> list[SharedEvent]: ...
 
-    def places_of(self, course_ids: list[int]) -> dict[int, Any]: ...
+    def caseload_places(self, user: Any) -> dict[int, Any]: ...
 
     def running_groups(self, user: Any, now: dt.datetime) -> list[Any]: ...
 
@@ -40,11 +40,12 @@ def feed_events(user: Any, start: dt.datetime, end: dt.datetime) -> list[SharedE
     return [e for source in _SOURCES for e in source.feed_events(user, start, end)]
 
 
-def places_of(course_ids: list[int]) -> dict[int, Any]:
-    """For courses that are a place in something shared (a group), what it is."""
+def caseload_places(user: Any) -> dict[int, Any]:
+    """For ``user``'s courses in progress (their caseload) that are a place in something
+    shared (a group), what it is, by course id."""
     found: dict[int, Any] = {}
     for source in _SOURCES:
-        found |= source.places_of(course_ids)
+        found |= source.caseload_places(user)
     return found
 
 

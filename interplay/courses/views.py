@@ -35,6 +35,7 @@ from interplay.courses.models import Appointment, Course, CourseStatus, CourseTa
 from interplay.courses.permissions import visible_courses
 from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.prepared import Prepared
 from interplay.measures.models import QuestionnaireResponse
 from interplay.measures.panel import attended_among, outcome_panel
 from interplay.monitoring.models import RiskAlert
@@ -62,35 +63,14 @@ CASELOAD_ORDER = {
 def caseload(request: HttpRequest) -> HttpResponse:
     """People allocated to me and waiting to start, and my courses with where each is."""
     sort = sorting.read(request.GET, CASELOAD_COLUMNS)
-    to_start = (
-        Allocation.objects.active()
-        .filter(therapist=_me(request), referral__status=ReferralStatus.ALLOCATED)
-        .select_related("referral")
-        .order_by("allocated_at")
-    )
-    courses = list(
-        Course.objects.of_therapist(request.user)
-        .active()
-        .with_snapshot_text()
-        .select_related("patient")
-        # Only what the page shows: nothing encrypted is read (each value is a decryption),
-        # and the scores and alerts come as figures, not a model built for each response.
-        .only(
-            "public_id",
-            "referral_id",
-            "modality",
-            "planned_sessions",
-            "patient__first_name",
-            "patient__last_name",
-        )
-        .annotate(**_caseload_figures())
-        .order_by(*(sort.order_by(CASELOAD_ORDER) or ("patient__last_name",)))
-    )
+    to_start = _TO_START.run(user=request.user.pk)
+    order = sort.order_by(CASELOAD_ORDER) or ("patient__last_name",)
+    courses = _CASELOAD.run(tuple(order), user=request.user.pk)
     now = timezone.now()
-    upcoming = _next_sessions(courses, now)
+    upcoming = _next_sessions(request.user, courses, now)
     # A group member's course stays a row of its own (their scores, alerts, next place),
     # labelled with its group; each group I run is listed once above the table.
-    places = shared.places_of([c.pk for c in courses])
+    places = shared.caseload_places(request.user) if courses else {}
     rows = [_row(c, upcoming.get(c.pk)) | {"group": places.get(c.pk)} for c in courses]
     if sort.key == "next":
         # Soonest first; courses with nothing booked after every booked one.
@@ -116,21 +96,70 @@ def caseload(request: HttpRequest) -> HttpResponse:
 NEXT_FIELDS = ["id", "course_id", "number", "starts_at"]
 
 
-def _next_sessions(courses: Sequence[Course], now: dt.datetime) -> dict[int, Appointment]:
+def _next_sessions(
+    user: Any, courses: Sequence[Course], now: dt.datetime
+) -> dict[int, Appointment]:
     """Each course's next live session, by course id (one query): read as plain values,
     the soonest per course kept, and only those made into appointments (a model for every
     booked session ahead was most of the cost of this read)."""
-    rows = (
-        Appointment.objects.live()
-        .filter(course__in=courses, starts_at__gte=now)
-        .order_by("-starts_at")
-        .values_list(*NEXT_FIELDS)
-    )
-    soonest = {row[1]: row for row in rows}
+    if not courses:
+        return {}
+    soonest = {row[1]: row for row in _AHEAD.run(user=user.pk, now=now)}
     return {
         course_id: Appointment.from_db("default", NEXT_FIELDS, row)
         for course_id, row in soonest.items()
     }
+
+
+# The live sessions ahead of my courses in progress (the caseload's courses), the latest
+# first, so that the soonest of each course is kept.
+_AHEAD = Prepared(
+    Appointment,
+    lambda user, now: (
+        Appointment.objects.live()
+        .filter(course__therapist=user, course__status=CourseStatus.ACTIVE, starts_at__gte=now)
+        .order_by("-starts_at")
+        .values_list(*NEXT_FIELDS)
+    ),
+    user="id",
+    now="datetime",
+)
+# People allocated to me and waiting to start, the longest allocated first.
+_TO_START = Prepared(
+    Allocation,
+    lambda user: (
+        Allocation.objects.active()
+        .filter(therapist=user, referral__status=ReferralStatus.ALLOCATED)
+        .select_related("referral")
+        .order_by("allocated_at")
+    ),
+    user="id",
+)
+
+
+def _caseload_courses(order: tuple[str, ...], user: Any) -> Any:
+    """My courses in progress with their figures, in ``order``."""
+    return (
+        Course.objects.of_therapist(user)
+        .active()
+        .with_snapshot_text()
+        .select_related("patient")
+        # Only what the page shows: nothing encrypted is read (each value is a decryption),
+        # and the scores and alerts come as figures, not a model built for each response.
+        .only(
+            "public_id",
+            "referral_id",
+            "modality",
+            "planned_sessions",
+            "patient__first_name",
+            "patient__last_name",
+        )
+        .annotate(**_caseload_figures())
+        .order_by(*order)
+    )
+
+
+_CASELOAD = Prepared(Course, _caseload_courses, user="id")
 
 
 @functools.cache

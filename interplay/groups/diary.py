@@ -18,7 +18,7 @@ from django.db.models import Count, IntegerField, JSONField, Min, OuterRef, Q, S
 from interplay.accounts.permissions import Action, can
 from interplay.courses import protocols
 from interplay.courses.calendar import SharedEvent
-from interplay.courses.models import LIVE, Course
+from interplay.courses.models import LIVE, Course, CourseStatus
 from interplay.groups.models import (
     Group,
     GroupMember,
@@ -29,6 +29,7 @@ from interplay.groups.models import (
     waits_for_facilitator,
 )
 from interplay.groups.permissions import facilitated_sessions
+from interplay.lib.prepared import Prepared
 from interplay.measures.models import QuestionnaireResponse
 
 
@@ -148,6 +149,23 @@ def to_sign(user: Any, now: dt.datetime, ended_since: dt.datetime, limit: int) -
     )
 
 
+# The groups ``user`` facilitates, and one they run that is running (if any): read
+# on every therapist's day and caseload, so compiled once.
+_FACILITATED = Prepared(
+    Group, lambda user: Group.objects.facilitated_by(user).values_list("pk", flat=True), user="id"
+)
+_RUNNING = Prepared(
+    Group,
+    lambda user: (
+        Group.objects.facilitated_by(user)
+        .filter(status=GroupStatus.RUNNING)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    ),
+    user="id",
+)
+
+
 def of_day(
     user: Any,
     start: dt.datetime,
@@ -163,7 +181,7 @@ def of_day(
     who runs no group pays one small query, not two of several subqueries each."""
     if not can(user, Action.RUN_GROUP):
         return [], []
-    groups = list(Group.objects.facilitated_by(user).values_list("pk", flat=True))
+    groups = _FACILITATED.run(user=user.pk)
     if not groups:
         return [], []
     waiting = waiting_for_facilitator(now, ended_since)
@@ -192,12 +210,21 @@ class GroupPlace:
     name: str
 
 
-def places_of(course_ids: list[int]) -> dict[int, GroupPlace]:
-    """The group each of these courses is a member's place in, by course id (one query)."""
-    rows = GroupMember.objects.filter(course_id__in=course_ids).values_list(
-        "course_id", "group__public_id", "group__name"
-    )
-    return {course: GroupPlace(public_id, name) for course, public_id, name in rows}
+def caseload_places(user: Any) -> dict[int, GroupPlace]:
+    """The group each of ``user``'s courses in progress is a member's place in, by course
+    id (one query, compiled once: it runs on every caseload)."""
+    return {
+        course: GroupPlace(public_id, name) for course, public_id, name in _PLACES.run(user=user.pk)
+    }
+
+
+_PLACES = Prepared(
+    GroupMember,
+    lambda user: GroupMember.objects.filter(
+        course__therapist=user, course__status=CourseStatus.ACTIVE
+    ).values_list("course_id", "group__public_id", "group__name"),
+    user="id",
+)
 
 
 def running_groups(user: Any, now: dt.datetime) -> list[Group]:
@@ -208,7 +235,7 @@ def running_groups(user: Any, now: dt.datetime) -> list[Group]:
     without a group more than the check)."""
     if not can(user, Action.RUN_GROUP):
         return []
-    if not Group.objects.facilitated_by(user).filter(status=GroupStatus.RUNNING).exists():
+    if not _RUNNING.run(user=user.pk):
         return []
     ids = facilitated_sessions(user).values("group_id")
     return list(

@@ -11,6 +11,7 @@ URLconf, as ``reverse()`` would read them. Knows no app.
 
 import functools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -43,3 +44,17 @@ def path_to(viewname: str, *args: Any) -> str:
         before, after = _around(viewname, True, get_script_prefix(), urlconf)
         return f"{before}{args[0]}{after}"
     return reverse(viewname, args=args)
+
+
+def id_paths(viewname: str) -> Callable[[Any], str]:
+    """``path_to(viewname, id)`` for the many ids of one list: the URLconf and script
+    prefix read once, not once a link."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    before, after = _around(viewname, True, get_script_prefix(), urlconf)
+
+    def path(public_id: Any) -> str:
+        if isinstance(public_id, uuid.UUID):
+            return f"{before}{public_id}{after}"
+        return path_to(viewname, public_id)
+
+    return path

@@ -500,6 +500,26 @@ def course_tallies(
     return found
 
 
+def ended_tallies_by_therapist(
+    filters: Filters, policy: Policy, keys: Iterable[str]
+) -> QuerySet[Any]:
+    """The course tallies ``keys`` (none counted by when treatment began) over the courses
+    that ended in the period, as one row per therapist (``therapist_id`` and ``n_<key>``,
+    no row for a therapist with none): for one therapist's filters, the counts that
+    ``course_tallies`` gives, as a query without an ``aggregate()`` (so a ``Prepared``
+    read can compile it once)."""
+    chosen = [BY_KEY[k] for k in keys]
+    if any(t.key in BEGUN for t in chosen):
+        raise ValueError("only tallies counted by the courses' end")
+    return (
+        courses(filters)
+        .filter(_ended(filters, policy))
+        .order_by()
+        .values("therapist_id")
+        .annotate(**aggregates_of(chosen, filters.ended_rows(), policy))
+    )
+
+
 # The course tallies counted by when treatment began; every other counts by the end.
 BEGUN = frozenset({"entered"})
 

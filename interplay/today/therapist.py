@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -20,6 +30,7 @@ from interplay.courses.models import Appointment, AppointmentStatus, Course, Cou
 from interplay.encounters.models import SessionRecord
 from interplay.groups import diary
 from interplay.groups.models import GroupSession
+from interplay.lib.prepared import Prepared
 from interplay.measures.instruments import BUILT_IN
 from interplay.measures.models import QuestionnaireResponse
 from interplay.monitoring.models import RiskAlert
@@ -85,11 +96,35 @@ def sessions(
     facilitate once (not a row per member), by time (three queries, four with a group).
     ``meetings``: the group sessions of those days, if already read (``diary.of_day``)."""
     start, end = _midnight(today), _midnight(today + dt.timedelta(days=2))
-    appointments = (
+    appointments = _DAYS_SESSIONS.run(user=user.pk, start=start, end=end)
+    # Their courses' complete responses, each course's in answering order (one query).
+    responses: dict[int, list[QuestionnaireResponse]] = {}
+    if appointments:
+        for response in _DAYS_RESPONSES.run(user=user.pk, start=start, end=end):
+            responses.setdefault(response.course_id, []).append(response)
+    rows: list[SessionRow | diary.Meeting] = [
+        _session_row(a, responses.get(a.course_id, [])) for a in appointments
+    ]
+    if meetings is None:
+        meetings = diary.meetings(user, start, end)
+    rows += diary.with_questionnaires(meetings)
+    return sorted(rows, key=lambda row: row.starts_at)
+
+
+def _days_sessions(user: Any, start: dt.datetime, end: dt.datetime) -> Any:
+    """The therapist's own sessions between ``start`` and ``end``, by time."""
+    return (
         Appointment.objects.live()
         .filter(course__therapist=user, starts_at__gte=start, starts_at__lt=end)
         # A member's place at a group session: the group's meeting stands for it.
         .exclude(shared=True)
+    )
+
+
+_DAYS_SESSIONS = Prepared(
+    Appointment,
+    lambda user, start, end: (
+        _days_sessions(user, start, end)
         .select_related("course__patient", "room")
         .only(
             "public_id",
@@ -97,40 +132,48 @@ def sessions(
             "starts_at",
             "course__public_id",
             "course__planned_sessions",
-            "course__protocol_snapshot",
             "course__video_link",
             "room__name",
             *COURSE_NAME,
         )
-        .prefetch_related(
-            Prefetch(
-                "course__responses",
-                queryset=QuestionnaireResponse.objects.filter(complete=True).only(
-                    "course_id", "appointment_id", "instrument_code", "total", "band", "answered_at"
-                ),
-            )
-        )
+        # The course's protocol found by its snapshot's text (``Course.protocol``), not
+        # decoded from JSON for each session.
+        .annotate(course_snapshot_text=Cast("course__protocol_snapshot", TextField()))
         .order_by("starts_at")
-    )
-    rows: list[SessionRow | diary.Meeting] = [_session_row(a) for a in appointments]
-    if meetings is None:
-        meetings = diary.meetings(user, start, end)
-    rows += diary.with_questionnaires(meetings)
-    return sorted(rows, key=lambda row: row.starts_at)
+    ),
+    user="id",
+    start="datetime",
+    end="datetime",
+)
+# The complete responses of the courses of those sessions, in the model's order
+# (answered_at, id): what each session's scores are found among.
+_DAYS_RESPONSES = Prepared(
+    QuestionnaireResponse,
+    lambda user, start, end: QuestionnaireResponse.objects.filter(
+        complete=True,
+        course__in=_days_sessions(user, start, end).values("course_id"),
+    ).only("course_id", "appointment_id", "instrument_code", "total", "band", "answered_at"),
+    user="id",
+    start="datetime",
+    end="datetime",
+)
 
 
-def _session_row(appointment: Appointment) -> SessionRow:
+def _session_row(appointment: Appointment, responses: list[QuestionnaireResponse]) -> SessionRow:
     course = appointment.course
+    # As ``with_snapshot_text()`` reads it, for ``protocol()``.
+    course.__dict__["snapshot_text"] = appointment.course_snapshot_text  # type: ignore[attr-defined]
     protocol = course.protocol()
     label = protocols.session_label(protocol, appointment.number, course.planned_sessions)
-    scores = [_score(course, appointment, code) for code in protocol.measures_due]
+    scores = [_score(responses, appointment, code) for code in protocol.measures_due]
     return SessionRow(appointment, label, scores)
 
 
-def _score(course: Course, appointment: Appointment, code: str) -> Score:
+def _score(responses: list[QuestionnaireResponse], appointment: Appointment, code: str) -> Score:
     """This session's response to ``code`` (its own, answered before or in it) and the
-    course's complete response of that measure before it."""
-    of_code = [r for r in course.responses.all() if r.instrument_code == code]
+    course's complete response of that measure before it (``responses``: the course's
+    complete responses, in answering order)."""
+    of_code = [r for r in responses if r.instrument_code == code]
     this = next((r for r in reversed(of_code) if r.appointment_id == appointment.pk), None)
     before = appointment.starts_at if this is None else this.answered_at
     previous = next(
@@ -148,7 +191,12 @@ class AlertRow:
 def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
     """Open risk alerts of my courses, the longest open first, with how long each has
     been open, to the hour (one query)."""
-    alerts = (
+    return [AlertRow(a, time_waited(a.raised_at, now)) for a in _OPEN_ALERTS.run(user=user.pk)]
+
+
+_OPEN_ALERTS = Prepared(
+    RiskAlert,
+    lambda user: (
         RiskAlert.objects.open()
         .filter(course__therapist=user)
         .select_related("course__patient")
@@ -162,8 +210,9 @@ def open_alerts(user: Any, now: dt.datetime) -> list[AlertRow]:
             *COURSE_NAME,
         )
         .order_by("raised_at", "id")
-    )
-    return [AlertRow(a, time_waited(a.raised_at, now)) for a in alerts]
+    ),
+    user="id",
+)
 
 
 RECORDS_SHOWN = 50
@@ -221,28 +270,7 @@ _RECORD_FIELDS = [
 def _own_records(
     user: Any, now: dt.datetime, ended_since: dt.datetime, courses: dict[int, Course]
 ) -> list[Any]:
-    unsigned = Q(status=AppointmentStatus.ATTENDED) & (
-        Q(record__isnull=True) | Q(record__signed_at__isnull=True)
-    )
-    current = Q(course__status=CourseStatus.ACTIVE) | Q(course__ended_at__gte=ended_since)
-    # A course ended early may keep a past session never recorded: no longer work to do.
-    unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
-    rows = (
-        Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
-        .filter((unsigned & current) | unrecorded)
-        # A group session's members share one record, written and signed on the group's
-        # session page; their own places carry none (the group's session is listed).
-        .exclude(shared=True)
-        .order_by("starts_at", "id")
-        .values_list(
-            *_RECORD_FIELDS,
-            "course__public_id",
-            "course__patient_id",
-            *COURSE_NAME,
-            "record__id",
-            "record__signed_at",
-        )[: RECORDS_SHOWN + 1]
-    )
+    rows = _OWN_RECORDS.run(user=user.pk, now=now, ended_since=ended_since)
     # Read as values and made into appointments here: a course with several records
     # (or already on the page) is one course, with its patient, not one per record.
     width = len(_RECORD_FIELDS)
@@ -268,6 +296,36 @@ def _own_records(
     return found
 
 
+def _own_records_query(user: Any, now: dt.datetime, ended_since: dt.datetime) -> Any:
+    unsigned = Q(status=AppointmentStatus.ATTENDED) & (
+        Q(record__isnull=True) | Q(record__signed_at__isnull=True)
+    )
+    current = Q(course__status=CourseStatus.ACTIVE) | Q(course__ended_at__gte=ended_since)
+    # A course ended early may keep a past session never recorded: no longer work to do.
+    unrecorded = Q(status=AppointmentStatus.BOOKED, course__status=CourseStatus.ACTIVE)
+    return (
+        Appointment.objects.filter(course__therapist=user, starts_at__lt=now)
+        .filter((unsigned & current) | unrecorded)
+        # A group session's members share one record, written and signed on the group's
+        # session page; their own places carry none (the group's session is listed).
+        .exclude(shared=True)
+        .order_by("starts_at", "id")
+        .values_list(
+            *_RECORD_FIELDS,
+            "course__public_id",
+            "course__patient_id",
+            *COURSE_NAME,
+            "record__id",
+            "record__signed_at",
+        )[: RECORDS_SHOWN + 1]
+    )
+
+
+_OWN_RECORDS = Prepared(
+    Appointment, _own_records_query, user="id", now="datetime", ended_since="datetime"
+)
+
+
 def _named_course(
     pk: int, public_id: Any, patient_id: int, first_name: str, last_name: str
 ) -> Course:
@@ -287,10 +345,14 @@ def _instance(model: Any, **values: Any) -> Any:
 def noted_tasks(user: Any) -> list[BetweenSessionTask]:
     """Between-session tasks of my active courses the patient has noted on since they were
     set and I have not yet reviewed, each with the session it is reviewed at (one query)."""
+    return _NOTED_TASKS.run(user=user.pk)
+
+
+def _noted_tasks_query(user: Any) -> Any:
     following = Appointment.objects.live().filter(
         course=OuterRef("course"), number__gt=OuterRef("set_at__number")
     )
-    return list(
+    return (
         BetweenSessionTask.objects.filter(
             course__therapist=user,
             course__status=CourseStatus.ACTIVE,
@@ -304,10 +366,64 @@ def noted_tasks(user: Any) -> list[BetweenSessionTask]:
     )
 
 
+_NOTED_TASKS = Prepared(BetweenSessionTask, _noted_tasks_query, user="id")
+
+
 @dataclass(frozen=True)
 class CourseDue:
     course: Course
     detail: str
+
+
+_ACTIVE_COURSES = Prepared(
+    Course,
+    lambda user: (
+        Course.objects.of_therapist(user)
+        .active()
+        .with_snapshot_text()
+        .select_related("patient", "ending_review")
+        .only("public_id", "planned_sessions", "agreed_end_date", "ending_review__id", *NAME)
+        .order_by("agreed_end_date", "id")
+    ),
+    user="id",
+)
+# The sessions of those courses up to ``horizon``, and their problems with the sessions
+# each is rated at: of the same courses (my active ones), joined rather than listed.
+_BEGUN = Prepared(
+    Appointment,
+    lambda user, horizon: (
+        Appointment.objects.live()
+        .filter(course__therapist=user, course__status=CourseStatus.ACTIVE, starts_at__lt=horizon)
+        .order_by()
+        .values("course_id")
+        # A row a course (its furthest session and the numbers attended, "1,2,4"), not a
+        # row a session.
+        .annotate(
+            furthest=Max("number"),
+            attended=StringAgg(
+                Cast("number", TextField()),
+                Value(","),
+                filter=Q(status=AppointmentStatus.ATTENDED),
+            ),
+        )
+        .values_list("course_id", "furthest", "attended")
+    ),
+    user="id",
+    horizon="datetime",
+)
+_RATED = Prepared(
+    Problem,
+    lambda user: (
+        Problem.objects.filter(course__therapist=user, course__status=CourseStatus.ACTIVE)
+        .alias(
+            therapist_ratings=FilteredRelation(
+                "ratings", condition=Q(ratings__rater=Rater.THERAPIST)
+            )
+        )
+        .values_list("course_id", "id", "therapist_ratings__session__number")
+    ),
+    user="id",
+)
 
 
 class _Caseload:
@@ -315,45 +431,20 @@ class _Caseload:
     once for the panels that depend on where each course is."""
 
     def __init__(self, user: Any, now: dt.datetime) -> None:
-        self.courses = list(
-            Course.objects.of_therapist(user)
-            .active()
-            .with_snapshot_text()
-            .select_related("patient", "ending_review")
-            .only(
-                "public_id",
-                "planned_sessions",
-                "agreed_end_date",
-                "ending_review__id",
-                *NAME,
-            )
-            .order_by("agreed_end_date", "id")
-        )
+        self.courses: list[Course] = _ACTIVE_COURSES.run(user=user.pk)
         self.attended: dict[int, set[int]] = {c.pk: set() for c in self.courses}
         self.furthest: dict[int, int] = {c.pk: 0 for c in self.courses}
+        self.rated: dict[int, dict[int, set[int]]] = {c.pk: {} for c in self.courses}
+        if not self.courses:
+            return
         horizon = now + dt.timedelta(days=ENDING_LOOKAHEAD_DAYS)
-        rows = (
-            Appointment.objects.live()
-            .filter(course__in=self.courses, starts_at__lt=horizon)
-            .values_list("course_id", "number", "status")
-        )
-        for course_id, number, status in rows:
-            self.furthest[course_id] = max(self.furthest[course_id], number)
-            if status == AppointmentStatus.ATTENDED:
-                self.attended[course_id].add(number)
+        for course_id, furthest, attended in _BEGUN.run(user=user.pk, horizon=horizon):
+            self.furthest[course_id] = furthest
+            if attended:
+                self.attended[course_id] = {int(n) for n in attended.split(",")}
         # Each problem or goal with the sessions the therapist has rated it at, in one
         # query (a problem not yet rated comes once, with no session).
-        self.rated: dict[int, dict[int, set[int]]] = {c.pk: {} for c in self.courses}
-        problems = (
-            Problem.objects.filter(course__in=self.courses)
-            .alias(
-                therapist_ratings=FilteredRelation(
-                    "ratings", condition=Q(ratings__rater=Rater.THERAPIST)
-                )
-            )
-            .values_list("course_id", "id", "therapist_ratings__session__number")
-        )
-        for course_id, problem_id, number in problems:
+        for course_id, problem_id, number in _RATED.run(user=user.pk):
             rated = self.rated[course_id].setdefault(problem_id, set())
             if number is not None:
                 rated.add(number)

@@ -5,17 +5,16 @@ A caseload lists every course in progress; a template loop with its lookups, fil
 every name, label and link escaped once, the next session's time in the local time zone
 formatted as the ``date`` filter does."""
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
-from interplay.lib.markup import cell_opening
+from interplay.lib.markup import cell_opening, local_days
 from interplay.lib.markup import escape as _e
-from interplay.lib.paths import path_to
+from interplay.lib.paths import id_paths, path_to
 
 register = template.Library()
 
@@ -32,12 +31,15 @@ def _score(latest: Any) -> str:
     return "Not given"
 
 
-def _row(row: dict[str, Any]) -> str:
+def _row(
+    row: dict[str, Any],
+    course_path: Callable[[Any], str],
+    when_of: Callable[[dt.datetime], str],
+) -> str:
     course = row["course"]
     alerts = row["open_alerts"]
     person = (
-        f'{_PERSON}<a href="{_e(path_to("courses:detail", course.public_id))}">'
-        f"{_e(course.patient.full_name)}</a>"
+        f'{_PERSON}<a href="{_e(course_path(course.public_id))}">{_e(course.patient.full_name)}</a>'
     )
     if alerts:
         plural = "" if alerts == 1 else "s"
@@ -51,11 +53,7 @@ def _row(row: dict[str, Any]) -> str:
             f'<a href="{_e(path_to("groups:detail", group.group_id))}">{_e(group.name)}</a></span>'
         )
     upcoming = row["next"]
-    when = (
-        _e(date_format(timezone.localtime(upcoming.starts_at), "D j M, H:i"))
-        if upcoming
-        else "None booked"
-    )
+    when = when_of(upcoming.starts_at) if upcoming else "None booked"
     return (
         '\n  <tr class="nhsuk-table__row">\n    '
         f"{person}</td>\n    "
@@ -70,4 +68,7 @@ def _row(row: dict[str, Any]) -> str:
 def caseload_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
     """Each course in progress as a table row: the person (and their open alerts), the
     therapy (and their group), where they are, the next session, the latest scores."""
-    return mark_safe("".join(_row(row) for row in rows))  # noqa: S308 (each value escaped)
+    # The time zone, language and the courses' path read once for the table.
+    course_path, when_of = id_paths("courses:detail"), local_days(with_time=True)
+    markup = "".join(_row(row, course_path, when_of) for row in rows)
+    return mark_safe(markup)  # noqa: S308 (each value escaped)

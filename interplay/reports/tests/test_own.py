@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 import time_machine
 from django.urls import reverse
 
+from interplay.reports import figures, own
 from interplay.reports.own import own_figures
 from interplay.reports.tests.service import build_service
 from interplay.test import BaseTestCase, sign_in
@@ -32,6 +33,25 @@ class OwnFiguresTests(BaseTestCase):
         self.assertEqual(sam.mean_sessions, 2.5)
         kim = own_figures(self.people["kim"], today=dt.date(2026, 6, 30))
         self.assertEqual((kim.finished, kim.rates[0].value), (1, "0.0%"))
+
+    def test_the_counts_are_the_dashboards_for_that_therapist(self) -> None:
+        today = dt.date(2026, 6, 30)
+        for person in (self.people["sam"], self.people["kim"], self.therapist):
+            mine = own_figures(person, today=today)
+            counts = figures.course_tallies(
+                figures.Filters(start=mine.start, end=today, therapist_id=person.pk),
+                figures.Policy.of_service(),
+                keys=own.KEYS,
+            )
+            self.assertEqual(mine.finished, counts["finished"])
+            self.assertEqual(
+                [(r.numerator, r.denominator) for r in mine.rates],
+                [(counts[r.numerator], r.base(counts)) for r in figures.OUTCOME_RATES],
+            )
+            sessions = counts["sessions_finished"]
+            self.assertEqual(
+                mine.mean_sessions, sessions / mine.finished if mine.finished else None
+            )
 
     def test_the_caseload_page_shows_them(self) -> None:
         sign_in(self.client, self.people["kim"])

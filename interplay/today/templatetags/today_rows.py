@@ -13,33 +13,37 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
 
-from interplay.lib.markup import cell_opening
+from interplay.lib.markup import cell_opening, local_clock, local_days
 from interplay.lib.markup import escape as _e
-from interplay.lib.paths import path_to
+from interplay.lib.paths import id_paths, path_to
 
 register = template.Library()
 
 
-def _day(value: dt.datetime) -> str:
-    """``{{ value|date:"D j M" }}``."""
-    return _e(date_format(timezone.localtime(value), "D j M"))
-
-
 def _clock(value: dt.datetime) -> str:
     """``{{ value|time:"H:i" }}``."""
-    return _e(time_format(timezone.localtime(value), "H:i"))
+    return local_clock(value)
 
 
-def _record(item: Any) -> str:
+class _Links:
+    """What every record's item writes the same way, read once for the list."""
+
+    def __init__(self) -> None:
+        self.day = local_days()
+        self.group_session = id_paths("groups:session")
+        self.session = id_paths("courses:session")
+        self.record = id_paths("encounters:record")
+
+
+def _record(item: Any, links: _Links) -> str:
+    day = links.day
     if item.is_group:
         s = item.session
-        link = f'<a href="{_e(path_to("groups:session", s.public_id))}">'
+        link = f'<a href="{_e(links.group_session(s.public_id))}">'
         head = (
-            f"{link}{_e(s.group.name)} (group IPT), session {s.number}</a> on {_day(s.starts_at)}: "
+            f"{link}{_e(s.group.name)} (group IPT), session {s.number}</a> on {day(s.starts_at)}: "
         )
         if item.unrecorded:
             tail = "record who attended" + ("" if s.signed_at else " and sign the group record")
@@ -49,11 +53,11 @@ def _record(item: Any) -> str:
             tail = "no group record written yet"
         return head + tail
     name = _e(item.course.patient.full_name)
-    when = f"{name}, session {item.number}</a> on {_day(item.starts_at)}: "
+    when = f"{name}, session {item.number}</a> on {day(item.starts_at)}: "
     if item.status == "booked":
-        href = path_to("courses:session", item.public_id)
+        href = links.session(item.public_id)
         return f'<a href="{_e(href)}">{when}record whether they attended'
-    href = path_to("encounters:record", item.public_id)
+    href = links.record(item.public_id)
     # A reverse one-to-one: reading it with no record raises, as the template's lookup
     # swallowed; read with the row (select_related), it costs no query either way.
     state = "draft not yet signed" if _has_record(item) else "no record written yet"
@@ -71,7 +75,8 @@ def _has_record(appointment: Any) -> bool:
 def record_items(records: Iterable[Any]) -> SafeString:
     """Each record to sign as a list item: an individual session's (its person, number,
     day and what is missing) or a group session's (its group and what waits)."""
-    items = (f'<li data-testid="record">{_record(item)}</li>' for item in records)
+    links = _Links()
+    items = (f'<li data-testid="record">{_record(item, links)}</li>' for item in records)
     return mark_safe("".join(items))  # noqa: S308 (every value is escaped above)
 
 

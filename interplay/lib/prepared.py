@@ -1,0 +1,135 @@
+"""Reads built and compiled to SQL once per process, then run with each request's values.
+
+Building a queryset (its filters, joins, ``.only()``, correlated subqueries) and
+compiling it to SQL costs more Python than running it and reading its rows, on the pages
+that read the same few queries on every request (the therapist's day, the caseload). A
+``Prepared`` read builds its queryset once, with stand-in values for what changes from
+one request to the next (the signed-in user, the time now), compiles it, and on every
+run sends that same SQL with the stand-ins replaced by the request's values. Its rows
+come back through Django's own iteration (models and ``select_related``, ``values_list``,
+each field's conversion from the database), exactly as the queryset gives them.
+
+    upcoming = Prepared(Appointment, lambda user, now: Appointment.objects.filter(
+        course__therapist=user, starts_at__gte=now), user="id", now="datetime")
+    upcoming.run(user=request.user.pk, now=timezone.now())
+
+Each value is one kind: ``"id"`` (a primary key) or ``"text"``, sent as they are;
+``"datetime"`` (an aware datetime, sent as the database's backend sends a
+``DateTimeField``'s value) or ``"date"`` (as a ``DateField``'s). A builder must put
+every value into the query as a parameter (a lookup's value) and use nothing else that
+changes (no ``timezone.now()`` of its own, no list of ids whose length
+changes): compiling checks that each stand-in reaches the SQL. What varies in the query's
+shape (an ordering chosen on the page) is passed as ``run``'s positional ``shape``
+arguments: each shape is compiled once.
+"""
+
+import copy
+import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import Model, QuerySet
+
+KINDS = ("id", "text", "datetime", "date")
+
+
+def _stand_in(kind: str, number: int) -> Any:
+    """A value no real row or request carries, different for each value of a query."""
+    if kind == "id":
+        return -734_211_000 - number
+    if kind == "date":
+        return dt.date(1901, 2, 3) + dt.timedelta(days=number)
+    if kind == "text":
+        return f"interplay stand-in {number} \u2020"
+    return dt.datetime(1901, 2, 3, 4, 5, 6, 600_000 + number, tzinfo=dt.UTC)
+
+
+def _adapt(connection: Any, kind: str, value: Any) -> Any:
+    """``value`` as the query's parameter, as the field's lookup would send it."""
+    if kind == "datetime":
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind == "date":
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+class _Compiled:
+    def __init__(self, queryset: QuerySet[Any], compiler: Any, sql: str, params: list[Any]):
+        self.queryset = queryset
+        self.compiler = compiler
+        self.sql = sql
+        self.params = params
+        self.slots: list[tuple[int, str]] = []
+
+    def fresh(self, compiler: Any) -> QuerySet[Any]:
+        """A queryset as the compiled one, never evaluated (no rows kept, no prefetch
+        done), whose query hands out ``compiler``."""
+        query = copy.copy(self.queryset.query)
+        query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+        queryset: Any = object.__new__(type(self.queryset))
+        queryset.__dict__ = self.queryset.__dict__.copy()
+        # Set beneath the ``query`` property, whose setter would choose the iterable anew.
+        queryset._query = query
+        queryset._result_cache = None
+        queryset._prefetch_done = False
+        return queryset
+
+
+class Prepared:
+    """A read of ``model`` whose queryset ``build(*shape, **values)`` makes, compiled once
+    for each shape and database; ``kinds`` names each value's kind (``KINDS``)."""
+
+    def __init__(self, model: type[Model], build: Callable[..., QuerySet[Any]], **kinds: str):
+        unknown = set(kinds.values()) - set(KINDS)
+        if unknown:
+            raise ImproperlyConfigured(f"Unknown kinds of value: {', '.join(sorted(unknown))}")
+        self.model = model
+        self.build = build
+        self.kinds = kinds
+        self._compiled: dict[tuple[Any, ...], _Compiled] = {}
+
+    def run(self, *shape: Hashable, **values: Any) -> list[Any]:
+        """The rows (models, tuples or values) of the query with these values."""
+        if values.keys() != self.kinds.keys():
+            raise TypeError(f"Prepared.run() takes the values {', '.join(self.kinds)}")
+        alias = router.db_for_read(self.model) or DEFAULT_DB_ALIAS
+        connection = connections[alias]
+        compiled = self._compiled.get((shape, alias, connection.vendor))
+        if compiled is None:
+            compiled = self._compiled[(shape, alias, connection.vendor)] = self._compile(
+                shape, alias, connection
+            )
+        params = list(compiled.params)
+        for position, name in compiled.slots:
+            params[position] = _adapt(connection, self.kinds[name], values[name])
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connection
+        sql, sent = compiled.sql, tuple(params)
+        compiler.as_sql = lambda *args, **kwargs: (sql, sent)
+        # The queryset's own iteration (its models, related rows, prefetches and
+        # conversions), over the compiler that already holds the SQL: a fresh queryset
+        # over a shallow copy of the compiled query (nothing in either is changed by
+        # iterating; cloning the query's whole tree each time is what ``_chain()`` costs).
+        return list(compiled.fresh(compiler))
+
+    def _compile(self, shape: tuple[Any, ...], alias: str, connection: Any) -> _Compiled:
+        stand_ins = {
+            name: _stand_in(kind, number) for number, (name, kind) in enumerate(self.kinds.items())
+        }
+        queryset = self.build(*shape, **stand_ins).using(alias)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        compiled = _Compiled(queryset, compiler, sql, list(params))
+        sent = {name: _adapt(connection, self.kinds[name], v) for name, v in stand_ins.items()}
+        for position, param in enumerate(compiled.params):
+            for name, value in sent.items():
+                if type(param) is type(value) and param == value:
+                    compiled.slots.append((position, name))
+        missing = set(self.kinds) - {name for _, name in compiled.slots}
+        if missing:
+            raise ImproperlyConfigured(
+                f"{', '.join(sorted(missing))} never reach the SQL as parameters of the query"
+            )
+        return compiled

@@ -1,0 +1,64 @@
+"""Reads compiled once and run again with each request's values give what the queryset
+gives."""
+
+import datetime as dt
+
+from django.core.exceptions import ImproperlyConfigured
+from django.test import TestCase
+
+from interplay.accounts.models import RoleAssignment, User
+from interplay.lib.prepared import Prepared
+
+ROLES = Prepared(
+    RoleAssignment,
+    lambda user, since: (
+        RoleAssignment.objects.filter(user=user, granted_at__gte=since)
+        .select_related("user")
+        .order_by("role")
+    ),
+    user="id",
+    since="datetime",
+)
+
+
+class PreparedTests(TestCase):
+    def setUp(self) -> None:
+        self.ann = User.objects.create(username="ann")
+        self.bob = User.objects.create(username="bob")
+        RoleAssignment.objects.create(user=self.ann, role="therapist")
+        RoleAssignment.objects.create(user=self.ann, role="supervisor")
+        RoleAssignment.objects.create(user=self.bob, role="triage")
+        self.long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+    def test_each_run_reads_with_its_own_values(self) -> None:
+        for user in (self.ann, self.bob, self.ann):
+            expected = RoleAssignment.objects.filter(user=user).select_related("user")
+            with self.assertNumQueries(1):
+                found = ROLES.run(user=user.pk, since=self.long_ago)
+            self.assertEqual(found, list(expected.order_by("role")))
+            self.assertEqual({a.user.username for a in found}, {user.username})
+
+    def test_a_time_is_sent_as_the_field_sends_it(self) -> None:
+        later = RoleAssignment.objects.get(role="supervisor").granted_at
+        found = ROLES.run(user=self.ann.pk, since=later)
+        self.assertEqual([a.role for a in found], ["supervisor"])
+        self.assertEqual(ROLES.run(user=self.ann.pk, since=later + dt.timedelta(days=1)), [])
+
+    def test_values_lists_and_shapes(self) -> None:
+        names = Prepared(
+            User,
+            lambda order, user: (
+                User.objects.exclude(pk=user).order_by(order).values_list("username", flat=True)
+            ),
+            user="id",
+        )
+        self.assertEqual(names.run("username", user=self.bob.pk), ["ann"])
+        self.assertEqual(names.run("-username", user=0), ["bob", "ann"])
+        self.assertEqual(names.run("username", user=0), ["ann", "bob"])
+
+    def test_a_value_that_never_reaches_the_sql_is_refused(self) -> None:
+        everyone = Prepared(User, lambda user: User.objects.all(), user="id")
+        with self.assertRaises(ImproperlyConfigured):
+            everyone.run(user=self.ann.pk)
+        with self.assertRaises(TypeError):
+            ROLES.run(user=self.ann.pk)
