@@ -203,7 +203,7 @@ def queue_rows(referrals: Iterable[Referral], now: dt.datetime | None = None) ->
                 referral=referral,
                 url=url.replace(stand_in, str(referral.public_id)),
                 received_on=received_on,
-                received=_day_shown(received_on, language),
+                received=day_shown(received_on, language),
                 days_waited=(today - received_on).days,
                 risk=_risk_shown(tuple(referral.risk_reasons)) if referral.urgent else "",
                 phq9=getattr(referral, "latest_phq9", None),
@@ -215,7 +215,7 @@ def queue_rows(referrals: Iterable[Referral], now: dt.datetime | None = None) ->
 
 
 @functools.lru_cache(maxsize=2048)
-def _day_shown(day: dt.date, language: str | None) -> str:
+def day_shown(day: dt.date, language: str | None) -> str:
     """A day as the lists show it ("3 Dec 2026"), worked out once per process and language:
     a queue page holds a few days, and the queue and waiting list come back to the same."""
     return date_format(day, "j M Y")
