@@ -12,7 +12,7 @@ from interplay.lib.ids import reference_code
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import ResponseSource
 from interplay.measures.scoring import score
-from interplay.measures.services import store_response
+from interplay.measures.services import store_responses
 from interplay.patients.services import record_for, record_referral_consents
 from interplay.referrals.models import Referral, RiskReason
 from interplay.referrals.tasks import send_referral_acknowledgement
@@ -89,16 +89,12 @@ def _create(
         **details,
     )
     record_referral_consents(referral)
-    now = timezone.now()
-    for instrument, answers, extra in ((PHQ9, phq9, phq9_difficulty), (GAD7, gad7, None)):
-        store_response(
-            instrument_code=instrument.code,
-            answers=answers,
-            difficulty=extra,
-            source=ResponseSource.SELF_REFERRAL,
-            answered_at=now,
-            referral=referral,
-        )
+    store_responses(
+        [(PHQ9.code, phq9, phq9_difficulty), (GAD7.code, gad7, None)],
+        source=ResponseSource.SELF_REFERRAL,
+        answered_at=timezone.now(),
+        referral=referral,
+    )
     record(
         actor=actor,
         action="referral.submitted",
