@@ -6,6 +6,7 @@ input asks day, month and year in three boxes, as the design system's date patte
 and keeps what was typed when the date is wrong.
 """
 
+import copy
 import datetime as dt
 import unicodedata
 from typing import Any
@@ -140,7 +141,54 @@ def _stripping(to_python: Any) -> Any:
     return clean
 
 
-class InterplayForm(CleanTextMixin, forms.Form):
+class _FieldsToCopy(dict[str, forms.Field]):
+    """A form class's fields, copied for each form as Django's ``Field.__deepcopy__`` copies
+    them (the field and its widget, their attributes, error messages and validators), except
+    their lists of choices, which every form of the class shares. Nothing changes such a
+    list in place (a field given other choices is given a new list), and deep-copying their
+    translatable labels was most of the cost of making a form with many radio questions.
+    A field or widget with its own way of being copied is deep-copied as usual."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return {name: _copy_field(field, memo) for name, field in self.items()}
+
+
+_PLAIN_FIELD_COPIES = (forms.Field.__deepcopy__, forms.ChoiceField.__deepcopy__)
+_PLAIN_WIDGET_COPIES = (forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__)
+
+
+def _shallow(obj: Any) -> Any:
+    """``copy.copy`` of an object kept in its ``__dict__`` (fields and widgets), quicker."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+def _copy_field(field: forms.Field, memo: dict[int, Any]) -> forms.Field:
+    if type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES:
+        return copy.deepcopy(field, memo)
+    result = _shallow(field)
+    memo[id(field)] = result
+    widget = field.widget
+    if type(widget).__deepcopy__ in _PLAIN_WIDGET_COPIES:
+        result.widget = _shallow(widget)
+        result.widget.attrs = widget.attrs.copy()
+        memo[id(widget)] = result.widget
+    else:
+        result.widget = copy.deepcopy(widget, memo)
+    result.error_messages = field.error_messages.copy()
+    result.validators = field.validators[:]
+    return result
+
+
+class _SharedChoices(forms.forms.DeclarativeFieldsMetaclass):
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        new_class = super().__new__(mcs, name, bases, attrs)
+        new_class.base_fields = _FieldsToCopy(new_class.base_fields)  # type: ignore[attr-defined]
+        return new_class
+
+
+class InterplayForm(CleanTextMixin, forms.Form, metaclass=_SharedChoices):
     """The base of Interplay's forms."""
 
 

@@ -183,7 +183,7 @@ class ServiceSettings(models.Model):
         """The days from ``since`` into next year that are not working days besides
         weekends: the nation's bank holidays and the service's own closures."""
         days = set(bank_holidays(self.nation, range(since.year, since.year + 2)))
-        days.update(Closure.objects.filter(date__gte=since).values_list("date", flat=True))
+        days.update(day for day in closure_dates() if day >= since)
         return days
 
     def crisis_lines(self) -> list[str]:
@@ -217,6 +217,19 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y}: {self.reason}"
+
+
+def closure_dates() -> tuple[dt.date, ...]:
+    """Every closure's date. Read by the lists that count working days on every request,
+    so kept for a few seconds per process, as the settings are (``interplay.lib.shortcache``):
+    a closure added or removed is seen at once by the process that made the change."""
+    kept: tuple[dt.date, ...] = _settings.get(
+        "closures", lambda: tuple(Closure.objects.values_list("date", flat=True))
+    )
+    return kept
+
+
+_settings.forget_on_change(Closure)
 
 
 class JobRetry(models.Model):

@@ -92,9 +92,56 @@ def store_response(
     only when every item is answered; otherwise the response is kept as incomplete
     (docs/clinical-rules.md 4.5). Callers hold the transaction and write the audit.
     """
+    response = _response(
+        instrument_code=instrument_code,
+        answers=answers,
+        source=source,
+        answered_at=answered_at,
+        difficulty=difficulty,
+        instrument_version=instrument_version,
+        **owner,
+    )
+    response.save(force_insert=True)
+    return response
+
+
+def store_responses(
+    questionnaires: Iterable[tuple[str, Mapping[int, int | None], int | None]],
+    *,
+    source: str,
+    answered_at: dt.datetime,
+    **owner: Any,
+) -> list[QuestionnaireResponse]:
+    """``store_response`` for several questionnaires answered together (a self-referral's
+    PHQ-9 and GAD-7), each ``(instrument_code, answers, difficulty)`` on its latest version,
+    saved in one statement."""
+    return QuestionnaireResponse.objects.bulk_create(
+        _response(
+            instrument_code=code,
+            answers=answers,
+            source=source,
+            answered_at=answered_at,
+            difficulty=difficulty,
+            **owner,
+        )
+        for code, answers, difficulty in questionnaires
+    )
+
+
+def _response(
+    *,
+    instrument_code: str,
+    answers: Mapping[int, int | None],
+    source: str,
+    answered_at: dt.datetime,
+    difficulty: int | None = None,
+    instrument_version: str | None = None,
+    **owner: Any,
+) -> QuestionnaireResponse:
+    """The scored response, not yet saved."""
     definition = instrument(instrument_code, instrument_version)
     result = score(definition, answers)
-    return QuestionnaireResponse.objects.create(
+    return QuestionnaireResponse(
         instrument_code=definition.code,
         instrument_version=definition.version,
         answers={str(k): v for k, v in answers.items() if v is not None},

@@ -209,6 +209,7 @@ def _first_complete(response: QuestionnaireResponse) -> QuestionnaireResponse | 
             complete=True,
         )
         .order_by("answered_at", "id")
+        .only("pk", "total")  # not the answers: encrypted, and only the total is compared
         .first()
     )
 

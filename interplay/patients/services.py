@@ -61,10 +61,19 @@ def record_for(details: Mapping[str, Any]) -> tuple[Patient, bool]:
     )
     if existing is None:
         return Patient.objects.create(**identity), False
-    for name, value in identity.items():
-        if value and name not in {"first_name", "last_name", "date_of_birth"}:
-            setattr(existing, name, value)
-    existing.save()
+    # Only what the newest referral changes is written: often nothing, for a person who
+    # refers themselves again from the same address.
+    changed = [
+        name
+        for name, value in identity.items()
+        if value
+        and name not in {"first_name", "last_name", "date_of_birth"}
+        and getattr(existing, name) != value
+    ]
+    for name in changed:
+        setattr(existing, name, identity[name])
+    if changed:
+        existing.save(update_fields=changed)
     return existing, True
 
 

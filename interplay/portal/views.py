@@ -400,11 +400,11 @@ def remove_authenticator(request: HttpRequest, actor: PatientActor) -> HttpRespo
 
 
 def _own_appointment(actor: PatientActor, public_id: uuid.UUID) -> Appointment:
-    appointment = (
-        Appointment.objects.filter(course__patient=actor.patient, public_id=public_id)
-        .select_related("course")
-        .first()
-    )
+    # Not its course: the pages show the session's time, and the service reads the course
+    # again under the session's lock.
+    appointment = Appointment.objects.filter(
+        course__patient=actor.patient, public_id=public_id
+    ).first()
     if appointment is None:
         raise Http404
     return appointment

@@ -12,7 +12,7 @@ from interplay.lib.ids import reference_code
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import ResponseSource
 from interplay.measures.scoring import score
-from interplay.measures.services import store_response
+from interplay.measures.services import store_responses
 from interplay.patients.services import record_for, record_referral_consents
 from interplay.referrals.models import Referral, RiskReason
 from interplay.referrals.tasks import send_referral_acknowledgement
@@ -42,20 +42,32 @@ def submit_self_referral(
     item 9 above 0 marks the referral urgent (docs/clinical-rules.md 4.1, 6.2). Queues the
     acknowledgement email in the same transaction, so it exists only if the referral does.
     """
-    existing = Referral.objects.filter(submission_token=submission_token).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            referral = _create(submission_token, details, phq9, gad7, phq9_difficulty, actor)
-    except IntegrityError:
-        # A concurrent submission of the same form won the race: answer with its referral.
-        return Referral.objects.get(submission_token=submission_token), False
-    return referral, True
+    # No look first for the token or the reference: both are unique, so a form sent again
+    # (or twice at once) and a reference already taken fail the INSERT, inside a savepoint
+    # that takes everything this call wrote back with it. ~38 bits of reference: a clash is
+    # rare enough that three in a row is a bug report, not a loop.
+    for _ in range(3):
+        reference = reference_code()
+        try:
+            with transaction.atomic():
+                referral = _create(
+                    submission_token, reference, details, phq9, gad7, phq9_difficulty, actor
+                )
+        except IntegrityError:
+            existing = Referral.objects.filter(submission_token=submission_token).first()
+            if existing is not None:
+                # The same form, sent again or at the same moment: answer with its referral.
+                return existing, False
+            if not Referral.objects.filter(reference=reference).exists():
+                raise
+            continue
+        return referral, True
+    raise RuntimeError("Could not find an unused referral reference.")
 
 
 def _create(
     token: uuid.UUID,
+    reference: str,
     details: Mapping[str, Any],
     phq9: Mapping[int, int | None],
     gad7: Mapping[int, int | None],
@@ -70,23 +82,19 @@ def _create(
     referral = Referral.objects.create(
         patient=patient,
         submission_token=token,
-        reference=_unused_reference(),
+        reference=reference,
         urgent=risk,
         risk_reasons=[RiskReason.PHQ9_ITEM9.value] if risk else [],
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
         **details,
     )
     record_referral_consents(referral)
-    now = timezone.now()
-    for instrument, answers, extra in ((PHQ9, phq9, phq9_difficulty), (GAD7, gad7, None)):
-        store_response(
-            instrument_code=instrument.code,
-            answers=answers,
-            difficulty=extra,
-            source=ResponseSource.SELF_REFERRAL,
-            answered_at=now,
-            referral=referral,
-        )
+    store_responses(
+        [(PHQ9.code, phq9, phq9_difficulty), (GAD7.code, gad7, None)],
+        source=ResponseSource.SELF_REFERRAL,
+        answered_at=timezone.now(),
+        referral=referral,
+    )
     record(
         actor=actor,
         action="referral.submitted",
@@ -97,15 +105,6 @@ def _create(
     if referral.email:
         send_referral_acknowledgement.enqueue(str(referral.public_id))
     return referral
-
-
-def _unused_reference() -> str:
-    # ~38 bits: a clash is rare enough that three tries is a bug report, not a loop.
-    for _ in range(3):
-        reference = reference_code()
-        if not Referral.objects.filter(reference=reference).exists():
-            return reference
-    raise RuntimeError("Could not find an unused referral reference.")
 
 
 def view_referral(*, actor: Any, referral: Referral) -> Referral:

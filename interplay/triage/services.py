@@ -5,6 +5,7 @@ coded values only (never the clinical text).
 """
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from interplay.accounts.models import ClinicianProfile, User, WorkingHours
@@ -163,7 +164,8 @@ class UrgentClock:
 
 def urgent_clock(referrals: Iterable[Referral], now: dt.datetime | None = None) -> UrgentClock:
     """A clock for these referrals, knowing the closures since the earliest arrived."""
-    received = [timezone.localtime(r.received_at).date() for r in referrals]
+    zone = timezone.get_current_timezone()
+    received = [r.received_at.astimezone(zone).date() for r in referrals]
     return UrgentClock(min(received, default=timezone.localdate()), now)
 
 
@@ -191,26 +193,38 @@ def queue_rows(referrals: Iterable[Referral], now: dt.datetime | None = None) ->
     clock = urgent_clock(referrals, now)
     today = timezone.localdate(clock.now)
     url = reverse("triage:referral", args=[_STAND_IN])
-    shown: dict[dt.date, str] = {}  # a page holds few distinct days: format each once
+    stand_in = str(_STAND_IN)
+    language = translation.get_language()
     rows = []
     for referral in referrals:
         received_on = referral.received_at.astimezone(clock.zone).date()
-        if received_on not in shown:
-            shown[received_on] = date_format(received_on, "j M Y")
         rows.append(
             QueueRow(
                 referral=referral,
-                url=url.replace(str(_STAND_IN), str(referral.public_id)),
+                url=url.replace(stand_in, str(referral.public_id)),
                 received_on=received_on,
-                received=shown[received_on],
+                received=day_shown(received_on, language),
                 days_waited=(today - received_on).days,
-                risk="; ".join(referral.risk_reason_labels()) if referral.urgent else "",
+                risk=_risk_shown(tuple(referral.risk_reasons)) if referral.urgent else "",
                 phq9=getattr(referral, "latest_phq9", None),
                 gad7=getattr(referral, "latest_gad7", None),
                 urgent=clock.wait(referral),
             )
         )
     return rows
+
+
+@functools.lru_cache(maxsize=2048)
+def day_shown(day: dt.date, language: str | None) -> str:
+    """A day as the lists show it ("3 Dec 2026"), worked out once per process and language:
+    a queue page holds a few days, and the queue and waiting list come back to the same."""
+    return date_format(day, "j M Y")
+
+
+@functools.lru_cache(maxsize=64)
+def _risk_shown(reasons: tuple[str, ...]) -> str:
+    """The risk reasons' labels, as ``Referral.risk_reason_labels`` gives them, joined."""
+    return "; ".join(Referral(risk_reasons=list(reasons)).risk_reason_labels())
 
 
 def view_queue(*, actor: Any, referrals: Iterable[Referral]) -> None:

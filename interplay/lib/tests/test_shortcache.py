@@ -1,8 +1,11 @@
 """The per-process memory of the service's settings and the instruments in use."""
 
+import datetime as dt
+
 from django.test import TestCase, override_settings
 
-from interplay.clinic.models import ServiceSettings
+from interplay.clinic.models import Closure, ServiceSettings
+from interplay.clinic.services import add_closure, remove_closure
 from interplay.measures.models import InstrumentDefinition
 from interplay.measures.services import instrument
 
@@ -36,6 +39,19 @@ class ShortCacheTests(TestCase):
         InstrumentDefinition.objects.of("phq9").first().save()  # type: ignore[union-attr]
         with self.assertNumQueries(1):
             instrument("phq9")
+
+    def test_closures_are_read_once_then_kept_until_one_is_added_or_removed(self) -> None:
+        service = ServiceSettings.load()
+        since = dt.date(2031, 1, 1)
+        day = dt.date(2031, 3, 5)  # a Wednesday, no bank holiday
+        self.assertNotIn(day, service.closed_days(since))
+        with self.assertNumQueries(0):
+            service.closed_days(since)
+        add_closure(actor=None, date=day, reason="Training day")
+        self.assertIn(day, service.closed_days(since))
+        self.assertNotIn(day, service.closed_days(day + dt.timedelta(days=1)))
+        remove_closure(actor=None, closure=Closure.objects.get(date=day))
+        self.assertNotIn(day, service.closed_days(since))
 
     @override_settings(SHORT_CACHE_SECONDS=0)
     def test_nothing_is_kept_when_switched_off(self) -> None:

@@ -1,5 +1,6 @@
 import threading
 import uuid
+from unittest import mock
 
 from django.core import mail
 from django.db import connection
@@ -7,6 +8,7 @@ from django.test import TransactionTestCase
 
 from interplay.audit.models import AuditEvent
 from interplay.measures.models import QuestionnaireResponse
+from interplay.patients.models import Consent, Patient
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.referrals.services import submit_self_referral
 from interplay.referrals.tasks import send_referral_acknowledgement
@@ -53,6 +55,37 @@ class SubmitSelfReferralTests(BaseTestCase):
         self.assertEqual((first.pk, created_first, created_second), (second.pk, True, False))
         self.assertEqual(Referral.objects.count(), 1)
         self.assertEqual(len(mail.outbox), 1)
+
+    def test_the_same_form_sent_again_leaves_no_trace_of_the_second_copy(self) -> None:
+        token = uuid.uuid4()
+        self.submit(token)
+        counts = (Patient.objects.count(), AuditEvent.objects.count(), Consent.objects.count())
+        self.submit(token)
+        after = (Patient.objects.count(), AuditEvent.objects.count(), Consent.objects.count())
+        self.assertEqual(after, counts)
+        self.assertEqual(QuestionnaireResponse.objects.count(), 2)
+
+    def test_a_reference_already_taken_is_drawn_again(self) -> None:
+        first, _ = self.submit()
+        with mock.patch(
+            "interplay.referrals.services.reference_code",
+            side_effect=[first.reference, "IP-NEW1-REF2"],
+        ):
+            second, created = self.submit()
+        self.assertTrue(created)
+        self.assertEqual(second.reference, "IP-NEW1-REF2")
+        self.assertEqual(Referral.objects.count(), 2)
+        self.assertEqual(len(mail.outbox), 2)
+        self.assertEqual(AuditEvent.objects.filter(action="referral.submitted").count(), 2)
+
+    def test_three_references_taken_in_a_row_is_an_error_not_a_loop(self) -> None:
+        first, _ = self.submit()
+        with (
+            mock.patch("interplay.referrals.services.reference_code", return_value=first.reference),
+            self.assertRaises(RuntimeError),
+        ):
+            self.submit()
+        self.assertEqual(Referral.objects.count(), 1)
 
     def test_the_acknowledgement_names_the_reference_and_no_symptoms(self) -> None:
         referral, _ = self.submit()

@@ -199,6 +199,34 @@ class CostTests(RowsTestCase):
         with self.assertNumQueries(4):
             rows.refresh(self.course.pk)
 
+    def test_one_course_s_reads_are_the_orm_s_statements_with_its_id(self) -> None:
+        other = course_for(make_clinician("kim", Role.THERAPIST), first_date=FIRST_DAY)
+        self.attend(1)
+        self.score(1, 18, 14)
+        self.attend(2, A.DID_NOT_ATTEND)
+        for course in (self.course, other):
+            self.assertEqual(
+                rows._one_course_sessions.rows(course.pk), list(rows._sessions([course.pk]))
+            )
+            self.assertEqual(
+                rows._one_course_answers.rows(course.pk), list(rows._answers([course.pk]))
+            )
+        sessions = rows._one_course_sessions.rows(self.course.pk)
+        self.assertEqual([s["status"] for s in sessions[:2]], [A.ATTENDED, A.DID_NOT_ATTEND])
+        self.assertIsInstance(sessions[0]["starts_at"], dt.datetime)
+        self.assertEqual(
+            [
+                (a["instrument_code"], a["total"])
+                for a in rows._one_course_answers.rows(self.course.pk)
+            ],
+            [("phq9", 18), ("gad7", 14)],
+        )
+        self.assertEqual(rows._one_course_answers.rows(other.pk), [])
+        # One course's row, refreshed alone, is the row rebuilt with every course.
+        alone = row_of(self.course)
+        rows.build([self.course.pk, other.pk])
+        self.assertEqual(row_of(self.course), alone)
+
 
 class TimeZoneTests(BaseTestCase):
     def test_dates_are_the_services_own_whatever_zone_a_request_runs_in(self) -> None:

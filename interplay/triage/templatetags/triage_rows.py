@@ -12,15 +12,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format, localize
+from django.utils import timezone, translation
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from interplay.lib.markup import cell_opening
 from interplay.lib.paths import path_to
 from interplay.triage.rules import WaitStanding
-from interplay.triage.services import QueueRow, UrgentWait
+from interplay.triage.services import QueueRow, UrgentWait, day_shown
 
 register = template.Library()
 
@@ -101,12 +101,13 @@ def _left(within: bool, days_left: int) -> str:
 def waiting_rows(rows: Iterable[tuple[Any, WaitStanding]]) -> SafeString:
     """A waiting list's rows: (referral, its standing) pairs."""
     zone = timezone.get_current_timezone()
-    shown: dict[dt.date, str] = {}  # a page holds few distinct days: format each once
+    language = translation.get_language()
+    shown: dict[dt.date, str] = {}  # a page holds few distinct days: escape each once
     out = []
     for referral, standing in rows:
         received_on = referral.received_at.astimezone(zone).date()
         if received_on not in shown:
-            shown[received_on] = _text(date_format(received_on, "j M Y"))
+            shown[received_on] = _text(day_shown(received_on, language))
         urgent = ' <strong class="nhsuk-tag nhsuk-tag--red">Urgent</strong>'
         warning = (
             f'<strong class="nhsuk-tag nhsuk-tag--orange">{_text(standing.warning)}</strong>'
