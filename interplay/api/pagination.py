@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from ninja.errors import HttpError
 
+from interplay.lib.keyorder import in_key_order
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -41,7 +43,8 @@ def page[M: Model](
         raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}.")
     if cursor:
         queryset = queryset.filter(pk__gt=decode(cursor))
-    rows = list(queryset.order_by("pk")[: limit + 1])
+    # In key order, planned for a reader's few rows among many (``keyorder``).
+    rows = list(in_key_order(queryset)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode(rows[-1].pk) if more and rows else None)

@@ -131,8 +131,8 @@ class AlertApiTests(ApiCase):
         self.get("/api/v1/whoami", key)
         for number in range(2, 11):
             raise_alert(self.course, number)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             two = self.get("/api/v1/alerts?limit=2", key).json()["items"]
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             ten = self.get("/api/v1/alerts?limit=10", key).json()["items"]
         self.assertEqual((len(two), len(ten)), (2, 10))

@@ -124,8 +124,8 @@ class ProblemApiTests(ApiCase):
                 baseline=2,
                 session=self.course.appointments.get(number=2),
             )
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             two = self.get(self.path("?limit=2"), key).json()["items"]
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             ten = self.get(self.path("?limit=10"), key).json()["items"]
         self.assertEqual((len(two), len(ten)), (2, 10))

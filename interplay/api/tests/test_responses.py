@@ -160,9 +160,9 @@ class ResponseApiTests(ApiCase):
                     answers=answers([1] * count),
                     source="in_session",
                 )
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             two = self.get(f"{self.list_path()}?limit=2", key).json()
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             ten = self.get(f"{self.list_path()}?limit=10", key).json()
         self.assertEqual((len(two["items"]), len(ten["items"])), (2, 10))
 
