@@ -150,6 +150,9 @@ class Appointment(models.Model):
     number = models.PositiveSmallIntegerField()
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()
+    # Whose time the session holds: always its course's therapist (a course keeps its
+    # therapist). Screens that list a therapist's sessions in a span of days say so of the
+    # session as well as the course, so the database reads them from the index below.
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
     )

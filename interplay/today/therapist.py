@@ -118,6 +118,10 @@ def _days_sessions(user: Any, start: dt.datetime, end: dt.datetime) -> Any:
         .filter(course__therapist=user, starts_at__gte=start, starts_at__lt=end)
         # A member's place at a group session: the group's meeting stands for it.
         .exclude(shared=True)
+        # The same sessions: each holds its course's therapist's time. Said of the
+        # session too, so the database reads them from the index of each therapist's
+        # booked times, not from every session of the service in the two days.
+        .filter(therapist=user)
     )
 
 
