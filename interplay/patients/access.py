@@ -96,7 +96,7 @@ def request_link(*, email: str) -> bool:
     """
     now = timezone.now()
     with transaction.atomic():
-        matches = list(Patient.objects.current().filter(email__iexact=email.strip())[:2])
+        matches = list(Patient.objects.current().with_email(email)[:2])
         if len(matches) != 1 or not may_email(matches[0]):
             return False
         patient = matches[0]

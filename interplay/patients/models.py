@@ -10,8 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from interplay.lib.encrypted import EncryptedTextField
@@ -23,6 +24,13 @@ S = ReferralStatus
 # discharged at the end of its course. A referral in treatment is open.
 CLOSED_STATUSES = (S.SIGNPOSTED, S.DECLINED, S.REFERRED_ON, S.WITHDRAWN, S.DISCHARGED)
 OPEN_STATUSES = tuple(s for s in S if s not in CLOSED_STATUSES)
+
+
+def same_text(field: str, text: str) -> Q:
+    """``field`` is ``text`` in any case: compared in lower case on both sides, as the
+    patient indexes hold names and email (``__iexact`` compares in upper case, which no
+    index holds, so it would read every record)."""
+    return Q(Exact(Lower(field), Lower(Value(text.strip()))))
 
 
 class PatientQuerySet(QuerySet["Patient"]):
@@ -37,14 +45,18 @@ class PatientQuerySet(QuerySet["Patient"]):
 
         The issue's rule for returning people (NHS number, or name with date of birth).
         """
-        same_person = Q(
-            first_name__iexact=first_name.strip(),
-            last_name__iexact=last_name.strip(),
-            date_of_birth=date_of_birth,
+        same_person = (
+            same_text("last_name", last_name)
+            & same_text("first_name", first_name)
+            & Q(date_of_birth=date_of_birth)
         )
         if nhs_number:
             same_person |= Q(nhs_number=nhs_number)
         return self.current().filter(same_person)
+
+    def with_email(self, email: str) -> "PatientQuerySet":
+        """Records with this email address, in any case."""
+        return self.filter(same_text("email", email))
 
     def search(self, text: str) -> "PatientQuerySet":
         """Records an administrator may mean by ``text``: an NHS number (exactly, spaces
@@ -117,6 +129,12 @@ class Patient(models.Model):
             models.Index(
                 Lower("last_name"), Lower("first_name"), "date_of_birth", name="patient_name_dob"
             ),
+            # Finding a person by email (the portal's sign-in link) and the possible
+            # duplicates triage is shown (same birth date and a name, or a contact), so
+            # neither reads every record.
+            models.Index(Lower("email"), name="patient_email"),
+            models.Index(fields=["phone"], name="patient_phone"),
+            models.Index(fields=["date_of_birth"], name="patient_dob"),
         ]
 
     def __str__(self) -> str:

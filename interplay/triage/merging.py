@@ -14,7 +14,7 @@ from django.utils import timezone
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.lib.errors import PermissionDenied, RuleViolation
-from interplay.patients.models import Patient, PatientQuerySet
+from interplay.patients.models import Patient, PatientQuerySet, same_text
 from interplay.referrals.models import Referral
 from interplay.triage.models import PatientMerge
 
@@ -27,10 +27,12 @@ def _require(actor: Any) -> None:
 def possible_duplicates(patient: Patient) -> PatientQuerySet:
     """Other current records that may be the same person: the same date of birth and the
     same first or last name, or the same phone or email."""
-    same_name = Q(first_name__iexact=patient.first_name) | Q(last_name__iexact=patient.last_name)
+    same_name = same_text("first_name", patient.first_name) | same_text(
+        "last_name", patient.last_name
+    )
     same_contact = Q(phone=patient.phone) if patient.phone else Q(pk__in=[])
     if patient.email:
-        same_contact |= Q(email__iexact=patient.email)
+        same_contact |= same_text("email", patient.email)
     return (
         Patient.objects.current()
         .exclude(pk=patient.pk)
