@@ -8,6 +8,7 @@ output is deterministic (a fixed ``svg.hashsalt``, no date in the metadata), so 
 scores give the same bytes.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -41,7 +42,22 @@ def scores_chart(
     each phase covers; ``sessions`` is the last session on the axis (else the last
     point). Dashed lines mark the caseness cut-offs (PHQ-9 10, GAD-7 8; docs/clinical-rules.md 5.1).
     The portal reuses this for a patient's own chart.
+
+    Drawing takes matplotlib about a sixth of a second (two layout passes), more than the
+    rest of the course page; the same scores give the same bytes, so each process keeps
+    the charts it drew last (a few hundred, about 20 kB each) and draws a course's chart
+    again only once its scores or phases change.
     """
+    return _drawn(tuple(phq), tuple(gad), tuple(phases), sessions)
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn(
+    phq: tuple[tuple[int, int], ...],
+    gad: tuple[tuple[int, int], ...],
+    phases: tuple[PhaseSpan, ...],
+    sessions: int | None,
+) -> str:
     return chartstyle.data_uri(_svg(phq, gad, phases, sessions))
 
 

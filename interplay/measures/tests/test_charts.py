@@ -65,3 +65,15 @@ class ScoreChartTests(TestCase):
         }
         self.assertLess(rows["Initial"], rows["Pre-group"] - 10)
         self.assertEqual(rows["Middle"], rows["Pre-group"])
+
+    def test_the_same_scores_are_drawn_once_and_new_scores_drawn_again(self) -> None:
+        phq, gad = [(1, 19), (2, 17), (3, 12)], [(1, 14), (2, 11)]
+        first = charts.scores_chart(phq, gad, phases=group_phases(), sessions=8)
+        drawn = charts._drawn.cache_info().misses
+        again = charts.scores_chart(list(phq), list(gad), phases=group_phases(), sessions=8)
+        self.assertEqual(again, first)
+        self.assertEqual(charts._drawn.cache_info().misses, drawn)
+        # A new score is a new chart, not the one kept.
+        moved = charts.scores_chart([*phq, (4, 9)], gad, phases=group_phases(), sessions=8)
+        self.assertEqual(charts._drawn.cache_info().misses, drawn + 1)
+        self.assertNotEqual(moved, first)
