@@ -146,7 +146,9 @@ def prepare_database(config: Config) -> InProcess:
     seed.waiting(WAITING[1] - WAITING[0])
     seed.courses(therapist, COURSES[1] - COURSES[0])
     _measure_lists(result, staff, "large")
-    result.paths["course"] = f"/courses/{seed.a_course(therapist).public_id}/"
+    course = seed.a_course(therapist)
+    seed.scores(course)
+    result.paths["course"] = f"/courses/{course.public_id}/"
     staff["therapist"].get(result.paths["course"])
     result.work["course"] = inprocess.get(staff["therapist"], result.paths["course"])
 

@@ -195,6 +195,40 @@ def courses(user: User, count: int) -> None:
         )
 
 
+def scores(course: Any) -> None:
+    """PHQ-9 and GAD-7 answered before each of ``course``'s sessions so far (in the
+    portal, before the session), easing as a course does, with its figures row: the
+    course page shows them and their chart, as a course part-way does."""
+    from interplay.reports import rows
+
+    past = course.appointments.filter(starts_at__lt=timezone.now()).order_by("number")
+    made = []
+    for step, appointment in enumerate(past):
+        for instrument, start in ((PHQ9, 2), (GAD7, 2)):
+            answers = {n: max(0, start - step // 3) for n in range(1, len(instrument.items) + 1)}
+            if instrument is PHQ9:
+                answers[9] = 0
+            scored = score(instrument, answers)
+            made.append(
+                QuestionnaireResponse(
+                    instrument_code=instrument.code,
+                    instrument_version=instrument.version,
+                    answers={str(k): v for k, v in answers.items()},
+                    total=scored.total,
+                    band=scored.band,
+                    complete=True,
+                    at_caseness=scored.at_caseness,
+                    risk_flagged=False,
+                    source=ResponseSource.PORTAL,
+                    answered_at=appointment.starts_at - dt.timedelta(hours=3),
+                    course_id=course.pk,
+                    appointment=appointment,
+                )
+            )
+    QuestionnaireResponse.objects.bulk_create(made)
+    rows.build([course.pk])
+
+
 def course_count() -> int:
     """The bench therapist's courses (a seeded service has its own therapists' too)."""
     from interplay.courses.models import Course
