@@ -227,6 +227,28 @@ class Referral(models.Model):
                 condition=Q(status__in=AWAITING_TRIAGE),
                 name="triage_queue_order",
             ),
+            # The waiting lists, of only the people waiting: a list's page reads its 25 rows
+            # in the order shown (its own, urgent first then the longest waiting; by surname;
+            # by referral date) instead of sorting the whole list, and the lists are counted
+            # from these and the decisions' ``decision_modality`` alone, so neither reads
+            # everyone the service ever decided (docs/scaling.md).
+            models.Index(
+                F("urgent").desc(),
+                "received_at",
+                "id",
+                condition=Q(status=ReferralStatus.WAITING),
+                name="waiting_list_order",
+            ),
+            models.Index(
+                fields=["last_name", "first_name", "id"],
+                condition=Q(status=ReferralStatus.WAITING),
+                name="waiting_list_by_name",
+            ),
+            models.Index(
+                fields=["received_at", "id"],
+                condition=Q(status=ReferralStatus.WAITING),
+                name="waiting_list_by_date",
+            ),
         ]
 
     def __str__(self) -> str:
