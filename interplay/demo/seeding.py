@@ -98,15 +98,26 @@ class Batch:
     def write(self, writer: bulk.Writer) -> None:
         for objects in (getattr(self, f.name) for f in dataclasses.fields(self)):
             writer.write(objects)
+        # Each course's sessions and answers are made in time order (weekly sessions,
+        # a session's answers before the next), so they need no sorting here.
         sessions: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
-        for s in sorted(self.sessions, key=lambda s: (s.starts_at, s.pk)):
-            if s.number >= 1:
-                sessions[s.course_id].append(_as_row(s, "pk", "status", "starts_at"))
+        for s in self.sessions:
+            v = s.__dict__
+            if v["number"] >= 1:
+                sessions[v["course_id"]].append(
+                    {"pk": v["id"], "status": v["status"], "starts_at": v["starts_at"]}
+                )
         answers: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
-        for r in sorted(self.responses, key=lambda r: (r.answered_at, r.pk)):
-            if r.course_id is not None:
-                answers[r.course_id].append(
-                    _as_row(r, "instrument_code", "total", "answered_at", "appointment_id")
+        for r in self.responses:
+            v = r.__dict__
+            if v["course_id"] is not None:
+                answers[v["course_id"]].append(
+                    {
+                        "instrument_code": v["instrument_code"],
+                        "total": v["total"],
+                        "answered_at": v["answered_at"],
+                        "appointment_id": v["appointment_id"],
+                    }
                 )
         writer.write([rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses])
 
@@ -126,10 +137,6 @@ SEEDED = (
     Focus,
     CourseFigures,
 )
-
-
-def _as_row(obj: Any, *names: str) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names}
 
 
 class Background:
@@ -225,7 +232,9 @@ class Service:
         closed_only: bool = False,
     ) -> None:
         self.zone = ZoneInfo(settings.TIME_ZONE)
-        self.now = timezone.now()
+        # Now in the service's zone, as every time made here is: comparing two times of
+        # one zone is a comparison of their fields, of two zones a conversion each.
+        self.now = timezone.now().astimezone(self.zone)
         self.since, self.until, self.closed_only = since, until, closed_only
         self.triage_lead = triage_lead
         self.users = {u.pk: u for u in therapists}
@@ -260,7 +269,11 @@ class Service:
     def arrivals(self, count: int) -> list[dt.datetime]:
         """``count`` arrival times spread over the period (never later than now), in order."""
         start = dt.datetime.combine(self.since, dt.time(8), tzinfo=self.zone)
-        end = min(dt.datetime.combine(self.until, dt.time(8), tzinfo=self.zone), self.now)
+        # (Now in UTC here: the span is the time that passed, not the clocks' difference.)
+        end = min(
+            dt.datetime.combine(self.until, dt.time(8), tzinfo=self.zone),
+            self.now.astimezone(dt.UTC),
+        )
         span = max(1, int((end - start).total_seconds()))
         return sorted(start + dt.timedelta(seconds=self.rng.randrange(span)) for _ in range(count))
 
