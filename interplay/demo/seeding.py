@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,9 @@ STATUS_AFTER = {
 }
 PROBLEM_AREAS = ("grief", "role_dispute", "role_transition", "deficits")
 ANSWER_HOURS_BEFORE = 3  # portal answers come in the morning of the session
+# When answers come, from the session's start: in the portal, or 12 minutes into it.
+ANSWERED = {True: -dt.timedelta(hours=ANSWER_HOURS_BEFORE), False: dt.timedelta(hours=0.2)}
+SIGNED_AFTER = dt.timedelta(hours=2)  # a record is signed two hours after its session
 # Lists many rows hold, made once: the writer reuses a value's stored form by identity.
 RISK_REASONS = {True: ["phq9_item9"], False: []}
 AVAILABLE_TIMES = ["weekday_morning", "weekday_afternoon"]
@@ -530,10 +533,11 @@ class Service:
         ended: bool,
     ) -> list[Appointment]:
         attended = []
+        length = dt.timedelta(minutes=minutes)
         for index, starts_at in enumerate(times):
             happened = plan.happens[index]
             # A session is recorded once it is over: one still running is booked.
-            ends_at = starts_at + dt.timedelta(minutes=minutes)
+            ends_at = _later(starts_at, length)
             if ends_at > self.now or not happened:
                 status = "not_needed" if ended else "booked"
                 # Booked with the course; no longer needed once it ended.
@@ -566,7 +570,7 @@ class Service:
         written up (without it every therapist's day would list them all to sign)."""
         protocol = BUILT_IN[course.protocol_code]
         phase = phase_for(protocol, session.number, course.planned_sessions)
-        signed = min(session.ends_at + dt.timedelta(hours=2), self.now)
+        signed = min(_later(session.ends_at, SIGNED_AFTER), self.now)
         return bulk.make(
             SessionRecord,
             appointment=session,
@@ -599,7 +603,7 @@ class Service:
             if 0 < step < len(attended) - 1 and self.rng.random() < 0.04:
                 continue  # not answered this time
             portal = self.rng.random() < 0.6
-            at = session.starts_at - dt.timedelta(hours=ANSWER_HOURS_BEFORE if portal else -0.2)
+            at = _later(session.starts_at, ANSWERED[portal])
             risk_item = 1 if referral.urgent and step < 2 else 0
             scores = path[session.number - plan.first_number]
             for instrument, total in zip((PHQ9, GAD7), scores, strict=True):
@@ -686,6 +690,14 @@ def _response(
         answered_at=answered_at,
         **owner,
     )
+
+
+@lru_cache(maxsize=1 << 18)
+def _later(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``moment + delta`` for a session's times (``stories.at_time``'s shared objects, a
+    few hours on): sessions share their hours, so each sum is made, and hashed when
+    written (``bulk._iso``), once."""
+    return moment + delta
 
 
 def _reference(serial: int) -> str:

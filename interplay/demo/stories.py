@@ -9,6 +9,7 @@ any service's figures. No Django here.
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import random
 from dataclasses import dataclass
@@ -171,5 +172,8 @@ def items(total: int, count: int, last_item: int = 0) -> dict[str, int]:
     return {str(n): v for n, v in enumerate(values, start=1)}
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def at_time(day: dt.date, hour: int, zone: dt.tzinfo) -> dt.datetime:
+    """The hour on the day; the same object for every session at that hour, so its hash,
+    and the times worked out from it (``seeding``), are made once."""
     return dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
