@@ -86,14 +86,16 @@ class Blueprint:
             names[f"f{index}"] = factory
             made.append(f"{attname!r}: f{index}()")
         body.append(f"    own = obj.__dict__ = {{{', '.join(made)}, **values}}")
-        body.append("    state = obj._state = State()")
+        body.append("    cache = {}")
         for name, column in self.relations.items():
             # Read by Inserter.rows once the related object has its key.
             body += [
                 f"    if {name!r} in values:",
-                f"        state.fields_cache[{name!r}] = own.pop({name!r})",
+                f"        cache[{name!r}] = own.pop({name!r})",
                 f"        own[{column!r}] = None",
             ]
+        # The relation cache ModelState would otherwise make on first use.
+        body += ["    state = obj._state = State()", "    state.fields_cache = cache"]
         body.append("    return obj")
         return _compiled(body, names, f"make {self.model._meta.label}")
 

@@ -660,10 +660,21 @@ class Service:
 
 
 @cache
-def _scored(code: str, total: int, last_item: int) -> tuple[dict[str, int], Any]:
+def _scored(code: str, total: int, last_item: int) -> dict[str, Any]:
+    """A response's fields that follow from its instrument and total, made once."""
     instrument = PHQ9 if code == PHQ9.code else GAD7
     answers = stories.items(total, len(instrument.items), last_item)
-    return answers, score(instrument, {int(k): v for k, v in answers.items()})
+    result = score(instrument, {int(k): v for k, v in answers.items()})
+    return {
+        "instrument_code": instrument.code,
+        "instrument_version": instrument.version,
+        "answers": answers,
+        "total": result.total,
+        "band": result.band,
+        "complete": result.complete,
+        "at_caseness": result.at_caseness,
+        "risk_flagged": bool(result.risk_items_positive),
+    }
 
 
 def _response(
@@ -675,17 +686,9 @@ def _response(
     last_item: int = 0,
     **owner: Any,
 ) -> QuestionnaireResponse:
-    answers, result = _scored(instrument.code, total, last_item)
     return bulk.make(
         QuestionnaireResponse,
-        instrument_code=instrument.code,
-        instrument_version=instrument.version,
-        answers=answers,
-        total=result.total,
-        band=result.band,
-        complete=result.complete,
-        at_caseness=result.at_caseness,
-        risk_flagged=bool(result.risk_items_positive),
+        **_scored(instrument.code, total, last_item),
         source=source,
         answered_at=answered_at,
         **owner,
