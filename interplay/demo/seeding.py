@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,9 @@ STATUS_AFTER = {
 }
 PROBLEM_AREAS = ("grief", "role_dispute", "role_transition", "deficits")
 ANSWER_HOURS_BEFORE = 3  # portal answers come in the morning of the session
+# When answers come, from the session's start: in the portal, or 12 minutes into it.
+ANSWERED = {True: -dt.timedelta(hours=ANSWER_HOURS_BEFORE), False: dt.timedelta(hours=0.2)}
+SIGNED_AFTER = dt.timedelta(hours=2)  # a record is signed two hours after its session
 # Lists many rows hold, made once: the writer reuses a value's stored form by identity.
 RISK_REASONS = {True: ["phq9_item9"], False: []}
 AVAILABLE_TIMES = ["weekday_morning", "weekday_afternoon"]
@@ -98,15 +101,26 @@ class Batch:
     def write(self, writer: bulk.Writer) -> None:
         for objects in (getattr(self, f.name) for f in dataclasses.fields(self)):
             writer.write(objects)
+        # Each course's sessions and answers are made in time order (weekly sessions,
+        # a session's answers before the next), so they need no sorting here.
         sessions: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
-        for s in sorted(self.sessions, key=lambda s: (s.starts_at, s.pk)):
-            if s.number >= 1:
-                sessions[s.course_id].append(_as_row(s, "pk", "status", "starts_at"))
+        for s in self.sessions:
+            v = s.__dict__
+            if v["number"] >= 1:
+                sessions[v["course_id"]].append(
+                    {"pk": v["id"], "status": v["status"], "starts_at": v["starts_at"]}
+                )
         answers: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
-        for r in sorted(self.responses, key=lambda r: (r.answered_at, r.pk)):
-            if r.course_id is not None:
-                answers[r.course_id].append(
-                    _as_row(r, "instrument_code", "total", "answered_at", "appointment_id")
+        for r in self.responses:
+            v = r.__dict__
+            if v["course_id"] is not None:
+                answers[v["course_id"]].append(
+                    {
+                        "instrument_code": v["instrument_code"],
+                        "total": v["total"],
+                        "answered_at": v["answered_at"],
+                        "appointment_id": v["appointment_id"],
+                    }
                 )
         writer.write([rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses])
 
@@ -126,10 +140,6 @@ SEEDED = (
     Focus,
     CourseFigures,
 )
-
-
-def _as_row(obj: Any, *names: str) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names}
 
 
 class Background:
@@ -225,7 +235,9 @@ class Service:
         closed_only: bool = False,
     ) -> None:
         self.zone = ZoneInfo(settings.TIME_ZONE)
-        self.now = timezone.now()
+        # Now in the service's zone, as every time made here is: comparing two times of
+        # one zone is a comparison of their fields, of two zones a conversion each.
+        self.now = timezone.now().astimezone(self.zone)
         self.since, self.until, self.closed_only = since, until, closed_only
         self.triage_lead = triage_lead
         self.users = {u.pk: u for u in therapists}
@@ -260,7 +272,11 @@ class Service:
     def arrivals(self, count: int) -> list[dt.datetime]:
         """``count`` arrival times spread over the period (never later than now), in order."""
         start = dt.datetime.combine(self.since, dt.time(8), tzinfo=self.zone)
-        end = min(dt.datetime.combine(self.until, dt.time(8), tzinfo=self.zone), self.now)
+        # (Now in UTC here: the span is the time that passed, not the clocks' difference.)
+        end = min(
+            dt.datetime.combine(self.until, dt.time(8), tzinfo=self.zone),
+            self.now.astimezone(dt.UTC),
+        )
         span = max(1, int((end - start).total_seconds()))
         return sorted(start + dt.timedelta(seconds=self.rng.randrange(span)) for _ in range(count))
 
@@ -517,10 +533,11 @@ class Service:
         ended: bool,
     ) -> list[Appointment]:
         attended = []
+        length = dt.timedelta(minutes=minutes)
         for index, starts_at in enumerate(times):
             happened = plan.happens[index]
             # A session is recorded once it is over: one still running is booked.
-            ends_at = starts_at + dt.timedelta(minutes=minutes)
+            ends_at = _later(starts_at, length)
             if ends_at > self.now or not happened:
                 status = "not_needed" if ended else "booked"
                 # Booked with the course; no longer needed once it ended.
@@ -553,7 +570,7 @@ class Service:
         written up (without it every therapist's day would list them all to sign)."""
         protocol = BUILT_IN[course.protocol_code]
         phase = phase_for(protocol, session.number, course.planned_sessions)
-        signed = min(session.ends_at + dt.timedelta(hours=2), self.now)
+        signed = min(_later(session.ends_at, SIGNED_AFTER), self.now)
         return bulk.make(
             SessionRecord,
             appointment=session,
@@ -586,7 +603,7 @@ class Service:
             if 0 < step < len(attended) - 1 and self.rng.random() < 0.04:
                 continue  # not answered this time
             portal = self.rng.random() < 0.6
-            at = session.starts_at - dt.timedelta(hours=ANSWER_HOURS_BEFORE if portal else -0.2)
+            at = _later(session.starts_at, ANSWERED[portal])
             risk_item = 1 if referral.urgent and step < 2 else 0
             scores = path[session.number - plan.first_number]
             for instrument, total in zip((PHQ9, GAD7), scores, strict=True):
@@ -643,10 +660,21 @@ class Service:
 
 
 @cache
-def _scored(code: str, total: int, last_item: int) -> tuple[dict[str, int], Any]:
+def _scored(code: str, total: int, last_item: int) -> dict[str, Any]:
+    """A response's fields that follow from its instrument and total, made once."""
     instrument = PHQ9 if code == PHQ9.code else GAD7
     answers = stories.items(total, len(instrument.items), last_item)
-    return answers, score(instrument, {int(k): v for k, v in answers.items()})
+    result = score(instrument, {int(k): v for k, v in answers.items()})
+    return {
+        "instrument_code": instrument.code,
+        "instrument_version": instrument.version,
+        "answers": answers,
+        "total": result.total,
+        "band": result.band,
+        "complete": result.complete,
+        "at_caseness": result.at_caseness,
+        "risk_flagged": bool(result.risk_items_positive),
+    }
 
 
 def _response(
@@ -658,21 +686,21 @@ def _response(
     last_item: int = 0,
     **owner: Any,
 ) -> QuestionnaireResponse:
-    answers, result = _scored(instrument.code, total, last_item)
     return bulk.make(
         QuestionnaireResponse,
-        instrument_code=instrument.code,
-        instrument_version=instrument.version,
-        answers=answers,
-        total=result.total,
-        band=result.band,
-        complete=result.complete,
-        at_caseness=result.at_caseness,
-        risk_flagged=bool(result.risk_items_positive),
+        **_scored(instrument.code, total, last_item),
         source=source,
         answered_at=answered_at,
         **owner,
     )
+
+
+@lru_cache(maxsize=1 << 18)
+def _later(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``moment + delta`` for a session's times (``stories.at_time``'s shared objects, a
+    few hours on): sessions share their hours, so each sum is made, and hashed when
+    written (``bulk._iso``), once."""
+    return moment + delta
 
 
 def _reference(serial: int) -> str:

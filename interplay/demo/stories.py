@@ -7,7 +7,10 @@ proportions are plausible for an NHS Talking Therapies service (docs/clinical-ru
 any service's figures. No Django here.
 """
 
+import bisect
 import datetime as dt
+import functools
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -41,7 +44,19 @@ COURSES = (("recovers", 55), ("improves", 18), ("unchanged", 20), ("worsens", 7)
 
 
 def pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([k for k, _ in weighted], [w for _, w in weighted])[0]
+    """One of the keys, by weight: ``rng.choices(keys, weights)[0]``, the same draw from
+    the same generator, with the table's running totals worked out once."""
+    table = _TABLES.get(id(weighted))
+    if table is None or table[0] is not weighted:
+        keys = tuple(k for k, _ in weighted)
+        running = list(itertools.accumulate(w for _, w in weighted))
+        table = _TABLES[id(weighted)] = (weighted, keys, running, running[-1] + 0.0)
+    _, keys, running, total = table
+    return keys[bisect.bisect(running, rng.random() * total, 0, len(keys) - 1)]
+
+
+# Each weighted table (kept, so its id is not reused) with its keys and running totals.
+_TABLES: dict[int, tuple[tuple[tuple[str, int], ...], tuple[str, ...], list[int], float]] = {}
 
 
 def clip(value: float, low: int, high: int) -> int:
@@ -157,5 +172,8 @@ def items(total: int, count: int, last_item: int = 0) -> dict[str, int]:
     return {str(n): v for n, v in enumerate(values, start=1)}
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def at_time(day: dt.date, hour: int, zone: dt.tzinfo) -> dt.datetime:
+    """The hour on the day; the same object for every session at that hour, so its hash,
+    and the times worked out from it (``seeding``), are made once."""
     return dt.datetime.combine(day, dt.time(hour), tzinfo=zone)

@@ -143,6 +143,23 @@ class SeededServiceTests(BaseTestCase):
         self.assertIn(" ", Referral.objects.get(pk=pk).main_difficulties)
 
 
+class WriterTests(BaseTestCase):
+    def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given(self) -> None:
+        awkward = "Flat 2\tBlock C\nRiver\\Side \\N\r\n"
+        writer = bulk.Writer()
+        born = dt.date(1990, 5, 1)
+        person = bulk.make(
+            Patient, first_name="Ana", last_name="Ode", address_line_1=awkward, date_of_birth=born
+        )
+        writer.write([person])
+        stored = Patient.objects.get(first_name="Ana")
+        self.assertEqual(stored.address_line_1, awkward)
+        self.assertEqual((stored.address_line_2, stored.date_of_birth), ("", born))
+        self.assertIsNone(stored.anonymised_at)
+        self.assertLess(timezone.now() - stored.created_at, dt.timedelta(minutes=5))
+        self.assertEqual(stored.public_id.version, 4)
+
+
 class PublicIdTests(BaseTestCase):
     def test_the_same_seed_gives_the_same_public_ids(self) -> None:
         def ids(seed: str) -> list[uuid.UUID]:
