@@ -67,7 +67,9 @@ class _Statements:
     ``lock`` reads the chain head row and locks it (what ``select_for_update().get()``
     sends); ``insert`` adds the event (what ``save(force_insert=True)`` sends, values in
     the order of ``fields``) and gives back its id; ``move`` moves the head on (what
-    ``save(update_fields=...)`` sends).
+    ``save(update_fields=...)`` sends). On PostgreSQL, where one statement can change two
+    tables (data-modifying ``WITH`` queries), ``insert`` moves the head as well, after the
+    event's values, and ``move`` is empty: one round trip to the database fewer.
     """
 
     lock: str
@@ -128,6 +130,11 @@ def _stand_in() -> AuditEvent:
 def _compile(connection: Any) -> _Statements:
     lock, move = _head_statements(connection)
     insert, fields = _insert_statement(connection)
+    if connection.vendor == "postgresql":
+        # Each part of a WITH that changes rows runs once, to the end, whatever the outer
+        # SELECT reads; the head row is already locked by ``lock``, in this transaction.
+        insert = f'WITH "event" AS ({insert}), "head" AS ({move}) SELECT "id" FROM "event"'  # noqa: S608
+        move = ""
     return _Statements(lock, insert, move, fields)
 
 
@@ -138,10 +145,12 @@ def _insert(connection: Any, statements: _Statements, event: AuditEvent) -> None
         field.get_db_prep_save(field.pre_save(event, True), connection)
         for field in statements.fields
     ]
+    move = [event.sequence, event.hash, ChainHead.ROW]
     with connection.cursor() as cursor:
-        cursor.execute(statements.insert, params)
+        cursor.execute(statements.insert, params if statements.move else params + move)
         (event.pk,) = cursor.fetchone()
-        cursor.execute(statements.move, [event.sequence, event.hash, ChainHead.ROW])
+        if statements.move:
+            cursor.execute(statements.move, move)
     event._state.adding = False
     event._state.db = connection.alias
 
