@@ -7,7 +7,8 @@ that read the same few queries on every request (the therapist's day, the caselo
 one request to the next (the signed-in user, the time now), compiles it, and on every
 run sends that same SQL with the stand-ins replaced by the request's values. Its rows
 come back through Django's own iteration (models and ``select_related``, ``values_list``,
-each field's conversion from the database), exactly as the queryset gives them.
+each field's conversion from the database), exactly as the queryset gives them; which
+converters each column needs is worked out once per database connection, not per run.
 
     upcoming = Prepared(Appointment, lambda user, now: Appointment.objects.filter(
         course__therapist=user, starts_at__gte=now), user="id", now="datetime")
@@ -25,6 +26,8 @@ arguments: each shape is compiled once.
 
 import copy
 import datetime as dt
+import operator
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -62,6 +65,28 @@ class _Compiled:
         self.sql = sql
         self.params = params
         self.slots: list[tuple[int, str]] = []
+        # The compiled columns, and their converters for each connection (a thread's own).
+        self.columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        self.converters: weakref.WeakKeyDictionary[Any, dict[int, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def converters_for(self, compiler: Any) -> Callable[[list[Any]], dict[int, Any]]:
+        """``compiler.get_converters``, worked out once per connection for the compiled
+        columns (as the row iteration asks for them) instead of on every run."""
+        converters = self.converters.get(compiler.connection)
+        if converters is None:
+            converters = self.converters[compiler.connection] = compiler.get_converters(
+                self.columns
+            )
+        columns, known = self.columns, converters
+
+        def get_converters(expressions: list[Any]) -> dict[int, Any]:
+            if len(expressions) == len(columns) and all(map(operator.is_, expressions, columns)):
+                return known
+            return type(compiler).get_converters(compiler, expressions)
+
+        return get_converters
 
     def fresh(self, compiler: Any) -> QuerySet[Any]:
         """A queryset as the compiled one, never evaluated (no rows kept, no prefetch
@@ -108,6 +133,7 @@ class Prepared:
         compiler.connection = connection
         sql, sent = compiled.sql, tuple(params)
         compiler.as_sql = lambda *args, **kwargs: (sql, sent)
+        compiler.get_converters = compiled.converters_for(compiler)
         # The queryset's own iteration (its models, related rows, prefetches and
         # conversions), over the compiler that already holds the SQL: a fresh queryset
         # over a shallow copy of the compiled query (nothing in either is changed by

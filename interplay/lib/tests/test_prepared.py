@@ -37,6 +37,11 @@ class PreparedTests(TestCase):
                 found = ROLES.run(user=user.pk, since=self.long_ago)
             self.assertEqual(found, list(expected.order_by("role")))
             self.assertEqual({a.user.username for a in found}, {user.username})
+            # Each run's values converted as the queryset converts them (aware times).
+            self.assertEqual(
+                [(a.granted_at, a.user.date_joined) for a in found],
+                [(a.granted_at, a.user.date_joined) for a in expected.order_by("role")],
+            )
 
     def test_a_time_is_sent_as_the_field_sends_it(self) -> None:
         later = RoleAssignment.objects.get(role="supervisor").granted_at

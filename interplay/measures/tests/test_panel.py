@@ -14,7 +14,7 @@ from interplay.lib.pdf import html_to_pdf
 from interplay.measures import charts
 from interplay.measures.panel import outcome_panel
 from interplay.measures.tests.helpers import course_with_scores
-from interplay.test import BaseTestCase, give_hours, qualify
+from interplay.test import AUDIT_WRITE, BaseTestCase, give_hours, qualify
 
 
 class OutcomePanelTests(BaseTestCase):
@@ -78,11 +78,12 @@ class OutcomePanelTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("courses:detail", args=[short.public_id]))
-        # 17: the ending section's unresolved sessions and final-score check add two, the
-        # supervision notes one; the attended count comes from the sessions already read.
-        with self.assertNumQueries(17):
+        # 14 and the audit event: the ending section's unresolved sessions and final-score
+        # check add two, the supervision notes one; the attended count comes from the
+        # sessions already read.
+        with self.assertNumQueries(14 + AUDIT_WRITE):
             self.client.get(reverse("courses:detail", args=[short.public_id]))
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(14 + AUDIT_WRITE):
             self.client.get(reverse("courses:detail", args=[long.public_id]))
 
     def test_the_chart_is_the_same_bytes_for_the_same_scores(self) -> None:
