@@ -145,7 +145,8 @@ class StreamingReplicaTests(TransactionTestCase):
         # Nothing is written there; the view's audit event is written on the primary.
         self.assertFalse([sql for sql in replica_sql if sql.lstrip().upper().startswith(WRITES)])
         self.assertTrue(
-            any(sql.startswith('INSERT INTO "audit_auditevent"') for sql in primary_sql)
+            # (On PostgreSQL the event and the chain head's move are one statement.)
+            any('INSERT INTO "audit_auditevent"' in sql for sql in primary_sql)
         )
         self.assertTrue(AuditEvent.objects.filter(action="reports.dashboard_viewed").exists())
 
