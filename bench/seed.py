@@ -113,19 +113,12 @@ def referrals(count: int, *, start: int = 0, seed: int = 2026) -> None:
             responses = []
             for referral, spec in zip(created, specs, strict=True):
                 for instrument, answers in ((PHQ9, spec["phq9"]), (GAD7, spec["gad7"])):
-                    result = score(BUILT_IN[instrument.code], answers)
                     responses.append(
-                        QuestionnaireResponse(
-                            instrument_code=instrument.code,
-                            instrument_version=instrument.version,
-                            answers={str(k): v for k, v in answers.items()},
-                            total=result.total,
-                            band=result.band,
-                            complete=result.complete,
-                            at_caseness=result.at_caseness,
-                            risk_flagged=result.risk,
-                            source=ResponseSource.SELF_REFERRAL,
-                            answered_at=referral.received_at,
+                        answered(
+                            BUILT_IN[instrument.code],
+                            answers,
+                            ResponseSource.SELF_REFERRAL,
+                            referral.received_at,
                             referral=referral,
                         )
                     )
@@ -195,6 +188,26 @@ def courses(user: User, count: int) -> None:
         )
 
 
+def answered(
+    instrument: Any, answers: dict[int, int], source: str, at: dt.datetime, **about: Any
+) -> QuestionnaireResponse:
+    """A questionnaire answered with ``answers``, scored as the service scores it."""
+    result = score(instrument, answers)
+    return QuestionnaireResponse(
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+        answers={str(k): v for k, v in answers.items()},
+        total=result.total,
+        band=result.band,
+        complete=result.complete,
+        at_caseness=result.at_caseness,
+        risk_flagged=result.risk,
+        source=source,
+        answered_at=at,
+        **about,
+    )
+
+
 def scores(course: Any) -> None:
     """PHQ-9 and GAD-7 answered before each of ``course``'s sessions so far (in the
     portal, before the session), easing as a course does, with its figures row: the
@@ -204,23 +217,16 @@ def scores(course: Any) -> None:
     past = course.appointments.filter(starts_at__lt=timezone.now()).order_by("number")
     made = []
     for step, appointment in enumerate(past):
-        for instrument, start in ((PHQ9, 2), (GAD7, 2)):
-            answers = {n: max(0, start - step // 3) for n in range(1, len(instrument.items) + 1)}
+        for instrument in (PHQ9, GAD7):
+            answers = {n: max(0, 2 - step // 3) for n in range(1, len(instrument.items) + 1)}
             if instrument is PHQ9:
                 answers[9] = 0
-            scored = score(instrument, answers)
             made.append(
-                QuestionnaireResponse(
-                    instrument_code=instrument.code,
-                    instrument_version=instrument.version,
-                    answers={str(k): v for k, v in answers.items()},
-                    total=scored.total,
-                    band=scored.band,
-                    complete=True,
-                    at_caseness=scored.at_caseness,
-                    risk_flagged=False,
-                    source=ResponseSource.PORTAL,
-                    answered_at=appointment.starts_at - dt.timedelta(hours=3),
+                answered(
+                    instrument,
+                    answers,
+                    ResponseSource.PORTAL,
+                    appointment.starts_at - dt.timedelta(hours=3),
                     course_id=course.pk,
                     appointment=appointment,
                 )
