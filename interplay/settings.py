@@ -11,7 +11,7 @@ import dj_database_url
 from whitenoise.compress import Compressor
 
 from interplay.lib.crypto import backup_keys_from_environment, encryption_keys_from_environment
-from interplay.lib.env import env_bool, env_int, env_list, env_str
+from interplay.lib.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -158,6 +158,19 @@ if DATABASE_REPLICA_URL:
     # Tests make no database of their own for it: it is the test database, read back.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["interplay.db_router.ReplicaRouter"]
+# PostgreSQL prices reading a page out of its order (an index probe) at random_page_cost
+# times a page read in order; its default of 4 models spinning disks, and then it reads a
+# whole table rather than probe the few rows a caseload or a waiting list needs. Interplay's
+# working set is in memory or on SSDs, so each connection asks for 1.1 at start (no extra
+# round trip); an empty DATABASE_RANDOM_PAGE_COST leaves the database's own setting
+# (needed behind a pooler that refuses startup options): docs/scaling.md.
+DATABASE_RANDOM_PAGE_COST = env_float("DATABASE_RANDOM_PAGE_COST", 1.1, minimum=0.1)
+for _alias in DATABASES:
+    if DATABASE_RANDOM_PAGE_COST and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        _options = DATABASES[_alias].setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} -c random_page_cost={DATABASE_RANDOM_PAGE_COST:g}"
+        ).strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.

@@ -9,6 +9,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = "postgres://interplay:secret@db.example.org:5432/interplay"
+# Each PostgreSQL connection asks at start for index probes priced as on SSDs.
+PLANNED = {"options": "-c random_page_cost=1.1"}
 SHOW = (
     "import json; from interplay import settings as s; "
     "d = s.DATABASES['default']; "
@@ -28,7 +30,7 @@ def database_settings(**env: str) -> dict[str, Any]:
 
 
 def test_postgresql_connections_are_kept_for_a_minute_unless_told() -> None:
-    assert database_settings(DATABASE_URL=POSTGRES) == {"age": 60, "options": {}}
+    assert database_settings(DATABASE_URL=POSTGRES) == {"age": 60, "options": PLANNED}
     assert database_settings(DATABASE_URL=POSTGRES, DATABASE_CONN_MAX_AGE="0")["age"] == 0
 
 
@@ -36,7 +38,33 @@ def test_a_pool_size_turns_on_psycopgs_pool_instead_of_kept_connections() -> Non
     pooled = database_settings(
         DATABASE_URL=POSTGRES, DATABASE_POOL_SIZE="4", DATABASE_POOL_TIMEOUT="5"
     )
-    assert pooled == {"age": 0, "options": {"pool": {"min_size": 1, "max_size": 4, "timeout": 5}}}
+    assert pooled == {
+        "age": 0,
+        "options": {"pool": {"min_size": 1, "max_size": 4, "timeout": 5}, **PLANNED},
+    }
+
+
+def test_the_index_probe_price_is_the_operators_to_change_or_leave_to_the_database() -> None:
+    assert database_settings(DATABASE_URL=POSTGRES, DATABASE_RANDOM_PAGE_COST="2")["options"] == {
+        "options": "-c random_page_cost=2"
+    }
+    # Empty: the database's own setting (e.g. behind PgBouncer, which refuses start options).
+    assert database_settings(DATABASE_URL=POSTGRES, DATABASE_RANDOM_PAGE_COST="")["options"] == {}
+    # Options already in the URL are kept beside it.
+    given = database_settings(DATABASE_URL=POSTGRES + "?options=-c%20work_mem%3D8MB")
+    assert given["options"] == {"options": "-c work_mem=8MB -c random_page_cost=1.1"}
+    sqlite = database_settings(DATABASE_URL="sqlite:////tmp/interplay-cost.sqlite3")
+    assert "options" not in sqlite["options"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    refused = subprocess.run(
+        [sys.executable, "-c", SHOW],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1", "DATABASE_URL": POSTGRES, "DATABASE_RANDOM_PAGE_COST": "low"},
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0
+    assert "DATABASE_RANDOM_PAGE_COST must be a number" in refused.stderr
 
 
 def test_sqlite_has_no_pool_to_turn_on() -> None:
@@ -73,11 +101,11 @@ def test_a_replica_is_a_second_database_only_when_given() -> None:
     assert replica == {
         "host": "replica.example.org",
         "age": 60,
-        "options": {},
+        "options": PLANNED,
         "test": {"MIRROR": "default"},
     }
     pooled = replica_settings(
         DATABASE_URL=POSTGRES, DATABASE_REPLICA_URL=REPLICA, DATABASE_POOL_SIZE="4"
     )
-    assert pooled["options"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}
+    assert pooled["options"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}, **PLANNED}
     assert pooled["age"] == 0

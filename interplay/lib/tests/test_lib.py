@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from interplay.lib import nhs_number
 from interplay.lib.dates import age_on
-from interplay.lib.env import env_bool, env_int, env_list
+from interplay.lib.env import env_bool, env_float, env_int, env_list
 from interplay.lib.ids import REFERENCE_ALPHABET, reference_code
 
 
@@ -62,6 +62,10 @@ def test_env_readers_refuse_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
         env_int("X_INT", 1)
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         env_int("X_LOW", 5, minimum=1)
+    with pytest.raises(ImproperlyConfigured, match="X_INT must be a number"):
+        env_float("X_INT", 1.0)
+    with pytest.raises(ImproperlyConfigured, match=r"at least 0\.5"):
+        env_float("X_LOW", 1.0, minimum=0.5)
 
 
 def test_env_readers_read_what_operators_write(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,3 +74,8 @@ def test_env_readers_read_what_operators_write(monkeypatch: pytest.MonkeyPatch) 
     assert env_bool("X_BOOL") is True
     assert env_bool("X_MISSING", default=True) is True
     assert env_list("X_LIST", []) == ["a.example", "b.example"]
+    monkeypatch.setenv("X_FLOAT", "1.5")
+    monkeypatch.setenv("X_EMPTY", "")
+    assert env_float("X_FLOAT", 4.0) == 1.5
+    assert env_float("X_MISSING", 4.0) == 4.0
+    assert env_float("X_EMPTY", 4.0) is None

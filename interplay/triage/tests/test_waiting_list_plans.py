@@ -60,6 +60,13 @@ class WaitingListPlanTests(BaseTestCase):
         self.assertRegex(plan, rf"Index Scan (Backward )?using {index} on referrals_referral")
         self.assertNotIn("Sort", plan.replace("Sort Key", ""), plan)
 
+    def test_each_connection_prices_index_probes_as_on_ssds(self) -> None:
+        # Asked for at connection start (DATABASE_RANDOM_PAGE_COST): with the default of 4
+        # PostgreSQL reads whole tables rather than probe a caseload's few rows.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            self.assertEqual(cursor.fetchone(), ("1.1",))
+
     def test_a_list_counts_and_reads_its_page_from_indexes(self) -> None:
         count, page = self.reads(LIST)
         self.assertIn("COUNT(", count)
