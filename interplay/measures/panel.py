@@ -21,6 +21,17 @@ from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import QuestionnaireResponse
 
 MEASURES = (PHQ9.code, GAD7.code)
+# A response's fields the panel and the API's outcome read (``ScoreRow``'s cells).
+SHOWN = (
+    "instrument_code",
+    "total",
+    "band",
+    "complete",
+    "risk_flagged",
+    "answered_at",
+    "course",
+    "appointment",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,11 @@ class ScoreRow:
     answered_on: dt.date
     phq9: QuestionnaireResponse | None
     gad7: QuestionnaireResponse | None
+
+    @property
+    def cells(self) -> tuple[QuestionnaireResponse | None, QuestionnaireResponse | None]:
+        """The PHQ-9 and GAD-7 answers, in the table's column order."""
+        return (self.phq9, self.gad7)
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,9 @@ def outcome_panel(
     responses = list(
         QuestionnaireResponse.objects.filter(course=course, instrument_code__in=MEASURES)
         .select_related("appointment")
-        .defer("answers")  # encrypted, and the panel shows totals: decrypt nothing
+        # What the panel shows and no more: the answers, and the session's encrypted
+        # fields, are not read, so nothing is decrypted.
+        .only(*SHOWN, "appointment__number")
         .order_by("answered_at", "id")
     )
     if attended is None:
