@@ -2,6 +2,8 @@
 as booking, and each applying the protocol's attendance policy."""
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +25,7 @@ from interplay.courses.models import (
     TaskKind,
 )
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.prepared import Prepared
 
 A = AppointmentStatus
 MISSED = (A.DID_NOT_ATTEND, A.CANCELLED_LATE)
@@ -202,16 +205,36 @@ def unresolved(course: Any) -> list[Appointment]:
     return list(sessions.defer("backdate_reason"))
 
 
+def unresolved_among(appointments: Iterable[Appointment], now: dt.datetime) -> list[Appointment]:
+    """``unresolved`` of a course whose every session is in ``appointments``."""
+    return sorted(
+        (a for a in appointments if a.status == A.BOOKED and a.starts_at < now),
+        key=lambda a: a.number,
+    )
+
+
 def final_score_missing(course: Any) -> bool:
     """Whether the latest attended session has no complete PHQ-9: the course's outcome
     then pairs the first score with an earlier one, or with none (docs/clinical-rules.md
     5.3, 5.7)."""
+    return not _final_phq9().run(course=course.pk)
+
+
+@functools.cache
+def _final_phq9() -> Prepared:
+    """A complete PHQ-9 of the course's latest attended session, if any (compiled once;
+    the measures app is read when first asked, as it depends on this one)."""
     from interplay.measures.models import QuestionnaireResponse
 
-    last = course.appointments.filter(status=A.ATTENDED, number__gte=1).order_by("-number")
-    return not QuestionnaireResponse.objects.filter(
-        appointment=Subquery(last.values("pk")[:1]), instrument_code="phq9", complete=True
-    ).exists()
+    def build(course: int) -> Any:
+        last = Appointment.objects.filter(course=course, status=A.ATTENDED, number__gte=1).order_by(
+            "-number"
+        )
+        return QuestionnaireResponse.objects.filter(
+            appointment=Subquery(last.values("pk")[:1]), instrument_code="phq9", complete=True
+        ).values_list("pk")[:1]
+
+    return Prepared(QuestionnaireResponse, build, course="id")
 
 
 ENDINGS = {

@@ -333,8 +333,7 @@ def _detail_page(
     request: HttpRequest, course: Course, status: int = 200, **bound: Any
 ) -> HttpResponse:
     protocol = course.protocol()
-    # The encrypted reason for a back-dated session is not on this page: not decrypted.
-    appointments = list(course.appointments.defer("backdate_reason"))
+    appointments = _COURSE_SESSIONS.run(course=course.pk)
     sessions = [
         (a, protocols.phase_for(protocol, a.number, course.planned_sessions)) for a in appointments
     ]
@@ -342,7 +341,7 @@ def _detail_page(
         "course": course,
         "sessions": sessions,
         "protocol": protocol,
-        "tasks": course.tasks.open().select_related("appointment"),
+        "tasks": _OPEN_TASKS.run(course=course.pk),
         "mine": course.therapist_id == request.user.pk,
         "end_form": bound.get("end_form") or EndCourseForm(),
         "shift_form": bound.get("shift_form") or ShiftForm(),
@@ -354,9 +353,30 @@ def _detail_page(
         "outcomes": outcome_panel(course, attended=attended_among(appointments)),
     }
     if course.status == CourseStatus.ACTIVE and context["mine"]:
-        context["unresolved"] = attendance.unresolved(course)
+        context["unresolved"] = attendance.unresolved_among(appointments, timezone.now())
         context["no_final_score"] = attendance.final_score_missing(course)
     return render(request, "courses/detail.html", context, status=status)
+
+
+# The course page's reads of one course, compiled once per process (lib/prepared.py).
+# Every session, in time order; the encrypted reason for a back-dated one is not on the
+# page, so it is not read (each value read is a decryption).
+_COURSE_SESSIONS = Prepared(
+    Appointment,
+    lambda course: Appointment.objects.filter(course=course).defer("backdate_reason"),
+    course="id",
+)
+# Its open tasks, with the session each came after: what the list shows.
+_OPEN_TASKS = Prepared(
+    CourseTask,
+    lambda course: (
+        CourseTask.objects.open()
+        .filter(course=course)
+        .select_related("appointment")
+        .only("public_id", "kind", "raised_at", "appointment", "appointment__number")
+    ),
+    course="id",
+)
 
 
 def _session(request: HttpRequest, public_id: uuid.UUID) -> Appointment:

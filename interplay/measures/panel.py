@@ -16,6 +16,7 @@ from django.utils.timezone import localdate
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import AppointmentStatus, Course
 from interplay.courses.protocols import phases_for
+from interplay.lib.prepared import Prepared
 from interplay.measures import charts, outcomes
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import QuestionnaireResponse
@@ -84,14 +85,7 @@ def outcome_panel(
     score is unverified (docs/clinical-rules.md 5.3) and the course's first session measures
     it.
     """
-    responses = list(
-        QuestionnaireResponse.objects.filter(course=course, instrument_code__in=MEASURES)
-        .select_related("appointment")
-        # What the panel shows and no more: the answers, and the session's encrypted
-        # fields, are not read, so nothing is decrypted.
-        .only(*SHOWN, "appointment__number")
-        .order_by("answered_at", "id")
-    )
+    responses: list[QuestionnaireResponse] = _SCORES.run(course=course.pk)
     if attended is None:
         attended = attended_count(course)
     rule = ServiceSettings.load().mixed_change_rule
@@ -117,6 +111,21 @@ def outcome_panel(
         chart=chart,
         chart_alt=charts.describe(phq, gad),
     )
+
+
+# The course's PHQ-9 and GAD-7 answers in answer order, compiled once per process. What
+# the panel shows and no more: the answers, and the session's encrypted fields, are not
+# read, so nothing is decrypted.
+_SCORES = Prepared(
+    QuestionnaireResponse,
+    lambda course: (
+        QuestionnaireResponse.objects.filter(course=course, instrument_code__in=MEASURES)
+        .select_related("appointment")
+        .only(*SHOWN, "appointment__number")
+        .order_by("answered_at", "id")
+    ),
+    course="id",
+)
 
 
 def attended_count(course: Course) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from interplay.lib.prepared import Prepared
 from interplay.measures.services import answerable, instrument_names
 from interplay.monitoring.models import RiskAlert
 
@@ -16,7 +17,15 @@ register = template.Library()
 @register.inclusion_tag("monitoring/_course_alerts.html")
 def course_alerts(course: Any) -> dict[str, Any]:
     """The course's open alerts (one query)."""
-    return {"alerts": list(RiskAlert.objects.open().filter(course=course).order_by("raised_at"))}
+    return {"alerts": _OPEN_ALERTS.run(course=course.pk)}
+
+
+# Compiled once per process (lib/prepared.py).
+_OPEN_ALERTS = Prepared(
+    RiskAlert,
+    lambda course: RiskAlert.objects.open().filter(course=course).order_by("raised_at"),
+    course="id",
+)
 
 
 @register.inclusion_tag("monitoring/_session_answers.html")
