@@ -32,7 +32,7 @@ from interplay.courses.forms import (
     TaskDoneForm,
 )
 from interplay.courses.models import Appointment, Course, CourseStatus, CourseTask
-from interplay.courses.permissions import visible_courses
+from interplay.courses.permissions import course_scope, scope_shape, visible_courses
 from interplay.lib import sorting
 from interplay.lib.errors import PermissionDenied, RuleViolation
 from interplay.lib.prepared import Prepared
@@ -312,14 +312,29 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require(Action.VIEW_COURSE)
 def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every session of the course with its number, phase and state."""
-    course = get_object_or_404(
-        visible_courses(request.user)
-        .select_related("patient", "therapist__clinician", "room")
-        .defer("end_reason"),  # encrypted, and not on the page
-        public_id=public_id,
+    shape = scope_shape(request.user)
+    found = (
+        _VISIBLE_COURSE.run(*shape, user=request.user.pk, public_id=public_id) if any(shape) else []
     )
+    if not found:
+        raise Http404("No course here.")
+    course = found[0]
     record(actor=request.user, action="course.viewed", obj=course)
     return _detail_page(request, course)
+
+
+# The course page's course, if the user may open it: compiled once per process for each
+# way of seeing courses (their therapist's, their supervisor's, both).
+_VISIBLE_COURSE = Prepared(
+    Course,
+    lambda therapist, supervisor, user, public_id: (
+        Course.objects.filter(course_scope(user, therapist, supervisor), public_id=public_id)
+        .select_related("patient", "therapist__clinician", "room")
+        .defer("end_reason")  # encrypted, and not on the page
+    ),
+    user="id",
+    public_id="uuid",
+)
 
 
 @functools.cache

@@ -16,7 +16,8 @@ converters each column needs is worked out once per database connection, not per
 
 Each value is one kind: ``"id"`` (a primary key) or ``"text"``, sent as they are;
 ``"datetime"`` (an aware datetime, sent as the database's backend sends a
-``DateTimeField``'s value) or ``"date"`` (as a ``DateField``'s). A builder must put
+``DateTimeField``'s value), ``"date"`` (as a ``DateField``'s) or ``"uuid"`` (as a
+``UUIDField``'s: text on SQLite, a uuid on PostgreSQL). A builder must put
 every value into the query as a parameter (a lookup's value) and use nothing else that
 changes (no ``timezone.now()`` of its own, no list of ids whose length
 changes): compiling checks that each stand-in reaches the SQL. What varies in the query's
@@ -27,15 +28,16 @@ arguments: each shape is compiled once.
 import copy
 import datetime as dt
 import operator
+import uuid
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, UUIDField
 
-KINDS = ("id", "text", "datetime", "date")
+KINDS = ("id", "text", "datetime", "date", "uuid")
 
 
 def _stand_in(kind: str, number: int) -> Any:
@@ -46,6 +48,8 @@ def _stand_in(kind: str, number: int) -> Any:
         return dt.date(1901, 2, 3) + dt.timedelta(days=number)
     if kind == "text":
         return f"interplay stand-in {number} \u2020"
+    if kind == "uuid":
+        return uuid.UUID(int=0x1E7E5_7A4D_0000 + number)
     return dt.datetime(1901, 2, 3, 4, 5, 6, 600_000 + number, tzinfo=dt.UTC)
 
 
@@ -55,6 +59,8 @@ def _adapt(connection: Any, kind: str, value: Any) -> Any:
         return connection.ops.adapt_datetimefield_value(value)
     if kind == "date":
         return connection.ops.adapt_datefield_value(value)
+    if kind == "uuid":
+        return UUIDField().get_db_prep_value(value, connection)
     return value
 
 

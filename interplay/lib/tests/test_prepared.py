@@ -2,6 +2,7 @@
 gives."""
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ImproperlyConfigured
 from django.test import TestCase
@@ -60,6 +61,15 @@ class PreparedTests(TestCase):
         self.assertEqual(names.run("username", user=self.bob.pk), ["ann"])
         self.assertEqual(names.run("-username", user=0), ["bob", "ann"])
         self.assertEqual(names.run("username", user=0), ["ann", "bob"])
+
+    def test_a_public_id_is_sent_as_the_field_sends_it(self) -> None:
+        # Text on SQLite, a uuid on PostgreSQL: either way the row is found by it.
+        by_id = Prepared(
+            User, lambda public_id: User.objects.filter(public_id=public_id), public_id="uuid"
+        )
+        self.assertEqual(by_id.run(public_id=self.bob.public_id), [self.bob])
+        self.assertEqual(by_id.run(public_id=self.ann.public_id), [self.ann])
+        self.assertEqual(by_id.run(public_id=uuid.uuid4()), [])
 
     def test_a_value_that_never_reaches_the_sql_is_refused(self) -> None:
         everyone = Prepared(User, lambda user: User.objects.all(), user="id")
