@@ -19,9 +19,10 @@ from interplay.accounts.roles import Role
 from interplay.accounts.services import grant_role
 from interplay.clinic.models import ServiceSettings
 from interplay.demo.data import synthetic_referral
-from interplay.measures.instruments import BUILT_IN, GAD7, PHQ9
+from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
 from interplay.measures.scoring import score
+from interplay.measures.services import scored_response
 from interplay.referrals.models import Referral, ReferralStatus, RiskReason
 
 TRIAGE_USERNAME = "bench-triage"
@@ -114,11 +115,11 @@ def referrals(count: int, *, start: int = 0, seed: int = 2026) -> None:
             for referral, spec in zip(created, specs, strict=True):
                 for instrument, answers in ((PHQ9, spec["phq9"]), (GAD7, spec["gad7"])):
                     responses.append(
-                        answered(
-                            BUILT_IN[instrument.code],
-                            answers,
-                            ResponseSource.SELF_REFERRAL,
-                            referral.received_at,
+                        scored_response(
+                            instrument_code=instrument.code,
+                            answers=answers,
+                            source=ResponseSource.SELF_REFERRAL,
+                            answered_at=referral.received_at,
                             referral=referral,
                         )
                     )
@@ -188,26 +189,6 @@ def courses(user: User, count: int) -> None:
         )
 
 
-def answered(
-    instrument: Any, answers: dict[int, int], source: str, at: dt.datetime, **about: Any
-) -> QuestionnaireResponse:
-    """A questionnaire answered with ``answers``, scored as the service scores it."""
-    result = score(instrument, answers)
-    return QuestionnaireResponse(
-        instrument_code=instrument.code,
-        instrument_version=instrument.version,
-        answers={str(k): v for k, v in answers.items()},
-        total=result.total,
-        band=result.band,
-        complete=result.complete,
-        at_caseness=result.at_caseness,
-        risk_flagged=result.risk,
-        source=source,
-        answered_at=at,
-        **about,
-    )
-
-
 def scores(course: Any) -> None:
     """PHQ-9 and GAD-7 answered before each of ``course``'s sessions so far (in the
     portal, before the session), easing as a course does, with its figures row: the
@@ -222,11 +203,11 @@ def scores(course: Any) -> None:
             if instrument is PHQ9:
                 answers[9] = 0
             made.append(
-                answered(
-                    instrument,
-                    answers,
-                    ResponseSource.PORTAL,
-                    appointment.starts_at - dt.timedelta(hours=3),
+                scored_response(
+                    instrument_code=instrument.code,
+                    answers=answers,
+                    source=ResponseSource.PORTAL,
+                    answered_at=appointment.starts_at - dt.timedelta(hours=3),
                     course_id=course.pk,
                     appointment=appointment,
                 )

@@ -92,7 +92,7 @@ def store_response(
     only when every item is answered; otherwise the response is kept as incomplete
     (docs/clinical-rules.md 4.5). Callers hold the transaction and write the audit.
     """
-    response = _response(
+    response = scored_response(
         instrument_code=instrument_code,
         answers=answers,
         source=source,
@@ -116,7 +116,7 @@ def store_responses(
     PHQ-9 and GAD-7), each ``(instrument_code, answers, difficulty)`` on its latest version,
     saved in one statement."""
     return QuestionnaireResponse.objects.bulk_create(
-        _response(
+        scored_response(
             instrument_code=code,
             answers=answers,
             source=source,
@@ -128,7 +128,7 @@ def store_responses(
     )
 
 
-def _response(
+def scored_response(
     *,
     instrument_code: str,
     answers: Mapping[int, int | None],
@@ -138,7 +138,7 @@ def _response(
     instrument_version: str | None = None,
     **owner: Any,
 ) -> QuestionnaireResponse:
-    """The scored response, not yet saved."""
+    """The scored response, not yet saved (also how the benchmark writes its answers)."""
     definition = instrument(instrument_code, instrument_version)
     result = score(definition, answers)
     return QuestionnaireResponse(
