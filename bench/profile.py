@@ -11,7 +11,9 @@ fhir_read (an EpisodeOfCare by API token), fhir_bundle (50 Appointments).
 
 ``build`` seeds a database exactly as `make bench` does (bench.scenarios.prepare_database)
 into BENCH_PROFILE_DIR (default /tmp/interplay-profile) and keeps its keys beside it; every
-other command copies that database afresh first, so runs start from the same data. The
+other command copies that database afresh first, so runs start from the same data. With
+BENCH_PROFILE_DATABASE_URL (``postgres://.../name``) the database is PostgreSQL's instead:
+``build`` writes ``name_base`` and each run copies it to ``name`` (both dropped first). The
 client is Django's test client, signed in as the bench triage clinician or therapist, so
 the whole middleware stack runs, without HTTP or gunicorn. Wall-clock time on a shared
 machine is noisy; for a figure that does not move with the load, count instructions
@@ -55,7 +57,10 @@ SCENARIOS = (
 )
 
 
-def environment(database: Path) -> dict[str, str]:
+POSTGRES_URL = os.environ.get("BENCH_PROFILE_DATABASE_URL", "")
+
+
+def environment(database: str) -> dict[str, str]:
     keys_file = DIR / "keys.json"
     if keys_file.exists():
         keys = json.loads(keys_file.read_text())
@@ -72,7 +77,7 @@ def environment(database: Path) -> dict[str, str]:
         "INTERPLAY_DEMO": "0",
         "INTERPLAY_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database,
         "INTERPLAY_REFERRAL_RATE_LIMIT": "1000000/h",
         "INTERPLAY_API_RATE_LIMIT": "1000000/m",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
@@ -82,7 +87,7 @@ def environment(database: Path) -> dict[str, str]:
     }
 
 
-def setup(database: Path) -> None:
+def setup(database: str) -> None:
     os.environ.update(environment(database))
     import warnings
 
@@ -92,10 +97,34 @@ def setup(database: Path) -> None:
     django.setup()
 
 
+def _postgres_copy(name: str, template: str = "") -> str:
+    """BENCH_PROFILE_DATABASE_URL's server, with database ``name`` made afresh (empty, or a
+    copy of ``template``)."""
+    import psycopg
+    from psycopg import sql
+
+    server = POSTGRES_URL.rsplit("/", 1)[0]
+    copy = sql.SQL(" TEMPLATE {}").format(sql.Identifier(template)) if template else sql.SQL("")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), copy))
+    return f"{server}/{name}"
+
+
+def _postgres_name() -> str:
+    return POSTGRES_URL.rsplit("/", 1)[1].split("?")[0]
+
+
 def build() -> None:
-    base = DIR / "base.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{base}{suffix}").unlink(missing_ok=True)
+    if POSTGRES_URL:
+        base = _postgres_copy(f"{_postgres_name()}_base")
+    else:
+        path = DIR / "base.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        base = f"sqlite:///{path}"
     setup(base)
     from django.db import connections
 
@@ -103,19 +132,23 @@ def build() -> None:
 
     started = time.monotonic()
     prepare_database(Config(referrals=3000))
-    connections["default"].cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not POSTGRES_URL:
+        connections["default"].cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connections.close_all()
     print(f"Built {base} in {time.monotonic() - started:.0f} s")
 
 
 def fresh() -> None:
+    if POSTGRES_URL:
+        setup(_postgres_copy(_postgres_name(), template=f"{_postgres_name()}_base"))
+        return
     base, work = DIR / "base.sqlite3", DIR / "work.sqlite3"
     if not base.exists():
         sys.exit(f"No {base}: run `python -m bench.profile build` first")
     for suffix in ("-wal", "-shm"):
         Path(f"{work}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(base, work)
-    setup(work)
+    setup(f"sqlite:///{work}")
 
 
 class Request:

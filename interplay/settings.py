@@ -171,6 +171,22 @@ for _alias in DATABASES:
         _options["options"] = (
             f"{_options.get('options', '')} -c random_page_cost={DATABASE_RANDOM_PAGE_COST:g}"
         ).strip()
+# PostgreSQL parses and plans every statement it is sent as text with its values written
+# in. With DATABASE_PREPARED_STATEMENTS (the default), statements travel apart from their
+# values (server-side binding) and psycopg prepares each one a connection has run
+# DATABASE_PREPARE_THRESHOLD times, so a page's reads are planned once per connection, not
+# once per request. Off for a pooler that cannot carry prepared statements between
+# transactions (PgBouncer before 1.21, or with max_prepared_statements = 0): docs/scaling.md.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+DATABASE_PREPARE_THRESHOLD = env_int("DATABASE_PREPARE_THRESHOLD", 2, minimum=0)
+for _alias in DATABASES:
+    if (
+        DATABASE_PREPARED_STATEMENTS
+        and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql"
+    ):
+        _options = DATABASES[_alias].setdefault("OPTIONS", {})
+        _options["server_side_binding"] = True
+        _options["prepare_threshold"] = DATABASE_PREPARE_THRESHOLD
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.

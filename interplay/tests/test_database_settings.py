@@ -9,8 +9,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = "postgres://interplay:secret@db.example.org:5432/interplay"
-# Each PostgreSQL connection asks at start for index probes priced as on SSDs.
-PLANNED = {"options": "-c random_page_cost=1.1"}
+# Each PostgreSQL connection asks at start for index probes priced as on SSDs, and sends
+# statements apart from their values, preparing those it runs again.
+PRICED = {"options": "-c random_page_cost=1.1"}
+PREPARED = {"server_side_binding": True, "prepare_threshold": 2}
+PLANNED = {**PRICED, **PREPARED}
 SHOW = (
     "import json; from interplay import settings as s; "
     "d = s.DATABASES['default']; "
@@ -46,13 +49,15 @@ def test_a_pool_size_turns_on_psycopgs_pool_instead_of_kept_connections() -> Non
 
 def test_the_index_probe_price_is_the_operators_to_change_or_leave_to_the_database() -> None:
     assert database_settings(DATABASE_URL=POSTGRES, DATABASE_RANDOM_PAGE_COST="2")["options"] == {
-        "options": "-c random_page_cost=2"
+        "options": "-c random_page_cost=2",
+        **PREPARED,
     }
     # Empty: the database's own setting (e.g. behind PgBouncer, which refuses start options).
-    assert database_settings(DATABASE_URL=POSTGRES, DATABASE_RANDOM_PAGE_COST="")["options"] == {}
+    unpriced = database_settings(DATABASE_URL=POSTGRES, DATABASE_RANDOM_PAGE_COST="")
+    assert unpriced["options"] == PREPARED
     # Options already in the URL are kept beside it.
     given = database_settings(DATABASE_URL=POSTGRES + "?options=-c%20work_mem%3D8MB")
-    assert given["options"] == {"options": "-c work_mem=8MB -c random_page_cost=1.1"}
+    assert given["options"] == {"options": "-c work_mem=8MB -c random_page_cost=1.1", **PREPARED}
     sqlite = database_settings(DATABASE_URL="sqlite:////tmp/interplay-cost.sqlite3")
     assert "options" not in sqlite["options"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
@@ -65,6 +70,16 @@ def test_the_index_probe_price_is_the_operators_to_change_or_leave_to_the_databa
     )
     assert refused.returncode != 0
     assert "DATABASE_RANDOM_PAGE_COST must be a number" in refused.stderr
+
+
+def test_prepared_statements_are_on_unless_a_pooler_cannot_carry_them() -> None:
+    later = database_settings(DATABASE_URL=POSTGRES, DATABASE_PREPARE_THRESHOLD="5")
+    assert later["options"] == {**PRICED, "server_side_binding": True, "prepare_threshold": 5}
+    # Off: values written into each statement's text, nothing prepared (PgBouncer < 1.21).
+    off = database_settings(DATABASE_URL=POSTGRES, DATABASE_PREPARED_STATEMENTS="0")
+    assert off["options"] == PRICED
+    sqlite = database_settings(DATABASE_URL="sqlite:////tmp/interplay-prepared.sqlite3")
+    assert "server_side_binding" not in sqlite["options"]
 
 
 def test_sqlite_has_no_pool_to_turn_on() -> None:

@@ -67,6 +67,16 @@ class WaitingListPlanTests(BaseTestCase):
             cursor.execute("SHOW random_page_cost")
             self.assertEqual(cursor.fetchone(), ("1.1",))
 
+    def test_a_statement_a_connection_runs_again_is_prepared_once(self) -> None:
+        # DATABASE_PREPARED_STATEMENTS: sent apart from its values, a page's read is parsed
+        # once per connection, not once per request.
+        for _ in range(4):
+            self.client.get(LIST)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        self.assertTrue(any('FROM "referrals_referral"' in sql for sql in prepared), prepared)
+
     def test_a_list_counts_and_reads_its_page_from_indexes(self) -> None:
         count, page = self.reads(LIST)
         self.assertIn("COUNT(", count)
