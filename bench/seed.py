@@ -234,7 +234,7 @@ def a_course(user: User) -> Any:
 
 
 def waiting_size() -> int:
-    return Referral.objects.filter(status=ReferralStatus.WAITING, decision__modality="ipt").count()
+    return Referral.objects.filter(status=ReferralStatus.WAITING, offered_modality="ipt").count()
 
 
 # --- patients answering their questionnaires in the portal ----------------------------

@@ -429,7 +429,8 @@ class Service:
     def decision(
         self, referral: Referral, decided: stories.Triage, at: dt.datetime
     ) -> TriageDecision:
-        referral.status = "waiting" if decided.modality else referral.status
+        if decided.modality:
+            referral.status, referral.offered_modality = "waiting", decided.modality
         return bulk.make(
             TriageDecision,
             referral=referral,
@@ -459,6 +460,7 @@ class Service:
         ends = booking.dates[plan.ends_after]
         if self.closed_only and stories.at_time(ends, 20, self.zone) > self.now:
             referral.status = "withdrawn"  # the demo's history holds no open referral
+            referral.offered_modality = ""
             work.decisions[-1].outcome, work.decisions[-1].modality = "withdrawn", ""
             return
         self.diary.take(booking, ends)

@@ -43,9 +43,7 @@ def waiting_for_a_group() -> ReferralQuerySet:
     """People on the group IPT waiting list with no place in a group: urgent first, then
     the longest waiting."""
     return (
-        Referral.objects.filter(
-            status=ReferralStatus.WAITING, decision__modality=Modality.GROUP_IPT
-        )
+        Referral.objects.filter(status=ReferralStatus.WAITING, offered_modality=Modality.GROUP_IPT)
         .exclude(group_places__status__in=HOLDING)
         .order_by("-urgent", "received_at", "id")
     )

@@ -10,6 +10,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from interplay.accounts.roles import Modality
 from interplay.lib.dates import days_between
 from interplay.lib.encrypted import EncryptedJSONField, EncryptedTextField
 from interplay.lib.errors import RuleViolation
@@ -160,6 +161,12 @@ class Referral(models.Model):
         help_text="The person's record; found or made when the referral arrives.",
     )
     urgent = models.BooleanField(default=False)
+    # What triage offered, copied from its decision when it is made: the waiting list the
+    # person joins. Kept on the referral so each list is read and counted from an index of
+    # the people waiting alone, not joined to every decision the service has made.
+    offered_modality = models.CharField(
+        max_length=16, choices=Modality.choices, blank=True, editable=False
+    )
     # Encrypted at rest; ``urgent`` stays plain, as the queue orders by it.
     risk_reasons = EncryptedJSONField(default=list, blank=True)
 
@@ -227,12 +234,13 @@ class Referral(models.Model):
                 condition=Q(status__in=AWAITING_TRIAGE),
                 name="triage_queue_order",
             ),
-            # The waiting lists, of only the people waiting: a list's page reads its 25 rows
-            # in the order shown (its own, urgent first then the longest waiting; by surname;
-            # by referral date) instead of sorting the whole list, and the lists are counted
-            # from these and the decisions' ``decision_modality`` alone, so neither reads
+            # The waiting lists, of only the people waiting, one modality's after another:
+            # a list's page reads its 25 rows in the order shown (its own, urgent first
+            # then the longest waiting; by surname; by referral date) instead of sorting
+            # the whole list, and each list is counted from these alone, so no view reads
             # everyone the service ever decided (docs/scaling.md).
             models.Index(
+                "offered_modality",
                 F("urgent").desc(),
                 "received_at",
                 "id",
@@ -240,12 +248,12 @@ class Referral(models.Model):
                 name="waiting_list_order",
             ),
             models.Index(
-                fields=["last_name", "first_name", "id"],
+                fields=["offered_modality", "last_name", "first_name", "id"],
                 condition=Q(status=ReferralStatus.WAITING),
                 name="waiting_list_by_name",
             ),
             models.Index(
-                fields=["received_at", "id"],
+                fields=["offered_modality", "received_at", "id"],
                 condition=Q(status=ReferralStatus.WAITING),
                 name="waiting_list_by_date",
             ),

@@ -68,7 +68,7 @@ class Filters:
         if self.source:
             q &= Q(source=self.source)
         if self.modality:
-            q &= Q(decision__modality=self.modality)
+            q &= Q(offered_modality=self.modality)
         if self.therapist_id:
             q &= Q(course__therapist_id=self.therapist_id)
         return q
@@ -162,7 +162,7 @@ def _received_from(source: str) -> Condition:
 
 
 def _waiting_for(modality: str) -> Condition:
-    return lambda f, p: Q(status=ReferralStatus.WAITING, decision__modality=modality)
+    return lambda f, p: Q(status=ReferralStatus.WAITING, offered_modality=modality)
 
 
 ENDED_WORDS = "courses that ended in the period"

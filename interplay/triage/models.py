@@ -136,9 +136,6 @@ class TriageDecision(models.Model):
             # The service figures count the decisions made in a period, by outcome: with
             # the outcome and the referral in the index they are counted from it alone.
             models.Index(fields=["decided_at", "outcome", "referral"], name="decision_period"),
-            # Which waiting list a person is on, found from their referral in the index
-            # alone: the waiting lists are counted without reading the decisions' rows.
-            models.Index(fields=["referral", "modality"], name="decision_modality"),
         ]
 
     def __str__(self) -> str:

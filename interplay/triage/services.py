@@ -50,12 +50,15 @@ def _require(actor: Any, action: Action) -> None:
         raise PermissionDenied(f"{actor} may not {action}.")
 
 
-def _move(actor: Any, referral: Referral, to: str, why: str) -> None:
-    """Change a referral's state if the transition table allows it; audit who, when, why."""
+def _move(actor: Any, referral: Referral, to: str, why: str, **also: Any) -> None:
+    """Change a referral's state if the transition table allows it; audit who, when, why.
+    ``also`` sets other fields in the same write."""
     referral.check_transition(to)
     before = referral.status
     referral.status = to
-    referral.save(update_fields=["status"])
+    for name, value in also.items():
+        setattr(referral, name, value)
+    referral.save(update_fields=["status", *also])
     record(
         actor=actor,
         action="referral.status_changed",
@@ -329,7 +332,10 @@ def decide(
         decided_by=actor,
         decided_at=timezone.now(),
     )
-    _move(actor, referral, S.WAITING if modality else CLOSING[Outcome(outcome)], outcome)
+    if modality:
+        _move(actor, referral, S.WAITING, outcome, offered_modality=modality)
+    else:
+        _move(actor, referral, CLOSING[Outcome(outcome)], outcome)
     record(actor=actor, action="triage.decided", obj=referral, detail={"outcome": outcome})
     notices.decision_letters(actor=actor, referral=referral, decision=decision)
     return decision
@@ -453,8 +459,7 @@ def allocate(*, actor: Any, referral: Referral, therapist: User) -> Allocation:
 
 def _waiting(visible: ReferralQuerySet, modality: str) -> ReferralQuerySet:
     return (
-        visible.filter(status=S.WAITING, decision__modality=modality)
-        .select_related("decision", "assessment")
+        visible.filter(status=S.WAITING, offered_modality=modality)
         .order_by("-urgent", "received_at", "id")
         .only(
             "public_id",
@@ -465,9 +470,7 @@ def _waiting(visible: ReferralQuerySet, modality: str) -> ReferralQuerySet:
             "urgent",
             "status",
             "available_times",
-            "decision__modality",
-            "decision__outcome",
-            "assessment__urgency",
+            "offered_modality",
         )
     )
 
@@ -554,7 +557,7 @@ def waiting_counts(user: Any) -> list[tuple[Modality, int]]:
     counts = dict(
         visible_referrals(user)
         .filter(status=S.WAITING)
-        .values_list("decision__modality")
+        .values_list("offered_modality")
         .annotate(n=Count("id"))
     )
     return [(m, counts.get(m.value, 0)) for m in Modality]
@@ -565,7 +568,6 @@ def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
     waiting = list(
         visible_referrals(user)
         .filter(status=S.WAITING)
-        .select_related("decision")
         .only(
             "public_id",
             "reference",
@@ -574,14 +576,14 @@ def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
             "urgent",
             "received_at",
             "available_times",
-            "decision__modality",
+            "offered_modality",
         )
     )
     by_key = {r.public_id: r for r in waiting}
     queue = [
         rules.Waiting(
             key=r.public_id,
-            modality=r.decision.modality,
+            modality=r.offered_modality,
             urgent=r.urgent,
             referred_on=timezone.localtime(r.received_at).date(),
             times=frozenset(r.available_times),

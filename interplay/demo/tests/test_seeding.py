@@ -74,6 +74,16 @@ class SeededServiceTests(BaseTestCase):
         statuses = set(Referral.objects.values_list("status", flat=True))
         self.assertLessEqual({"discharged", "signposted", "declined", "in_treatment"}, statuses)
 
+    def test_each_referral_offered_therapy_keeps_the_modality_its_decision_offered(self) -> None:
+        # The waiting lists are read by the modality on the referral: a seeded service's
+        # people must be on the list their decision put them on, and nobody else on any.
+        offered = Referral.objects.exclude(offered_modality="")
+        self.assertTrue(offered.filter(status="waiting").exists())
+        self.assertFalse(offered.exclude(offered_modality=F("decision__modality")).exists())
+        self.assertFalse(
+            Referral.objects.filter(offered_modality="", decision__modality__gt="").exists()
+        )
+
     def test_courses_end_in_every_way_with_missed_and_cancelled_sessions(self) -> None:
         endings = set(Course.objects.values_list("status", flat=True))
         self.assertLessEqual({"completed", "dropped_out", "active"}, endings)

@@ -1,7 +1,9 @@
 """Triage services: every legal and illegal move, letters, and allocation."""
 
+import importlib
 import threading
 
+from django.apps import apps
 from django.core import mail
 from django.db import connection
 from django.test import TransactionTestCase
@@ -68,6 +70,8 @@ class DecisionTests(BaseTestCase):
         decision = services.decide(actor=self.triage, referral=referral, outcome=Outcome.OFFER_DIT)
         referral.refresh_from_db()
         self.assertEqual((referral.status, decision.modality), (S.WAITING, "dit"))
+        # The waiting list it joins is kept on the referral, which the lists are read by.
+        self.assertEqual(referral.offered_modality, "dit")
         letters = Letter.objects.filter(referral=referral).order_by("recipient_role")
         self.assertEqual([letter.recipient_role for letter in letters], ["gp", "patient"])
         self.assertIn("Dynamic Interpersonal Therapy", pdf_text(bytes(letters[1].pdf)))
@@ -106,7 +110,26 @@ class DecisionTests(BaseTestCase):
             referral = make_referral(email="")
             services.decide(actor=self.triage, referral=referral, outcome=outcome, **extra)
             referral.refresh_from_db()
-            self.assertEqual(referral.status, status, outcome)
+            self.assertEqual((referral.status, referral.offered_modality), (status, ""), outcome)
+
+    def test_referrals_offered_before_the_upgrade_join_their_waiting_lists(self) -> None:
+        # The data migration that stored the modality offered on each referral decided
+        # before it existed: without it, those people would vanish from the lists.
+        migration = importlib.import_module(
+            "interplay.triage.migrations.0008_offered_modality_on_referral"
+        )
+        offered, signposted, untriaged = make_referral(), make_referral(email=""), make_referral()
+        assess(self.triage, offered, "dit")
+        services.decide(actor=self.triage, referral=offered, outcome=Outcome.OFFER_DIT)
+        services.decide(
+            actor=self.triage, referral=signposted, outcome=Outcome.SIGNPOST, signposted_to="x"
+        )
+        Referral.objects.update(offered_modality="")
+        migration.copy_offered_modality(apps, None)
+        self.assertEqual(
+            dict(Referral.objects.values_list("pk", "offered_modality")),
+            {offered.pk: "dit", signposted.pk: "", untriaged.pk: ""},
+        )
 
     def test_decline_and_signpost_need_their_details(self) -> None:
         referral = make_referral()
