@@ -41,26 +41,34 @@ def last_working_day(today: dt.date, closed: set[dt.date]) -> dt.date:
     return day
 
 
+# Each panel shows at most this many, and says when there are more: a large service's
+# first screen stays a screen, and the queue and the waiting lists hold the rest.
+SHOWN = 50
+
+
 def urgent(user: Any, now: dt.datetime) -> list[triage.QueueRow]:
     """Urgent referrals awaiting triage, the longest waiting first, each timed against
-    the service's limit (three queries: the referrals, their scores, the closures)."""
-    referrals = list(triage.queue_for(user).filter(urgent=True))
+    the service's limit (three queries: the referrals, their scores, the closures); at
+    most ``SHOWN`` and one more, so the page can say there are more."""
+    referrals = list(triage.queue_for(user).filter(urgent=True)[: SHOWN + 1])
     return triage.queue_rows(referrals, now)
 
 
 def new_since(user: Any, since: dt.date) -> list[Referral]:
     """Routine referrals awaiting triage that arrived since the start of ``since`` (the
-    urgent ones are in their own panel above), oldest first (one query)."""
+    urgent ones are in their own panel above), oldest first (one query; ``SHOWN`` and
+    one more at most)."""
     return list(
         triage.queue_for(user)
         .filter(urgent=False, received_at__gte=_midnight(since))
-        .prefetch_related(None)
+        .prefetch_related(None)[: SHOWN + 1]
     )
 
 
 def contacts_due(user: Any, today: dt.date) -> list[Referral]:
     """People awaiting triage not yet reached whose last attempt failed before today: the
-    next attempt is due today, the longest waiting first (one query)."""
+    next attempt is due today, the longest waiting first (one query; ``SHOWN`` and one
+    more at most)."""
     latest = ContactAttempt.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id")
     return list(
         triage.queue_for(user)
@@ -74,7 +82,7 @@ def contacts_due(user: Any, today: dt.date) -> list[Referral]:
             last_outcome__in=sorted(rules.UNSUCCESSFUL_CONTACT),
             last_attempt_at__lt=_midnight(today),
         )
-        .order_by("received_at", "id")
+        .order_by("received_at", "id")[: SHOWN + 1]
     )
 
 
@@ -87,7 +95,8 @@ class Breach:
 def breaches_within_week(user: Any, today: dt.date) -> list[Breach]:
     """People not yet in treatment whose 6- or 18-week standard falls due before the
     service's warning days run out ("... standard soon"), the nearest first (one query:
-    only the arrival days that can be near a standard are read)."""
+    only the arrival days that can be near a standard are read, a few days' referrals
+    whatever the service's size; ``SHOWN`` and one more at most are kept)."""
     policy = triage.wait_policy()
     candidates = visible_referrals(user).filter(
         status__in=STILL_WAITING, received_at__lt=_midnight(today + dt.timedelta(days=1))
@@ -106,7 +115,9 @@ def breaches_within_week(user: Any, today: dt.date) -> list[Breach]:
             "public_id", "reference", "first_name", "last_name", "received_at", "status", "urgent"
         )
     ]
-    return sorted((b for b in rows if b.standing.warning.endswith("soon")), key=_days_left)
+    return sorted((b for b in rows if b.standing.warning.endswith("soon")), key=_days_left)[
+        : SHOWN + 1
+    ]
 
 
 def _days_left(breach: Breach) -> int:
@@ -121,14 +132,19 @@ def context(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate(now)
     closed = ServiceSettings.load().closed_days(today - dt.timedelta(days=14))
     since = last_working_day(today, closed)
-    return {
-        "now": now,
-        "today": today,
-        "since": since,
+    panels: dict[str, list[Any]] = {
         "urgent": urgent(user, now),
         "new": new_since(user, since),
         "contacts": contacts_due(user, today),
         "breaches": breaches_within_week(user, today),
+    }
+    return {
+        "now": now,
+        "today": today,
+        "since": since,
+        **{name: rows[:SHOWN] for name, rows in panels.items()},
+        # The panels holding more than they show (the page says so, and where the rest are).
+        "more": frozenset(name for name, rows in panels.items() if len(rows) > SHOWN),
     }
 
 

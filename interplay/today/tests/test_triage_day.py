@@ -3,6 +3,7 @@ order, who may open it, and its fixed number of queries."""
 
 import datetime as dt
 from typing import Any
+from unittest import mock
 
 import time_machine
 from django.db import connection
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from interplay.referrals.models import Referral
 from interplay.test import BaseTestCase, answers, make_referral
+from interplay.today import triage as triage_day
 from interplay.triage import services as triage
 
 TZ = dt.timezone(dt.timedelta(hours=1))  # London in September
@@ -53,6 +55,21 @@ class UrgentTests(TriageDayTestCase):
         self.assertContains(page, "Overdue")
         self.assertContains(page, "waited 3 days, 23 hours")
         self.assertContains(page, "to be triaged by Mon 21 Sep, 10:00")
+
+    def test_a_panel_shows_the_first_few_and_says_there_are_more(self) -> None:
+        for day in range(3):
+            referral(f"Urgent{day}", THURSDAY + dt.timedelta(hours=day), phq9=AT_RISK)
+        with mock.patch.object(triage_day, "SHOWN", 2):
+            page = self.day()
+        self.assertEqual(
+            [r.referral.last_name for r in page.context["urgent"]], ["Urgent0", "Urgent1"]
+        )
+        self.assertContains(page, "Urgent referrals (more than 2)")
+        self.assertContains(page, "The first 2 are shown")
+        with mock.patch.object(triage_day, "SHOWN", 3):
+            page = self.day()
+        self.assertContains(page, "Urgent referrals (3)")
+        self.assertNotContains(page, "are shown")
 
     def test_an_urgent_referral_leaves_once_decided(self) -> None:
         urgent = referral("Friday", FRIDAY, phq9=AT_RISK)
