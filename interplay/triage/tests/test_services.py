@@ -7,6 +7,7 @@ from django.apps import apps
 from django.core import mail
 from django.db import connection
 from django.test import TransactionTestCase
+from django.urls import reverse
 
 from interplay.accounts.roles import Role
 from interplay.audit.models import AuditEvent
@@ -242,6 +243,10 @@ class AllocationTests(BaseTestCase):
         board = dict((c.name, p) for c, p in services.capacity_board(self.triage))
         self.assertEqual(board["Dara"], self.referral)
         self.assertIsNone(board["Ivy"])
+        # The page names the list the person waits on, from the modality offered.
+        self.sign_in(self.triage)
+        page = self.client.get(reverse("triage:capacity"))
+        self.assertContains(page, "(Dynamic Interpersonal Therapy (DIT)")
 
     def test_withdrawing_an_allocated_person_frees_the_place(self) -> None:
         services.allocate(actor=self.triage, referral=self.referral, therapist=self.dit)
