@@ -563,11 +563,27 @@ def waiting_counts(user: Any) -> list[tuple[Modality, int]]:
     return [(m, counts.get(m.value, 0)) for m in Modality]
 
 
+# The capacity board reads the people waiting in its own order, this many first, then
+# twice as many again each time, until every therapist with a place has their next.
+BOARD_FIRST_READ = 100
+
+
 def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
-    """Each therapist with their places left and the next waiting person they can take."""
-    waiting = list(
+    """Each therapist with their places left and the next waiting person they can take
+    (``rules.next_for``: urgent first, then the earliest referral date, then the id).
+
+    The people waiting are read in that order, a growing slice at a time, and reading
+    stops once each therapist with a place has found someone and the slice has passed
+    that person's urgency and day (an equal on both with a smaller id could still come).
+    A service with thousands waiting is not read whole for a few dozen therapists, and
+    the board is the one ``next_for`` gives over everyone."""
+    board = sorted(candidates(), key=lambda c: c.name)
+    looking = {c.key: c for c in board if c.capacity_left > 0 and c.modalities and c.times}
+    best: dict[Any, tuple[tuple[bool, dt.date, str], Referral]] = {}
+    lists = set().union(*(c.modalities for c in looking.values()))
+    waiting = (
         visible_referrals(user)
-        .filter(status=S.WAITING)
+        .filter(status=S.WAITING, offered_modality__in=sorted(lists))
         .only(
             "public_id",
             "reference",
@@ -578,20 +594,25 @@ def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
             "available_times",
             "offered_modality",
         )
+        .order_by("-urgent", "received_at", "public_id")
     )
-    by_key = {r.public_id: r for r in waiting}
-    queue = [
-        rules.Waiting(
-            key=r.public_id,
-            modality=r.offered_modality,
-            urgent=r.urgent,
-            referred_on=timezone.localtime(r.received_at).date(),
-            times=frozenset(r.available_times),
-        )
-        for r in waiting
-    ]
-    board = []
-    for candidate in sorted(candidates(), key=lambda c: c.name):
-        nxt = rules.next_for(candidate, queue)
-        board.append((candidate, by_key[nxt.key] if nxt else None))
-    return board
+    start, size = 0, BOARD_FIRST_READ
+    while looking:
+        rows = list(waiting[start : start + size])
+        for r in rows:
+            place = (not r.urgent, timezone.localtime(r.received_at).date(), str(r.public_id))
+            times = frozenset(r.available_times)
+            for key, candidate in list(looking.items()):
+                found = best.get(key)
+                if found is not None and found[0][:2] < place[:2]:
+                    del looking[key]  # past their person's urgency and day: settled
+                elif (
+                    (found is None or place < found[0])
+                    and r.offered_modality in candidate.modalities
+                    and times & candidate.times
+                ):
+                    best[key] = (place, r)
+        if len(rows) < size:
+            break  # everyone waiting has been read
+        start, size = start + size, size * 2
+    return [(c, best[c.key][1] if c.key in best else None) for c in board]

@@ -1,13 +1,19 @@
 """Triage services: every legal and illegal move, letters, and allocation."""
 
+import datetime as dt
 import importlib
+import random
+import re
 import threading
+from unittest import mock
 
 from django.apps import apps
 from django.core import mail
 from django.db import connection
 from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from interplay.accounts.roles import Role
 from interplay.audit.models import AuditEvent
@@ -23,7 +29,7 @@ from interplay.test import (
     make_user,
     qualify,
 )
-from interplay.triage import services
+from interplay.triage import rules, services
 from interplay.triage.models import Allocation, Outcome
 
 S = ReferralStatus
@@ -254,6 +260,124 @@ class AllocationTests(BaseTestCase):
         self.assertFalse(Allocation.objects.active().exists())
         self.referral.refresh_from_db()
         self.assertEqual(self.referral.status, S.WITHDRAWN)
+
+
+class CapacityBoardTests(BaseTestCase):
+    """The board reads the people waiting a slice at a time, and gives what
+    ``rules.next_for`` gives over everyone."""
+
+    TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening")
+
+    def setUp(self) -> None:
+        self.therapists = []
+        for name, modalities, hours, capacity in (
+            ("ada", ("ipt",), (0, "09:00", "12:00"), 5),
+            ("bo", ("ipt", "dit"), (1, "13:00", "17:00"), 5),
+            ("cy", ("dit",), (2, "17:00", "20:00"), 5),
+            ("di", ("ipt", "dit"), (3, "09:00", "20:00"), 5),
+            ("ed", ("ipt",), (4, "09:00", "17:00"), 0),  # full: nobody
+        ):
+            therapist = make_clinician(name, Role.THERAPIST, hours=300, caseload_capacity=capacity)
+            qualify(therapist, *modalities)
+            give_hours(therapist, hours)
+            self.therapists.append(therapist)
+
+    def waiting(self, count: int, seed: int, *, days: int) -> list[Referral]:
+        """People waiting, made fast: a referral, then the fields the board reads."""
+        rng = random.Random(seed)
+        start = timezone.now() - dt.timedelta(days=days + 1)
+        made = []
+        for number in range(count):
+            referral = make_referral(email="", last_name=f"Waiting{number}")
+            Referral.objects.filter(pk=referral.pk).update(
+                status=S.WAITING,
+                offered_modality=rng.choice(["ipt", "dit"]),
+                urgent=rng.random() < 0.2,
+                # Several on one day: the id decides between them.
+                received_at=start + dt.timedelta(days=rng.randrange(days), minutes=number),
+                available_times=rng.sample(self.TIMES, rng.randint(1, 2)),
+            )
+            made.append(referral)
+        return made
+
+    def expected(self) -> dict[str, Referral | None]:
+        """The board as it was made before: every person waiting, through next_for."""
+        everyone = list(Referral.objects.filter(status=S.WAITING))
+        queue = [
+            rules.Waiting(
+                key=r.public_id,
+                modality=r.offered_modality,
+                urgent=r.urgent,
+                referred_on=timezone.localtime(r.received_at).date(),
+                times=frozenset(r.available_times),
+            )
+            for r in everyone
+        ]
+        by_key = {r.public_id: r for r in everyone}
+        board = {}
+        for candidate in services.candidates():
+            found = rules.next_for(candidate, queue)
+            board[candidate.name] = by_key[found.key] if found else None
+        return board
+
+    def board(self) -> dict[str, Referral | None]:
+        return {c.name: person for c, person in services.capacity_board(self.triage)}
+
+    def test_read_a_slice_at_a_time_it_matches_next_for_over_everyone(self) -> None:
+        self.waiting(40, seed=7, days=6)
+        expected = self.expected()
+        self.assertIsNone(expected["Ed"])
+        self.assertGreaterEqual(sum(p is not None for p in expected.values()), 3)
+        for first in (1, 3, 1000):
+            with (
+                self.subTest(first_read=first),
+                mock.patch.object(services, "BOARD_FIRST_READ", first),
+            ):
+                self.assertEqual(self.board(), expected)
+
+    def test_it_stops_reading_once_every_therapist_has_their_next(self) -> None:
+        made = self.waiting(40, seed=3, days=40)
+        # Someone at the front of the queue whom every therapist with a place can take.
+        Referral.objects.filter(pk=made[0].pk).update(
+            urgent=True, offered_modality="ipt", available_times=list(self.TIMES)
+        )
+        qualify(self.therapists[2], "ipt")
+        with (
+            mock.patch.object(services, "BOARD_FIRST_READ", 3),
+            CaptureQueriesContext(connection) as seen,
+        ):
+            board = self.board()
+        self.assertEqual({board[name] for name in ("Ada", "Bo", "Cy", "Di")}, {made[0]})
+        reads = [q["sql"] for q in seen.captured_queries if '"referrals_referral"' in q["sql"]]
+        # The first three: the urgent person, then people past their urgency; not all 40
+        # (three at a time, then twice as many each time, is four reads).
+        asked = [int(re.search(r"LIMIT (\d+)", sql).group(1)) for sql in reads]  # type: ignore[union-attr]
+        self.assertEqual(asked, [3])
+
+    def test_of_two_on_the_same_day_the_smaller_id_comes_first_whoever_came_first(self) -> None:
+        morning, evening = self.waiting(2, seed=1, days=1)
+        day = timezone.now() - dt.timedelta(days=3)
+        for referral, at, public_id in (
+            (morning, day.replace(hour=9), "ffffffff-0000-4000-8000-000000000000"),
+            (evening, day.replace(hour=18), "00000000-0000-4000-8000-000000000000"),
+        ):
+            Referral.objects.filter(pk=referral.pk).update(
+                urgent=False,
+                offered_modality="ipt",
+                received_at=at,
+                available_times=["weekday_morning"],
+                public_id=public_id,
+            )
+        evening.refresh_from_db()
+        for first in (1, 1000):
+            with (
+                self.subTest(first_read=first),
+                mock.patch.object(services, "BOARD_FIRST_READ", first),
+            ):
+                self.assertEqual(self.board()["Ada"], evening)
+
+    def test_with_nobody_waiting_every_therapist_has_nobody(self) -> None:
+        self.assertEqual(set(self.board().values()), {None})
 
 
 class ConcurrentAllocationTests(TransactionTestCase):
