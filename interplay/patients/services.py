@@ -21,6 +21,7 @@ from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Course
 from interplay.letters.models import Letter
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.prepared import Prepared
 from interplay.patients import retention, subject_access
 from interplay.patients.models import (
     IDENTITY_FIELDS,
@@ -42,6 +43,55 @@ def _require(actor: Any, action: Action) -> None:
         raise PermissionDenied(f"{actor} may not {action}.")
 
 
+def _oldest_matching(**identity: Any) -> models.QuerySet[Patient]:
+    return Patient.objects.matching(**identity).order_by("created_at", "id")[:1]
+
+
+# The returning person's record, read on every self-referral: compiled once per process
+# (lib/prepared.py), with an NHS number to match and without.
+_MATCHING_NAME = Prepared(
+    Patient,
+    lambda first, last, born: _oldest_matching(
+        nhs_number="", first_name=first, last_name=last, date_of_birth=born
+    ),
+    first="text",
+    last="text",
+    born="date",
+)
+_MATCHING_NAME_OR_NHS = Prepared(
+    Patient,
+    lambda first, last, born, nhs: _oldest_matching(
+        nhs_number=nhs, first_name=first, last_name=last, date_of_birth=born
+    ),
+    first="text",
+    last="text",
+    born="date",
+    nhs="text",
+)
+
+
+def oldest_matching(identity: Mapping[str, Any]) -> Patient | None:
+    """The oldest current record with this NHS number, or this name and date of birth."""
+    nhs, born = identity["nhs_number"], identity["date_of_birth"]
+    if type(born) is not dt.date:  # not a plain date: as the ORM makes of it
+        found = list(
+            _oldest_matching(
+                nhs_number=nhs,
+                first_name=identity["first_name"],
+                last_name=identity["last_name"],
+                date_of_birth=born,
+            )
+        )
+    else:
+        # As ``same_text`` compares them: without the spaces around.
+        names = {"first": identity["first_name"].strip(), "last": identity["last_name"].strip()}
+        if nhs:
+            found = _MATCHING_NAME_OR_NHS.run(**names, born=born, nhs=nhs)
+        else:
+            found = _MATCHING_NAME.run(**names, born=born)
+    return found[0] if found else None
+
+
 def record_for(details: Mapping[str, Any]) -> tuple[Patient, bool]:
     """The existing record of this person, or a new one; and whether it already existed.
 
@@ -49,16 +99,7 @@ def record_for(details: Mapping[str, Any]) -> tuple[Patient, bool]:
     brought up to date from the newest referral.
     """
     identity = {name: details.get(name, "") for name in IDENTITY_FIELDS}
-    existing = (
-        Patient.objects.matching(
-            nhs_number=identity["nhs_number"],
-            first_name=identity["first_name"],
-            last_name=identity["last_name"],
-            date_of_birth=identity["date_of_birth"],
-        )
-        .order_by("created_at", "id")
-        .first()
-    )
+    existing = oldest_matching(identity)
     if existing is None:
         return Patient.objects.create(**identity), False
     # Only what the newest referral changes is written: often nothing, for a person who

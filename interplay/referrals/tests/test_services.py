@@ -9,6 +9,7 @@ from django.test import TransactionTestCase
 from interplay.audit.models import AuditEvent
 from interplay.measures.models import QuestionnaireResponse
 from interplay.patients.models import Consent, Patient
+from interplay.patients.services import record_for
 from interplay.referrals.models import Referral, ReferralStatus
 from interplay.referrals.services import submit_self_referral
 from interplay.referrals.tasks import send_referral_acknowledgement
@@ -166,6 +167,13 @@ class ReturningPeopleTests(BaseTestCase):
         self.assertEqual(first.patient_id, second.patient_id)
         event = AuditEvent.objects.about(second).get(action="referral.submitted")
         self.assertTrue(event.detail["returning_patient"])
+
+    def test_a_birth_date_given_as_text_finds_the_record_too(self) -> None:
+        first = self.refer(first_name="Robin", last_name="Testwell")
+        found, returning = record_for(
+            referral_details(date_of_birth=first.date_of_birth.isoformat(), last_name="testwell")
+        )
+        self.assertEqual((found.pk, returning), (first.patient_id, True))
 
     def test_someone_else_gets_a_record_of_their_own(self) -> None:
         first = self.refer()
