@@ -3,12 +3,17 @@ gives."""
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.test import TestCase
 
 from interplay.accounts.models import RoleAssignment, User
-from interplay.lib.prepared import Prepared
+from interplay.clinic.models import ServiceSettings
+from interplay.lib.prepared import Prepared, PreparedInsert
+from interplay.patients.models import Consent, Patient
+from interplay.referrals.models import Referral
+from interplay.test import referral_details
 
 ROLES = Prepared(
     RoleAssignment,
@@ -77,3 +82,51 @@ class PreparedTests(TestCase):
             everyone.run(user=self.ann.pk)
         with self.assertRaises(TypeError):
             ROLES.run(user=self.ann.pk)
+
+
+class PreparedInsertTests(TestCase):
+    """An INSERT compiled once stores what ``objects.create`` stores."""
+
+    def stored(self, referral: Any) -> dict[str, Any]:
+        found = Referral.objects.get(pk=referral.pk)
+        different = {"id", "public_id", "submission_token", "reference", "received_at"}
+        return {
+            f.attname: getattr(found, f.attname)
+            for f in Referral._meta.concrete_fields
+            if f.attname not in different
+        }
+
+    def test_a_referral_is_stored_as_create_stores_it(self) -> None:
+        insert = PreparedInsert(Referral)
+        patient = Patient.objects.create(
+            first_name="Robin", last_name="Testwell", date_of_birth=dt.date(1990, 5, 17)
+        )
+        values = {
+            **referral_details(nhs_number="9434765919", available_times=["weekday_evening"]),
+            "patient": patient,
+            "urgent": True,
+            "risk_reasons": ["phq9_item9"],
+        }
+        made = [
+            Referral.objects.create(reference="A1", submission_token=uuid.uuid4(), **values),
+            insert.create(reference="B1", submission_token=uuid.uuid4(), **values),
+            insert.create(reference="C1", submission_token=uuid.uuid4(), **values),
+        ]
+        first, second, third = (self.stored(r) for r in made)
+        self.assertEqual(second, first)
+        self.assertEqual(third, first)
+        self.assertEqual(second["first_name"], "Robin")
+        self.assertEqual(second["available_times"], ["weekday_evening"])
+        self.assertFalse(made[1]._state.adding)
+        self.assertEqual(Referral.objects.get(pk=made[2].pk).reference, "C1")
+        self.assertEqual(len({r.pk for r in made}), 3)
+
+    def test_a_model_that_saves_more_than_its_row_is_refused(self) -> None:
+        patient = Patient.objects.create(
+            first_name="Robin", last_name="Testwell", date_of_birth=dt.date(1990, 5, 17)
+        )
+        with self.assertRaisesMessage(ImproperlyConfigured, "saves with more than its INSERT"):
+            PreparedInsert(Consent).create(patient=patient, kind="referral", given=True)
+        # Service settings have receivers of their saves (a cache to empty).
+        with self.assertRaisesMessage(ImproperlyConfigured, "saves with more than its INSERT"):
+            PreparedInsert(ServiceSettings).create()
