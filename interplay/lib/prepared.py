@@ -183,7 +183,10 @@ class PreparedInsert:
         self._compiled: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = {}
 
     def create(self, **values: Any) -> Any:
-        obj = self.model(**values)
+        return self.insert(self.model(**values))
+
+    def insert(self, obj: Any) -> Any:
+        """Store ``obj``, a new row of the model (``save(force_insert=True)``)."""
         alias = router.db_for_write(self.model) or DEFAULT_DB_ALIAS
         connection = connections[alias]
         compiled = self._compiled.get((alias, connection.vendor))

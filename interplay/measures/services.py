@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from interplay.accounts.permissions import Action, can
 from interplay.audit.services import record
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.prepared import PreparedInsert
 from interplay.lib.shortcache import ShortCache
 from interplay.measures import fhir
 from interplay.measures.instruments import BUILT_IN, Instrument, to_dict
@@ -75,6 +76,11 @@ def instrument_names(codes: Iterable[str]) -> dict[str, str]:
     return names
 
 
+# Answers come on every portal and self-referral POST: their INSERT is compiled once per
+# process (lib/prepared.py).
+_INSERT_RESPONSE = PreparedInsert(QuestionnaireResponse)
+
+
 def store_response(
     *,
     instrument_code: str,
@@ -101,8 +107,7 @@ def store_response(
         instrument_version=instrument_version,
         **owner,
     )
-    response.save(force_insert=True)
-    return response
+    return _INSERT_RESPONSE.insert(response)
 
 
 def store_responses(
@@ -114,18 +119,20 @@ def store_responses(
 ) -> list[QuestionnaireResponse]:
     """``store_response`` for several questionnaires answered together (a self-referral's
     PHQ-9 and GAD-7), each ``(instrument_code, answers, difficulty)`` on its latest version,
-    saved in one statement."""
-    return QuestionnaireResponse.objects.bulk_create(
-        scored_response(
-            instrument_code=code,
-            answers=answers,
-            source=source,
-            answered_at=answered_at,
-            difficulty=difficulty,
-            **owner,
+    each saved by an INSERT compiled once."""
+    return [
+        _INSERT_RESPONSE.insert(
+            scored_response(
+                instrument_code=code,
+                answers=answers,
+                source=source,
+                answered_at=answered_at,
+                difficulty=difficulty,
+                **owner,
+            )
         )
         for code, answers, difficulty in questionnaires
-    )
+    ]
 
 
 def scored_response(
