@@ -33,6 +33,7 @@ from interplay.courses import figures
 from interplay.courses.models import Appointment, AppointmentStatus, CourseStatus
 from interplay.courses.rules import bank_holidays
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.prepared import Prepared
 from interplay.measures import outcomes
 from interplay.measures.instruments import Instrument
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
@@ -143,6 +144,36 @@ def _check_submitter(
         raise RuleViolation("This course's protocol does not use this questionnaire.")
 
 
+# The reads of every answer sent, compiled once per process (lib/prepared.py): the
+# session, locked, with its course and therapist; a complete answer already in for it;
+# the course's first complete answer to the same questionnaire.
+_LOCKED_SESSION = Prepared(
+    Appointment,
+    lambda pk: (
+        Appointment.objects.select_for_update().select_related("course__therapist").filter(pk=pk)
+    ),
+    pk="id",
+)
+_COMPLETE_FOR_SESSION = Prepared(
+    QuestionnaireResponse,
+    lambda appointment, code: QuestionnaireResponse.objects.filter(
+        appointment=appointment, instrument_code=code, complete=True
+    )[:1],
+    appointment="id",
+    code="text",
+)
+_FIRST_COMPLETE = Prepared(
+    QuestionnaireResponse,
+    lambda course, code: (
+        QuestionnaireResponse.objects.filter(course=course, instrument_code=code, complete=True)
+        .order_by("answered_at", "id")
+        .only("pk", "total")[:1]
+    ),  # not the answers: encrypted, and only the total is compared
+    course="id",
+    code="text",
+)
+
+
 def submit_response(
     *,
     actor: Any,
@@ -159,15 +190,13 @@ def submit_response(
     """
     with transaction.atomic():
         # The session row is the lock: two submissions for one session go one at a time.
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("course__therapist")
-            .get(pk=appointment.pk)
-        )
+        locked = _LOCKED_SESSION.run(pk=appointment.pk)
+        if not locked:
+            raise Appointment.DoesNotExist
+        appointment = locked[0]
         _check_submitter(actor, appointment, instrument_code, source)
-        existing = QuestionnaireResponse.objects.filter(
-            appointment=appointment, instrument_code=instrument_code, complete=True
-        ).first()
+        stored = _COMPLETE_FOR_SESSION.run(appointment=appointment.pk, code=instrument_code)
+        existing = stored[0] if stored else None
         given = {str(k): v for k, v in answers.items() if v is not None}
         if existing is not None:
             if existing.answers == given:
@@ -202,16 +231,8 @@ def submit_response(
 
 
 def _first_complete(response: QuestionnaireResponse) -> QuestionnaireResponse | None:
-    return (
-        QuestionnaireResponse.objects.filter(
-            course=response.course,
-            instrument_code=response.instrument_code,
-            complete=True,
-        )
-        .order_by("answered_at", "id")
-        .only("pk", "total")  # not the answers: encrypted, and only the total is compared
-        .first()
-    )
+    found = _FIRST_COMPLETE.run(course=response.course_id, code=response.instrument_code)
+    return found[0] if found else None
 
 
 def reliably_worse(response: QuestionnaireResponse, first: int, latest: int) -> bool:

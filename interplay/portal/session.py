@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from interplay.audit.actors import PatientActor, act_as
+from interplay.lib.prepared import Prepared
 from interplay.patients.models import Patient
 
 PATIENT = "portal_patient"
@@ -47,11 +48,23 @@ def waiting_patient(request: HttpRequest) -> Patient | None:
     return _patient(request)
 
 
+# The signed-in patient's record, read on every portal request: compiled once per process
+# (lib/prepared.py).
+_SIGNED_IN = Prepared(
+    Patient,
+    lambda public_id: Patient.objects.current().filter(
+        public_id=public_id, anonymised_at__isnull=True
+    )[:1],
+    public_id="uuid",
+)
+
+
 def _patient(request: HttpRequest) -> Patient | None:
     public_id = request.session.get(PATIENT)
     if not public_id:
         return None
-    return Patient.objects.current().filter(public_id=public_id, anonymised_at__isnull=True).first()
+    found = _SIGNED_IN.run(public_id=public_id)
+    return found[0] if found else None
 
 
 def signed_in(request: HttpRequest) -> Patient | None:

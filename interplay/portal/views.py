@@ -33,6 +33,7 @@ from interplay.groups import services as groups
 from interplay.letters import services as letters
 from interplay.lib import totp
 from interplay.lib.errors import PermissionDenied, RuleViolation
+from interplay.lib.prepared import Prepared
 from interplay.measures import charts
 from interplay.measures.models import QuestionnaireResponse, ResponseSource
 from interplay.measures.services import instrument_names
@@ -399,14 +400,23 @@ def remove_authenticator(request: HttpRequest, actor: PatientActor) -> HttpRespo
     return redirect("portal:home")
 
 
+# Not its course: the pages show the session's time, and the service reads the course
+# again under the session's lock. Compiled once per process (lib/prepared.py).
+_OWN_APPOINTMENT = Prepared(
+    Appointment,
+    lambda patient, public_id: Appointment.objects.filter(
+        course__patient=patient, public_id=public_id
+    )[:1],
+    patient="id",
+    public_id="uuid",
+)
+
+
 def _own_appointment(actor: PatientActor, public_id: uuid.UUID) -> Appointment:
-    # Not its course: the pages show the session's time, and the service reads the course
-    # again under the session's lock.
-    appointment = Appointment.objects.filter(
-        course__patient=actor.patient, public_id=public_id
-    ).first()
-    if appointment is None:
+    found = _OWN_APPOINTMENT.run(patient=actor.patient.pk, public_id=public_id)
+    if not found:
         raise Http404
+    appointment: Appointment = found[0]
     return appointment
 
 

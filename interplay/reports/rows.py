@@ -32,6 +32,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
+from interplay.lib.prepared import Prepared
 from interplay.measures import outcomes
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import QuestionnaireResponse
@@ -141,15 +142,26 @@ _one_course_sessions = OneCourse(Appointment, _sessions, SESSION_VALUES)
 _one_course_answers = OneCourse(QuestionnaireResponse, _answers, ANSWER_VALUES)
 
 
+def _courses(course_ids: Sequence[int]) -> "QuerySet[Course]":
+    return Course.objects.select_related("referral").only(*COURSE_FIELDS).filter(pk__in=course_ids)
+
+
+# A service's refresh of one course reads it by a statement compiled once (lib/prepared.py).
+_one_course = Prepared(
+    Course,
+    lambda course: Course.objects.select_related("referral").only(*COURSE_FIELDS).filter(pk=course),
+    course="id",
+)
+
+
 def build(course_ids: Sequence[int]) -> list[CourseFigures]:
     """Recompute and upsert the rows of ``course_ids``: four queries however many."""
-    courses = list(
-        Course.objects.select_related("referral").only(*COURSE_FIELDS).filter(pk__in=course_ids)
-    )
     if len(course_ids) == 1:  # a service's refresh of one course
+        courses = _one_course.run(course=course_ids[0])
         session_rows = _one_course_sessions.rows(course_ids[0])
         answer_rows = _one_course_answers.rows(course_ids[0])
     else:
+        courses = list(_courses(course_ids))
         session_rows, answer_rows = list(_sessions(course_ids)), list(_answers(course_ids))
     sessions: dict[int, list[Any]] = defaultdict(list)
     for row in session_rows:
