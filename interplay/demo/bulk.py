@@ -496,61 +496,87 @@ class Writer:
 
 
 class Unindexed:
-    """PostgreSQL: the non-unique indexes and the foreign keys of some tables, dropped
-    for a large load and made again after it, inside the caller's transaction.
+    """PostgreSQL: the indexes, unique constraints and foreign keys of some tables, all
+    but their primary keys, dropped for a large load and made again after it, inside
+    the caller's transaction.
 
     Each row COPY writes otherwise updates every index of its table and queues a check
     of each of its foreign keys (a lookup and a row lock in the table it points to):
-    most of the server's work in seeding. Building an index once over the loaded rows
-    and checking a foreign key by one join are far cheaper. The definitions are read
-    from the catalogue (``pg_get_indexdef``, ``pg_get_constraintdef``) and run again as
-    they were, so the schema ends as it began (same names, same deferral); unique
-    indexes and primary keys stay, so a duplicate still fails at once. Inside one
-    transaction, a failure before the end rolls the drops back with the rows; the
+    most of the server's work in seeding. The unique indexes on random public ids cost
+    most as they grow, each row's key landing on a page of its own: at a million
+    referrals they outgrow the server's buffers many times over. Building an index
+    once over the loaded rows (a sort) and checking a foreign key by one join are far
+    cheaper. The definitions are read from the catalogue (``pg_get_indexdef``,
+    ``pg_get_constraintdef``) and run again as they were, so the schema ends as it
+    began (same names, same conditions, same deferral). Primary keys stay: their keys
+    come in order, so each row adds to the last page. A duplicate the seeder made
+    would fail when its unique index is built again, at the end; inside one
+    transaction, a failure before the end rolls the drops back with the rows. The
     tables are locked against other connections until it ends."""
 
     def __init__(self, models: Sequence[type[models.Model]]) -> None:
+        self.models = models
         self.tables = [m._meta.db_table for m in models]
         self.indexes: list[tuple[str, str]] = []
-        self.foreign_keys: list[tuple[str, str, str]] = []
+        self.constraints: list[tuple[str, str, str]] = []
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
-            self.indexes, self.foreign_keys = definitions(cursor, self.tables)
+            self.indexes, self.constraints = definitions(
+                cursor, self.tables, partial=partial_indexes(self.models)
+            )
             quote = connection.ops.quote_name
-            for table, name, _definition in self.foreign_keys:
+            # Foreign keys come first in the list: one may lean on a unique constraint.
+            for table, name, _definition in self.constraints:
                 cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
             for name, _definition in self.indexes:
                 cursor.execute(f"DROP INDEX {quote(name)}")
 
     def restore(self) -> None:
-        """Build the indexes and add the foreign keys again, each checked over every row."""
+        """Build the indexes and add the constraints again, each checked over every row:
+        unique constraints before the foreign keys that may lean on them."""
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             # For this transaction only: sorting for an index build in memory.
-            cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem TO '1GB'")
             for _name, definition in self.indexes:
                 cursor.execute(definition)
-            for table, name, definition in self.foreign_keys:
+            for table, name, definition in reversed(self.constraints):
                 add = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
                 cursor.execute(add)
 
 
+def partial_indexes(models: Sequence[type[models.Model]]) -> dict[str, str]:
+    """The ``CREATE INDEX`` statement of each partial index (an index or a unique
+    constraint with a condition) the models declare, by name, as their migration made
+    it. The catalogue's own spelling of a condition (``pg_get_indexdef``) is equivalent
+    but, run again, is stored, and printed, in another form."""
+    editor = connection.schema_editor(collect_sql=True)
+    found = {}
+    for model in models:
+        for declared in [*model._meta.indexes, *model._meta.constraints]:
+            if getattr(declared, "condition", None) is not None and declared.name:
+                statement = declared.create_sql(model, editor)
+                if statement is not None:
+                    found[declared.name] = str(statement)
+    return found
+
+
 def definitions(
-    cursor: Any, tables: Sequence[str]
+    cursor: Any, tables: Sequence[str], *, partial: dict[str, str]
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """The non-unique indexes (name, ``CREATE INDEX`` statement) that back no
-    constraint and are not partial (a partial index holds few of the rows, and its
-    condition would read back in another, equivalent, spelling), and the foreign keys
-    (table, name, definition) of ``tables``, in the current schema, in a stable order."""
+    """The indexes (name, ``CREATE INDEX`` statement) of ``tables`` that back no
+    constraint, but partial ones only where ``partial`` has their statement, then their
+    foreign keys and unique constraints (table, name, definition), foreign keys first,
+    in the current schema, in a stable order."""
     cursor.execute(
         """
-        SELECT ic.relname, pg_get_indexdef(i.indexrelid)
+        SELECT ic.relname, pg_get_indexdef(i.indexrelid), i.indpred IS NOT NULL
         FROM pg_index i
         JOIN pg_class t ON t.oid = i.indrelid
         JOIN pg_class ic ON ic.oid = i.indexrelid
         WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
-          AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL
+          AND NOT i.indisprimary
           AND NOT EXISTS (
             SELECT FROM pg_constraint c
             WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
@@ -559,17 +585,21 @@ def definitions(
         """,
         [list(tables)],
     )
-    indexes = [(name, definition) for name, definition in cursor.fetchall()]
+    indexes = [
+        (name, partial[name] if conditional else definition)
+        for name, definition, conditional in cursor.fetchall()
+        if name in partial or not conditional
+    ]
     cursor.execute(
         """
         SELECT t.relname, c.conname, pg_get_constraintdef(c.oid)
         FROM pg_constraint c
         JOIN pg_class t ON t.oid = c.conrelid
-        WHERE c.contype = 'f' AND t.relname = ANY(%s)
+        WHERE c.contype IN ('f', 'u') AND t.relname = ANY(%s)
           AND t.relnamespace = current_schema()::regnamespace
-        ORDER BY t.relname, c.conname
+        ORDER BY c.contype, t.relname, c.conname
         """,
         [list(tables)],
     )
-    foreign_keys = [(table, name, definition) for table, name, definition in cursor.fetchall()]
-    return indexes, foreign_keys
+    constraints = [(table, name, definition) for table, name, definition in cursor.fetchall()]
+    return indexes, constraints

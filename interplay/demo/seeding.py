@@ -8,9 +8,9 @@ on, declined or withdrawn), the wait for a therapist with a free weekly slot
 cancellations, PHQ-9 and GAD-7 at every attended session, the risk and deterioration
 alerts those answers raise, an IPT problem area or DIT focus, and each course's figures
 row. Everything is written by ``bulk.Writer`` in batches, one transaction each (or,
-for a large load on PostgreSQL, one for the lot with the tables' non-unique indexes and
-foreign keys made again at its end), and encrypted fields go through their own field's
-encryption. Invented names only; a fixed
+for a large load on PostgreSQL, one for the lot with the tables' indexes, unique
+constraints and foreign keys, all but the primary keys, made again at its end), and
+encrypted fields go through their own field's encryption. Invented names only; a fixed
 seed gives the same service. No audit events are written: nobody did these things.
 
 Used by ``manage.py seed_service`` (a large service on its own synthetic staff) and by
@@ -146,8 +146,9 @@ class Background:
     """A thread writing batches in order, one transaction each, on its own connection;
     the next batch waits in a queue of one, so at most two are in memory. With
     ``unindexed`` (PostgreSQL), the whole load is one transaction instead: the seeded
-    tables' non-unique indexes and foreign keys are dropped first and made again after
-    the last batch (``bulk.Unindexed``), so a failure leaves the database as it was."""
+    tables' indexes, unique constraints and foreign keys (all but the primary keys) are
+    dropped first and made again after the last batch (``bulk.Unindexed``), so a
+    failure leaves the database as it was."""
 
     def __init__(
         self,
@@ -294,8 +295,8 @@ class Service:
         writes each batch while this one invents the next: the database's work and the
         driver's waits run beside the Python that makes the rows. With ``unindexed``
         as well (PostgreSQL), that thread loads everything in one transaction with the
-        tables' non-unique indexes and foreign keys dropped, and makes them again at
-        the end: for a load as large as what is there already."""
+        tables' indexes, unique constraints and foreign keys (not the primary keys)
+        dropped, and makes them again at the end: for a load as large as what is there already."""
         times = self.arrivals(count)
         writer = bulk.Writer()
         # The objects made here hold no reference cycles and are freed batch by batch;
