@@ -4,6 +4,7 @@ No Django and no app imports: table-driven tests cover them (tests/test_rules.py
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +110,9 @@ PARTS_OF_DAY = {
 SESSION_MINUTES = 50
 
 
+# Pure, and asked again for every therapist's every working day: clinics share a few
+# spans of hours.
+@functools.cache
 def parts_covered(weekday: int, start: dt.time, end: dt.time) -> frozenset[str]:
     """The patient-facing parts of the day in which a working slot fits a 50-minute session."""
     if weekday > 4:

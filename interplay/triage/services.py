@@ -572,47 +572,45 @@ def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
     """Each therapist with their places left and the next waiting person they can take
     (``rules.next_for``: urgent first, then the earliest referral date, then the id).
 
-    The people waiting are read in that order, a growing slice at a time, and reading
-    stops once each therapist with a place has found someone and the slice has passed
-    that person's urgency and day (an equal on both with a smaller id could still come).
-    A service with thousands waiting is not read whole for a few dozen therapists, and
-    the board is the one ``next_for`` gives over everyone."""
+    Therapists qualified for the same lists at the same times have the same next person,
+    so each such pair is looked for once. The people waiting are read in the board's
+    order, as plain values, a growing slice at a time, and reading stops once each pair
+    has found someone and the slice has passed that person's urgency and day (an equal
+    on both with a smaller id could still come). Only the people found are then read as
+    records (their names decrypted). A service with thousands waiting is not read whole
+    for a few dozen therapists, and the board is the one ``next_for`` gives over
+    everyone."""
     board = sorted(candidates(), key=lambda c: c.name)
-    looking = {c.key: c for c in board if c.capacity_left > 0 and c.modalities and c.times}
-    best: dict[Any, tuple[tuple[bool, dt.date, str], Referral]] = {}
-    lists = set().union(*(c.modalities for c in looking.values()))
+    looking = {
+        (c.modalities, c.times) for c in board if c.capacity_left > 0 and c.modalities and c.times
+    }
+    best: dict[tuple[frozenset[str], frozenset[str]], tuple[bool, dt.date, str, int]] = {}
+    lists = set().union(*(modalities for modalities, _ in looking))
     waiting = (
         visible_referrals(user)
         .filter(status=S.WAITING, offered_modality__in=sorted(lists))
-        .only(
-            "public_id",
-            "reference",
-            "first_name",
-            "last_name",
-            "urgent",
-            "received_at",
-            "available_times",
-            "offered_modality",
-        )
         .order_by("-urgent", "received_at", "public_id")
+        .values_list(
+            "pk", "public_id", "urgent", "received_at", "available_times", "offered_modality"
+        )
     )
     start, size = 0, BOARD_FIRST_READ
     while looking:
         rows = list(waiting[start : start + size])
-        for r in rows:
-            place = (not r.urgent, timezone.localtime(r.received_at).date(), str(r.public_id))
-            times = frozenset(r.available_times)
-            for key, candidate in list(looking.items()):
-                found = best.get(key)
-                if found is not None and found[0][:2] < place[:2]:
-                    del looking[key]  # past their person's urgency and day: settled
-                elif (
-                    (found is None or place < found[0])
-                    and r.offered_modality in candidate.modalities
-                    and times & candidate.times
-                ):
-                    best[key] = (place, r)
+        for pk, public_id, urgent, received_at, times, modality in rows:
+            place = (not urgent, timezone.localtime(received_at).date(), str(public_id), pk)
+            shared = frozenset(times)
+            for pair in list(looking):
+                found = best.get(pair)
+                if found is not None and found[:2] < place[:2]:
+                    looking.discard(pair)  # past their person's urgency and day: settled
+                elif (found is None or place < found) and modality in pair[0] and shared & pair[1]:
+                    best[pair] = place
         if len(rows) < size:
             break  # everyone waiting has been read
         start, size = start + size, size * 2
-    return [(c, best[c.key][1] if c.key in best else None) for c in board]
+    people = Referral.objects.in_bulk([place[3] for place in best.values()])
+    chosen = {pair: people[place[3]] for pair, place in best.items()}
+    return [
+        (c, chosen.get((c.modalities, c.times)) if c.capacity_left > 0 else None) for c in board
+    ]

@@ -349,10 +349,14 @@ class CapacityBoardTests(BaseTestCase):
             board = self.board()
         self.assertEqual({board[name] for name in ("Ada", "Bo", "Cy", "Di")}, {made[0]})
         reads = [q["sql"] for q in seen.captured_queries if '"referrals_referral"' in q["sql"]]
+        slices, records = [q for q in reads if "LIMIT" in q], [q for q in reads if "LIMIT" not in q]
         # The first three: the urgent person, then people past their urgency; not all 40
         # (three at a time, then twice as many each time, is four reads).
-        asked = [int(re.search(r"LIMIT (\d+)", sql).group(1)) for sql in reads]  # type: ignore[union-attr]
+        asked = [int(re.search(r"LIMIT (\d+)", sql).group(1)) for sql in slices]  # type: ignore[union-attr]
         self.assertEqual(asked, [3])
+        # Then the one person found, read as a record (names and all), not the others.
+        self.assertEqual(len(records), 1)
+        self.assertNotIn('"first_name"', " ".join(slices))
 
     def test_of_two_on_the_same_day_the_smaller_id_comes_first_whoever_came_first(self) -> None:
         morning, evening = self.waiting(2, seed=1, days=1)
