@@ -6,14 +6,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from interplay.audit import chain
 from interplay.audit.context import current
 from interplay.audit.models import AuditEvent, ChainHead, public_key
+from interplay.lib.prepared import insert_statement
 
 
 def record(
@@ -103,23 +102,6 @@ def _head_statements(connection: Any) -> tuple[str, str]:
     return select, update
 
 
-def _insert_statement(connection: Any) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
-    """The ORM's own INSERT of an event, compiled once: the statement ``save()`` sends,
-    with one parameter for each field in the order given."""
-    meta = AuditEvent._meta
-    fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
-    query = InsertQuery(AuditEvent)
-    query.insert_values(fields, [_stand_in()])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
-    ((sql, params),) = compiler.as_sql()
-    if not connection.features.can_return_columns_from_insert or len(params) != len(fields):
-        # A database that cannot give the id back, or a field sent as more than one
-        # parameter, would need more than this; Interplay runs on neither.
-        raise ImproperlyConfigured(f"Audit events cannot be written on {connection.vendor}")
-    return sql, fields
-
-
 def _stand_in() -> AuditEvent:
     """An event of the right shape for compiling the INSERT; never saved."""
     return AuditEvent(
@@ -129,7 +111,8 @@ def _stand_in() -> AuditEvent:
 
 def _compile(connection: Any) -> _Statements:
     lock, move = _head_statements(connection)
-    insert, fields = _insert_statement(connection)
+    # The ORM's own INSERT of an event, compiled once (lib/prepared.py).
+    insert, fields = insert_statement(AuditEvent, connection, _stand_in())
     if connection.vendor == "postgresql":
         # Each part of a WITH that changes rows runs once, to the end, whatever the outer
         # SELECT reads; the head row is already locked by ``lock``, in this transaction.

@@ -203,21 +203,33 @@ class PreparedInsert:
 
     def _compile(self, connection: Any) -> tuple[str, tuple[Any, ...]]:
         from django.db.models import signals
-        from django.db.models.sql import InsertQuery
 
-        model, meta = self.model, self.model._meta
+        model = self.model
         if model.save is not Model.save or any(
             signal.has_listeners(model) for signal in (signals.pre_save, signals.post_save)
         ):
-            raise ImproperlyConfigured(f"{meta.label} saves with more than its INSERT")
-        fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
-        query = InsertQuery(model)
-        query.insert_values(fields, [model()])
-        compiler = query.get_compiler(connection=connection)
-        compiler.returning_fields = [meta.pk]
-        ((sql, params),) = compiler.as_sql()
-        if not connection.features.can_return_columns_from_insert or len(params) != len(fields):
-            # A database that cannot give the id back, or a field sent as other than one
-            # parameter (a database default, a generated column): not for this.
-            raise ImproperlyConfigured(f"{meta.label} cannot be inserted on {connection.vendor}")
-        return sql, fields
+            raise ImproperlyConfigured(f"{model._meta.label} saves with more than its INSERT")
+        return insert_statement(model, connection)
+
+
+def insert_statement(
+    model: type[Model], connection: Any, stand_in: Model | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """The ORM's own INSERT of one new row of ``model`` that gives back its id, compiled
+    for ``connection``: the statement ``save()`` sends, with one parameter for each field
+    returned, in that order. ``stand_in`` is the object it is compiled with (an unsaved
+    ``model()`` if none); its values are not kept."""
+    from django.db.models.sql import InsertQuery
+
+    meta = model._meta
+    fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+    query = InsertQuery(model)
+    query.insert_values(fields, [stand_in if stand_in is not None else model()])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    ((sql, params),) = compiler.as_sql()
+    if not connection.features.can_return_columns_from_insert or len(params) != len(fields):
+        # A database that cannot give the id back, or a field sent as other than one
+        # parameter (a database default, a generated column): not for this.
+        raise ImproperlyConfigured(f"{meta.label} cannot be inserted on {connection.vendor}")
+    return sql, fields

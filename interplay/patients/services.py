@@ -74,14 +74,8 @@ def oldest_matching(identity: Mapping[str, Any]) -> Patient | None:
     """The oldest current record with this NHS number, or this name and date of birth."""
     nhs, born = identity["nhs_number"], identity["date_of_birth"]
     if type(born) is not dt.date:  # not a plain date: as the ORM makes of it
-        found = list(
-            _oldest_matching(
-                nhs_number=nhs,
-                first_name=identity["first_name"],
-                last_name=identity["last_name"],
-                date_of_birth=born,
-            )
-        )
+        matched = ("nhs_number", "first_name", "last_name", "date_of_birth")
+        found = list(_oldest_matching(**{name: identity[name] for name in matched}))
     else:
         # As ``same_text`` compares them: without the spaces around.
         names = {"first": identity["first_name"].strip(), "last": identity["last_name"].strip()}

@@ -142,16 +142,12 @@ _one_course_sessions = OneCourse(Appointment, _sessions, SESSION_VALUES)
 _one_course_answers = OneCourse(QuestionnaireResponse, _answers, ANSWER_VALUES)
 
 
-def _courses(course_ids: Sequence[int]) -> "QuerySet[Course]":
-    return Course.objects.select_related("referral").only(*COURSE_FIELDS).filter(pk__in=course_ids)
+def _courses() -> "QuerySet[Course]":
+    return Course.objects.select_related("referral").only(*COURSE_FIELDS)
 
 
 # A service's refresh of one course reads it by a statement compiled once (lib/prepared.py).
-_one_course = Prepared(
-    Course,
-    lambda course: Course.objects.select_related("referral").only(*COURSE_FIELDS).filter(pk=course),
-    course="id",
-)
+_one_course = Prepared(Course, lambda course: _courses().filter(pk=course), course="id")
 
 
 def build(course_ids: Sequence[int]) -> list[CourseFigures]:
@@ -161,7 +157,7 @@ def build(course_ids: Sequence[int]) -> list[CourseFigures]:
         session_rows = _one_course_sessions.rows(course_ids[0])
         answer_rows = _one_course_answers.rows(course_ids[0])
     else:
-        courses = list(_courses(course_ids))
+        courses = list(_courses().filter(pk__in=course_ids))
         session_rows, answer_rows = list(_sessions(course_ids)), list(_answers(course_ids))
     sessions: dict[int, list[Any]] = defaultdict(list)
     for row in session_rows:

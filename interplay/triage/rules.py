@@ -185,6 +185,12 @@ class Waiting:
     times: frozenset[str]
 
 
+def queue_place(w: Waiting) -> tuple[bool, dt.date, str]:
+    """Where a person stands for allocation: urgent first, then the longest waiting (by
+    referral date), then by key, so the order is total."""
+    return (not w.urgent, w.referred_on, str(w.key))
+
+
 def next_for(candidate: Candidate, waiting: Iterable[Waiting]) -> Waiting | None:
     """The next person this therapist can take: urgent first, then the longest waiting,
     among those on a list the therapist is qualified for and who share a time with them."""
@@ -193,4 +199,45 @@ def next_for(candidate: Candidate, waiting: Iterable[Waiting]) -> Waiting | None
     ]
     if candidate.capacity_left <= 0 or not possible:
         return None
-    return min(possible, key=lambda w: (not w.urgent, w.referred_on, str(w.key)))
+    return min(possible, key=queue_place)
+
+
+class NextPeople:
+    """``next_for`` for many therapists at once, over people waiting shown in queue order
+    (urgent first, then by referral date; ties on both in any order), so the caller can
+    stop reading once ``settled``. Therapists qualified for the same lists at the same
+    times have the same next person, so each such pair is looked for once. A pair is
+    settled once it has someone and a person behind them in urgency and day has been
+    seen: an equal on both with a smaller key could still come before that."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        self.looking = {
+            (c.modalities, c.times)
+            for c in candidates
+            if c.capacity_left > 0 and c.modalities and c.times
+        }
+        self.lists = frozenset().union(*(modalities for modalities, _ in self.looking))
+        self.best: dict[tuple[frozenset[str], frozenset[str]], Waiting] = {}
+
+    @property
+    def settled(self) -> bool:
+        return not self.looking
+
+    def see(self, person: Waiting) -> None:
+        place = queue_place(person)
+        for pair in list(self.looking):
+            found = self.best.get(pair)
+            if found is not None and queue_place(found)[:2] < place[:2]:
+                self.looking.discard(pair)
+            elif (
+                (found is None or place < queue_place(found))
+                and person.modality in pair[0]
+                and person.times & pair[1]
+            ):
+                self.best[pair] = person
+
+    def next_for(self, candidate: Candidate) -> Waiting | None:
+        """What ``next_for`` gives for ``candidate`` over everyone shown."""
+        if candidate.capacity_left <= 0:
+            return None
+        return self.best.get((candidate.modalities, candidate.times))

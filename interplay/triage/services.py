@@ -570,47 +570,39 @@ BOARD_FIRST_READ = 100
 
 def capacity_board(user: Any) -> list[tuple[rules.Candidate, Referral | None]]:
     """Each therapist with their places left and the next waiting person they can take
-    (``rules.next_for``: urgent first, then the earliest referral date, then the id).
+    (``rules.next_for``, worked out for all of them by ``rules.NextPeople``).
 
-    Therapists qualified for the same lists at the same times have the same next person,
-    so each such pair is looked for once. The people waiting are read in the board's
-    order, as plain values, a growing slice at a time, and reading stops once each pair
-    has found someone and the slice has passed that person's urgency and day (an equal
-    on both with a smaller id could still come). Only the people found are then read as
-    records (their names decrypted). A service with thousands waiting is not read whole
-    for a few dozen therapists, and the board is the one ``next_for`` gives over
-    everyone."""
+    The people waiting are read in queue order, as plain values, a growing slice at a
+    time, until every therapist with a place has their next person; only the people
+    found are then read as records (their names decrypted). A service with thousands
+    waiting is not read whole for a few dozen therapists."""
     board = sorted(candidates(), key=lambda c: c.name)
-    looking = {
-        (c.modalities, c.times) for c in board if c.capacity_left > 0 and c.modalities and c.times
-    }
-    best: dict[tuple[frozenset[str], frozenset[str]], tuple[bool, dt.date, str, int]] = {}
-    lists = set().union(*(modalities for modalities, _ in looking))
+    search = rules.NextPeople(board)
     waiting = (
         visible_referrals(user)
-        .filter(status=S.WAITING, offered_modality__in=sorted(lists))
+        .filter(status=S.WAITING, offered_modality__in=sorted(search.lists))
+        # The id last: slices of a total order neither skip nor repeat anyone.
         .order_by("-urgent", "received_at", "public_id")
-        .values_list(
-            "pk", "public_id", "urgent", "received_at", "available_times", "offered_modality"
-        )
+        .values_list("public_id", "urgent", "received_at", "available_times", "offered_modality")
     )
     start, size = 0, BOARD_FIRST_READ
-    while looking:
+    while not search.settled:
         rows = list(waiting[start : start + size])
-        for pk, public_id, urgent, received_at, times, modality in rows:
-            place = (not urgent, timezone.localtime(received_at).date(), str(public_id), pk)
-            shared = frozenset(times)
-            for pair in list(looking):
-                found = best.get(pair)
-                if found is not None and found[:2] < place[:2]:
-                    looking.discard(pair)  # past their person's urgency and day: settled
-                elif (found is None or place < found) and modality in pair[0] and shared & pair[1]:
-                    best[pair] = place
+        for public_id, urgent, received_at, times, modality in rows:
+            search.see(
+                rules.Waiting(
+                    key=public_id,
+                    modality=modality,
+                    urgent=urgent,
+                    referred_on=timezone.localtime(received_at).date(),
+                    times=frozenset(times),
+                )
+            )
         if len(rows) < size:
             break  # everyone waiting has been read
         start, size = start + size, size * 2
-    people = Referral.objects.in_bulk([place[3] for place in best.values()])
-    chosen = {pair: people[place[3]] for pair, place in best.items()}
-    return [
-        (c, chosen.get((c.modalities, c.times)) if c.capacity_left > 0 else None) for c in board
-    ]
+    found = {c.key: search.next_for(c) for c in board}
+    people = Referral.objects.in_bulk(
+        [w.key for w in found.values() if w is not None], field_name="public_id"
+    )
+    return [(c, people[w.key] if (w := found[c.key]) else None) for c in board]

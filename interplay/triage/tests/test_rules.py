@@ -1,11 +1,13 @@
 """Waiting-time arithmetic, contactability and allocation ranking (pure)."""
 
 import datetime as dt
+import random
 
 import pytest
 
 from interplay.triage.rules import (
     Candidate,
+    NextPeople,
     Waiting,
     WaitPolicy,
     needs_not_contactable_letter,
@@ -160,3 +162,40 @@ def test_the_next_person_is_urgent_first_then_the_longest_waiting() -> None:
 def test_an_urgent_wait_is_told_to_the_hour(minutes: int, shown: str) -> None:
     received = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
     assert time_waited(received, received + dt.timedelta(minutes=minutes)) == shown
+
+
+def test_next_people_gives_next_for_each_therapist_from_the_queue_in_order() -> None:
+    rng = random.Random(11)
+    parts = ("weekday_morning", "weekday_afternoon", "weekday_evening")
+    waiting = [
+        Waiting(
+            key=f"{rng.randrange(16**8):08x}",
+            modality=rng.choice(["ipt", "dit"]),
+            urgent=rng.random() < 0.2,
+            referred_on=day(rng.randrange(4)),  # many on one day: the key decides
+            times=frozenset(rng.sample(parts, rng.randint(1, 2))),
+        )
+        for _ in range(60)
+    ]
+    therapists = [
+        Candidate(key=n, name=str(n), modalities=m, capacity_left=c, times=t)
+        for n, (m, c, t) in enumerate(
+            [
+                (frozenset({"ipt"}), 2, frozenset({"weekday_morning"})),
+                (frozenset({"ipt", "dit"}), 1, frozenset({"weekday_evening"})),
+                (frozenset({"dit"}), 3, frozenset(parts)),
+                (frozenset({"ipt"}), 2, frozenset({"weekday_morning"})),  # as the first
+                (frozenset({"ipt"}), 0, frozenset(parts)),  # full
+                (frozenset({"group_ipt"}), 4, frozenset(parts)),  # nobody on that list
+            ]
+        )
+    ]
+    search = NextPeople(therapists)
+    # In queue order as the database gives it: urgency and day, ties in any order.
+    for person in sorted(waiting, key=lambda w: (not w.urgent, w.referred_on, rng.random())):
+        search.see(person)
+    for therapist in therapists:
+        assert search.next_for(therapist) == next_for(therapist, waiting)
+    assert search.next_for(therapists[0]) is not None
+    assert search.next_for(therapists[4]) is None
+    assert not search.settled  # the group therapist found nobody: everyone was read
