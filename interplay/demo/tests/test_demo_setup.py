@@ -1,7 +1,9 @@
 import datetime as dt
 import re
 from io import StringIO
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.test import TestCase, override_settings
@@ -9,6 +11,8 @@ from django.test import TestCase, override_settings
 from interplay.accounts.models import User
 from interplay.demo.totp import current_demo_code
 from interplay.referrals.models import Referral
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @override_settings(DEMO=True)
@@ -131,6 +135,38 @@ class DemoSetupTests(TestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(len(questionnaires_due(alert.course.patient)), 1)
         self.assertContains(self.client.get("/portal/"), "Before your next session")
+
+    def test_on_a_friday_morning_the_questionnaires_are_still_waiting(self) -> None:
+        """The therapist does not work at weekends: on a Friday before noon, noon on Monday
+        is more than the portal's 72 hours away, so the third session falls on Friday."""
+        from interplay.monitoring.models import RiskAlert
+        from interplay.monitoring.services import questionnaires_due
+
+        with time_machine.travel(dt.datetime(2026, 12, 4, 3, 45, tzinfo=LONDON)):
+            self.run_setup()
+            patient = RiskAlert.objects.get(kind="risk_answer").course.patient
+            (due,) = questionnaires_due(patient)
+        self.assertEqual(due.appointment.starts_at, dt.datetime(2026, 12, 4, 12, tzinfo=LONDON))
+
+    def test_the_third_session_is_always_a_working_slot_inside_the_window(self) -> None:
+        from interplay.demo.management.commands.demo_setup import STAFF, third_session_at
+
+        hours = STAFF["therapist"][3]["working_hours"]  # type: ignore[index]
+        starts = {day: dt.time.fromisoformat(start) for day, start, _ in hours}
+        window = dt.timedelta(hours=72)
+        monday = dt.datetime(2026, 11, 30, tzinfo=LONDON)
+        for quarter in range(7 * 24 * 4):
+            now = monday + dt.timedelta(minutes=15 * quarter)
+            at = third_session_at(now, starts, window)
+            self.assertLessEqual(now + dt.timedelta(hours=1), at, now)
+            self.assertLessEqual(at, now + window, now)
+            self.assertIn(at.weekday(), starts, now)
+            self.assertIn(at.time(), (starts[at.weekday()], dt.time(12)), now)
+        # Where noon on the next working day is inside the window, the session is there.
+        tuesday = dt.datetime(2026, 12, 1, 15, tzinfo=LONDON)
+        self.assertEqual(
+            third_session_at(tuesday, starts, window), dt.datetime(2026, 12, 3, 12, tzinfo=LONDON)
+        )
 
     def test_it_refuses_outside_demo_mode(self) -> None:
         from django.core.management.base import CommandError

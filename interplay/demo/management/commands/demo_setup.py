@@ -56,6 +56,8 @@ from interplay.triage import services as triage
 DEFAULT_PASSWORD = "interplay-demo"
 REFERRAL_COUNT = 36
 HISTORY = 150  # closed referrals over the past year, for the service figures
+HOUR = dt.timedelta(hours=1)
+
 THERAPISTS = ("therapist", "supervisor")
 SEED = 2026
 # 0113 496 0000: Leeds, in Ofcom's range kept for drama, so it rings no one. Stored E.164.
@@ -447,22 +449,24 @@ class Command(BaseCommand):
     def _start_measured_course(self, therapist: User) -> None:
         """The therapist's second IPT patient: two sessions done, answers typed in at each
         (the second with question 9 at 1, so a risk alert is open), and the next session
-        within the portal's window, so their questionnaires are waiting for them."""
+        within the portal's window, so their questionnaires are waiting for them (see
+        ``third_session_at``)."""
         referral = self._waiting_for(therapist)
         if referral is None:
             return
-        now = timezone.localtime()
-        working_days = [h.weekday for h in therapist.clinician.working_hours.all()]
-        # The next working day after today: the third session falls there.
-        ahead = next(d for d in range(1, 8) if (now.weekday() + d) % 7 in working_days)
-        third = now.date() + dt.timedelta(days=ahead)
+        window = dt.timedelta(hours=ServiceSettings.load().questionnaire_window_hours)
+        third = third_session_at(
+            timezone.localtime(),
+            {h.weekday: h.start for h in therapist.clinician.working_hours.all()},
+            window,
+        )
         course = courses.start_course(
             actor=therapist,
             referral=referral,
             protocol_code="ipt16",
             weekday=third.weekday(),
-            at=dt.time(12),
-            first_date=third - dt.timedelta(weeks=2),
+            at=third.time(),
+            first_date=third.date() - dt.timedelta(weeks=2),
             history=True,
         )
         course.patient.email = course.patient.email or "demo.patient@example.org"
@@ -517,8 +521,9 @@ class Command(BaseCommand):
     def _print_portal_link(self) -> None:
         """A fresh sign-in link for the demo patient whose questionnaires are due."""
         course = (
-            Course.objects.filter(therapist__username="therapist", time=dt.time(12))
+            Course.objects.filter(therapist__username="therapist", alerts__kind="risk_answer")
             .select_related("patient")
+            .order_by("pk")
             .first()
         )
         if course is None:
@@ -660,4 +665,29 @@ def stage_of(course: Course) -> str:
     phase = protocols.phase_for(course.protocol(), latest.number, course.planned_sessions)
     return (
         f"in the {phase.name.lower()} phase, session {latest.number} of {course.planned_sessions}"
+    )
+
+
+def third_session_at(
+    now: dt.datetime, starts: dict[int, dt.time], window: dt.timedelta
+) -> dt.datetime:
+    """When the measured course's third session falls, so that its questionnaires are
+    open in the portal (``window`` ahead of a session) when the demo starts: noon on the
+    therapist's next working day after today, if that is inside the window; or else noon
+    today, if that is at least an hour away; or else the start of the first working day
+    that is. So on a Friday morning, when noon on Monday is more than 72 hours off, it is
+    noon that Friday. ``starts`` maps each working weekday to the hour its work starts."""
+    noon = dt.time(12)
+    days = [now.date() + dt.timedelta(days=ahead) for ahead in range(8)]
+    working = [d for d in days if d.weekday() in starts]
+    later = [dt.datetime.combine(d, noon, tzinfo=now.tzinfo) for d in working if d > now.date()]
+    if later and later[0] <= now + window:
+        return later[0]
+    today = dt.datetime.combine(now.date(), noon, tzinfo=now.tzinfo)
+    if now.date() in working and today >= now + HOUR:
+        return today
+    return min(
+        at
+        for d in working
+        if (at := dt.datetime.combine(d, starts[d.weekday()], tzinfo=now.tzinfo)) >= now + HOUR
     )
