@@ -166,21 +166,32 @@ def make[M: models.Model](model: type[M], **values: Any) -> M:
 
 
 class Keys:
-    """The next primary key of each table, read once."""
+    """The next primary key of each table, read once. Keys go up by ``step``: each of
+    ``step`` processes loading one service takes its own keys, starting from a table's
+    first free key plus its part's number (``interplay.demo.seeding.Service._part``)."""
 
     def __init__(self) -> None:
         self.next: dict[type[models.Model], int] = {}
+        self.step = 1
+
+    def read(self, models: Sequence[type[models.Model]]) -> None:
+        """Read the first free key of each of ``models`` now."""
+        for model in models:
+            if model not in self.next:
+                highest = model._default_manager.aggregate(top=Max("pk"))["top"]
+                self.next[model] = (highest or 0) + 1
 
     def give(self, objects: Sequence[models.Model]) -> None:
         """Number ``objects``, all of one model, from the table's next free key on."""
         model = type(objects[0])
-        if model not in self.next:
-            highest = model._default_manager.aggregate(top=Max("pk"))["top"]
-            self.next[model] = (highest or 0) + 1
+        self.read([model])
         attname = model._meta.pk.attname
-        for number, obj in enumerate(objects, start=self.next[model]):
+        first, step = self.next[model], self.step
+        for obj, number in zip(
+            objects, range(first, first + len(objects) * step, step), strict=True
+        ):
             obj.__dict__[attname] = number
-        self.next[model] += len(objects)
+        self.next[model] = first + len(objects) * step
 
     def reset_sequences(self) -> None:
         """Move PostgreSQL's sequences past the keys given here (SQLite needs nothing)."""
@@ -490,9 +501,24 @@ class Writer:
             return
         model = type(objects[0])
         self.keys.give(objects)
-        if model not in self.inserters:
-            self.inserters[model] = Inserter(model)
-        self.inserters[model].write(objects)
+        self._inserter(model).write(objects)
+
+    def copy_text(self, objects: Sequence[models.Model]) -> tuple[str, str]:
+        """Give ``objects`` (all of one model) their keys, and return the ``COPY``
+        statement and its text that write them (PostgreSQL): for a load made in one
+        process and written by another."""
+        model = type(objects[0])
+        self.keys.give(objects)
+        inserter = self._inserter(model)
+        if inserter.text is None:
+            inserter.text = _copy_text(inserter)
+        return inserter.copy, inserter.text(objects)
+
+    def _inserter(self, model: type[models.Model]) -> "Inserter":
+        inserter = self.inserters.get(model)
+        if inserter is None:
+            inserter = self.inserters[model] = Inserter(model)
+        return inserter
 
 
 class Unindexed:

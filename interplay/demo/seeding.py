@@ -21,11 +21,13 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import multiprocessing
 import queue
 import random
 import threading
+import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -99,8 +101,13 @@ class Batch:
     focuses: list[Focus] = dataclasses.field(default_factory=list)
 
     def write(self, writer: bulk.Writer) -> None:
-        for objects in (getattr(self, f.name) for f in dataclasses.fields(self)):
+        for objects in self.tables():
             writer.write(objects)
+
+    def tables(self) -> Iterator[list[Any]]:
+        """Each table's objects, in order; the figures rows last, made once the objects
+        before them have their keys (a caller numbers each list before taking the next)."""
+        yield from (getattr(self, f.name) for f in dataclasses.fields(self))
         # Each course's sessions and answers are made in time order (weekly sessions,
         # a session's answers before the next), so they need no sorting here.
         sessions: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in self.courses}
@@ -122,7 +129,7 @@ class Batch:
                         "appointment_id": v["appointment_id"],
                     }
                 )
-        writer.write([rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses])
+        yield [rows.figures_of(c, sessions[c.pk], answers[c.pk]) for c in self.courses]
 
 
 # The tables a batch writes (``Batch``'s lists, and the figures rows).
@@ -250,13 +257,13 @@ class Service:
         bulk.seed_ids(f"{seed}:{offset}:ids")
         nation = ServiceSettings.load().nation
         years = range(since.year, until.year + 2)
-        taken = self._taken(list(self.users))
-        self.diary = Diary(
-            therapists_from(therapists),
-            opens=since,
-            closed=dict(bank_holidays(nation, years)),
-            taken=taken,
-        )
+        self.therapists = therapists_from(therapists)
+        self.closed = dict(bank_holidays(nation, years))
+        self.taken = self._taken(list(self.users))
+        self.diary = Diary(self.therapists, opens=since, closed=self.closed, taken=self.taken)
+        # Serial numbers (references) go up by ``stride``: a part of a load run in its
+        # own process takes every ``stride``-th (``_part``).
+        self.stride = 1
         self.snapshots = {code: dataclasses.asdict(p) for code, p in BUILT_IN.items()}
         self.counts = Counts()
 
@@ -289,6 +296,7 @@ class Service:
         progress: Callable[[int], Any] | None,
         overlap: bool = False,
         unindexed: bool = False,
+        processes: int = 1,
     ) -> Counts:
         """Invent and write ``count`` referrals, ``batch`` to a transaction. With
         ``overlap`` (outside any transaction) a second thread, on its own connection,
@@ -296,8 +304,13 @@ class Service:
         driver's waits run beside the Python that makes the rows. With ``unindexed``
         as well (PostgreSQL), that thread loads everything in one transaction with the
         tables' indexes, unique constraints and foreign keys (not the primary keys)
-        dropped, and makes them again at the end: for a load as large as what is there already."""
+        dropped, and makes them again at the end: for a load as large as what is there
+        already. Such a load is invented by ``processes`` processes (``_in_parts``)
+        where there are at least two therapists for each."""
         times = self.arrivals(count)
+        parts = min(processes, len(self.therapists) // 2)
+        if overlap and unindexed and parts > 1 and connection.vendor == "postgresql":
+            return self._in_parts(times, batch=batch, progress=progress, parts=parts)
         writer = bulk.Writer()
         # The objects made here hold no reference cycles and are freed batch by batch;
         # the cyclic collector, run every few hundred of them, cost a third of the time.
@@ -330,6 +343,143 @@ class Service:
         writer.keys.reset_sequences()
         return self.counts
 
+    # A load in parts ---------------------------------------------------------------------
+
+    def _in_parts(
+        self,
+        times: list[dt.datetime],
+        *,
+        batch: int,
+        progress: Callable[[int], Any] | None,
+        parts: int,
+    ) -> Counts:
+        """Invent the referrals arriving at ``times`` in ``parts`` processes, forked from
+        this one, and write what they make here, in one transaction with the seeded
+        tables unindexed (``bulk.Unindexed``).
+
+        Python inventing the service is most of a large load's time, and one process
+        runs on one core whatever its threads. Each part takes every ``parts``-th
+        arrival and every ``parts``-th therapist (so its own diary: no therapist is
+        booked by two parts), its own random numbers, references, public ids and keys
+        (``bulk.Keys.step``), and sends each batch here as ``COPY`` text; this process
+        only writes it. The same seed and number of parts give the same service. A
+        part that fails, or dies, rolls the whole load back."""
+        writer = bulk.Writer()
+        writer.keys.read(SEEDED)  # the first free keys, read before the parts start
+        # Forked, so the parts start with everything read here. They use nothing another
+        # thread of this process may hold at the fork (the progress bar's monitor, a
+        # test's server): no database, no logging, no progress bar.
+        context = multiprocessing.get_context("fork")
+        made: Any = context.Queue(maxsize=2 * parts)
+        # A forked process must not share this one's connection: each would read the
+        # other's replies. The parts never touch the database.
+        connection.close()
+        children = [
+            context.Process(
+                target=self._part,
+                args=(number, parts, times[number::parts], batch, writer, made),
+                daemon=True,
+            )
+            for number in range(parts)
+        ]
+        for child in children:
+            child.start()
+        try:
+            with transaction.atomic():
+                tables = bulk.Unindexed(SEEDED)
+                tables.drop()
+                with connection.cursor() as cursor:
+                    self._write_parts(cursor, made, children, progress)
+                tables.restore()
+        finally:
+            for child in children:
+                if child.is_alive():
+                    child.terminate()
+                child.join()
+            made.close()
+            made.cancel_join_thread()
+        writer.keys.reset_sequences()
+        return self.counts
+
+    def _write_parts(
+        self,
+        cursor: Any,
+        made: Any,
+        children: list[Any],
+        progress: Callable[[int], Any] | None,
+    ) -> None:
+        """Write each batch the parts send, as it comes, until each has said it is done."""
+        working = len(children)
+        while working:
+            try:
+                kind, number, payload = made.get(timeout=1)
+            except queue.Empty:
+                for child in children:
+                    if child.exitcode not in (None, 0):
+                        raise RuntimeError(
+                            f"Part {children.index(child) + 1} of the load stopped "
+                            f"(exit code {child.exitcode})."
+                        ) from None
+                continue
+            if kind == "failed":
+                raise RuntimeError(f"Part {number + 1} of the load failed:\n{payload}")
+            if kind == "done":
+                for name in vars(payload):
+                    setattr(self.counts, name, getattr(self.counts, name) + getattr(payload, name))
+                working -= 1
+                continue
+            copies, size = payload
+            for statement, text in copies:
+                with cursor.cursor.copy(statement) as copy:
+                    copy.write(text)
+            if progress is not None:
+                progress(size)
+
+    def _part(
+        self,
+        number: int,
+        parts: int,
+        times: list[dt.datetime],
+        batch: int,
+        writer: bulk.Writer,
+        made: Any,
+    ) -> None:
+        """In a forked process: invent the referrals arriving at ``times`` on this
+        part's therapists, and send each batch's ``COPY`` statements and text."""
+        gc.disable()  # as in ``run``: nothing made here holds a cycle
+        try:
+            label = f"{self.rng.random()}:{number}/{parts}"
+            self.rng = random.Random(label)
+            bulk.seed_ids(f"{label}:ids")
+            # Serial numbers: part 0 takes the first after the service's, part 1 the
+            # second, and so on.
+            self.serial += number + 1 - parts
+            self.stride = parts
+            self.counts = Counts()
+            self.diary = Diary(
+                self.therapists[number::parts],
+                opens=self.since,
+                closed=self.closed,
+                taken=self.taken,
+            )
+            writer.keys.next = {model: key + number for model, key in writer.keys.next.items()}
+            writer.keys.step = parts
+            for index, first in enumerate(range(0, len(times), batch)):
+                if index % 10 == 9:
+                    gc.collect()
+                work = Batch()
+                chunk = times[first : first + batch]
+                for received in chunk:
+                    self.person(work, received)
+                copies = [writer.copy_text(objects) for objects in work.tables() if objects]
+                made.put(("batch", number, (copies, len(chunk))))
+            made.put(("done", number, self.counts))
+        except BaseException:
+            made.put(("failed", number, traceback.format_exc()))
+        finally:
+            made.close()
+            made.join_thread()
+
     # One person -------------------------------------------------------------------------
 
     def person(self, work: Batch, received: dt.datetime) -> None:
@@ -357,6 +507,7 @@ class Service:
 
     def referral(self, came: stories.Arrival, received: dt.datetime) -> tuple[Patient, Referral]:
         rng = self.rng
+        self.serial += self.stride
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         town, postcode = rng.choice(TOWNS)
         born = dt.date(received.year - rng.randint(18, 75), rng.randint(1, 12), rng.randint(1, 28))
@@ -372,7 +523,6 @@ class Service:
             "gp_practice": rng.choice(("Park Lane Surgery", "Riverside Medical Centre")),
         }
         patient = bulk.make(Patient, **person)
-        self.serial += 1
         referral = bulk.make(
             Referral,
             reference=_reference(self.serial),

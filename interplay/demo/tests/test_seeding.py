@@ -6,7 +6,7 @@ import re
 import uuid
 from collections import Counter
 from typing import Any
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from django.core.management import call_command
 from django.db import connection
@@ -25,6 +25,7 @@ from interplay.referrals.models import Referral
 from interplay.reports import rows
 from interplay.reports.models import CourseFigures
 from interplay.test import BaseTestCase
+from interplay.triage.models import Allocation
 
 
 def stored_rows() -> dict[int, dict[str, Any]]:
@@ -273,6 +274,93 @@ class UnindexedLoadTests(TransactionTestCase):
 
         with self.assertRaises(RuntimeError):
             self.seed(60, fail)
+        self.assertEqual(schema_of_seeded_tables(), before)
+        self.assertEqual(Referral.objects.count(), 0)
+
+
+@skipUnless(connection.vendor == "postgresql", "a load is made in parts on PostgreSQL only")
+class LoadInPartsTests(TransactionTestCase):
+    """A large load invented by two processes, each on half the therapists, and
+    written by this one in one transaction."""
+
+    def seed(self, count: int, progress: Any = None) -> seeding.Counts:
+        therapists, lead = staff.synthetic_staff(4)
+        return seeding.Service(
+            therapists=therapists,
+            triage_lead=lead,
+            since=timezone.localdate() - dt.timedelta(days=400),
+            until=timezone.localdate(),
+            seed=5,
+        ).run(count, batch=20, progress=progress, overlap=True, unindexed=True, processes=2)
+
+    def service(self) -> dict[str, tuple[str, str, str]]:
+        """Each referral's public id, status and therapist, by reference."""
+        therapists = dict(
+            Allocation.objects.values_list("referral__reference", "therapist__username")
+        )
+        return {
+            reference: (str(public_id), status, therapists.get(reference, ""))
+            for reference, public_id, status in Referral.objects.values_list(
+                "reference", "public_id", "status"
+            )
+        }
+
+    def test_two_processes_write_one_whole_service(self) -> None:
+        before = schema_of_seeded_tables()
+        sizes: list[int] = []
+        made = self.seed(150, sizes.append)
+        self.assertEqual(sum(sizes), 150)
+        self.assertEqual(schema_of_seeded_tables(), before)
+        # What the parts counted is what is there.
+        self.assertEqual(Referral.objects.count(), 150)
+        self.assertEqual(made.courses, Course.objects.count())
+        self.assertEqual(made.sessions, Appointment.objects.count())
+        self.assertEqual(made.alerts, RiskAlert.objects.count())
+        self.assertGreater(made.courses, 50)
+        # References are the service's next serial numbers, each once.
+        references = set(Referral.objects.values_list("reference", flat=True))
+        self.assertEqual(references, {seeding._reference(n) for n in range(1, 151)})
+        # Both parts' therapists have courses.
+        self.assertEqual(len(set(Course.objects.values_list("therapist", flat=True))), 4)
+        seeded = stored_rows()
+        rows.rebuild()
+        self.assertEqual(stored_rows(), seeded)
+        # The database's own numbering carries on past the parts' keys.
+        top = Appointment.objects.order_by("-pk").first()
+        assert top is not None
+        again = Appointment.objects.create(
+            course=top.course,
+            number=99,
+            starts_at=top.starts_at + dt.timedelta(days=400),
+            ends_at=top.ends_at + dt.timedelta(days=400),
+            therapist=top.therapist,
+            status="booked",
+        )
+        self.assertGreater(again.pk, top.pk)
+
+    def test_the_same_seed_gives_the_same_service(self) -> None:
+        self.seed(60)
+        first = self.service()
+        call_command("flush", interactive=False, verbosity=0)
+        self.seed(60)
+        self.assertEqual(self.service(), first)
+
+    def test_a_part_that_fails_leaves_neither_rows_nor_a_changed_schema(self) -> None:
+        before = schema_of_seeded_tables()
+        person = seeding.Service.person
+        calls = []
+
+        def fail_at_the_fortieth(service: seeding.Service, *args: Any) -> None:
+            calls.append(1)
+            if len(calls) == 40:
+                raise ValueError("an invented person could not be made")
+            person(service, *args)
+
+        with (
+            mock.patch.object(seeding.Service, "person", fail_at_the_fortieth),
+            self.assertRaisesRegex(RuntimeError, "could not be made"),
+        ):
+            self.seed(120)
         self.assertEqual(schema_of_seeded_tables(), before)
         self.assertEqual(Referral.objects.count(), 0)
 

@@ -22,9 +22,9 @@ class Command(BaseCommand):
         "session, alerts, focuses and the figures rows), on synthetic staff made as needed, "
         "a batch per transaction (COPY on PostgreSQL), each written by a second thread "
         "while the next is made; on PostgreSQL a load at least as large as the service "
-        "already there is one transaction, with the seeded tables' indexes, unique "
-        "constraints and foreign keys (not their primary keys) dropped first and made "
-        "again at the end (other connections wait for "
+        "already there is one transaction, invented by --processes processes, with the "
+        "seeded tables' indexes, unique constraints and foreign keys (not their primary "
+        "keys) dropped first and made again at the end (other connections wait for "
         "those tables meanwhile); ends with its rate in referrals a second. Invented names "
         "only; the same --seed gives the same service. Running it again adds N more. For "
         "load and dashboard testing; runs only with DEBUG=1 or INTERPLAY_DEMO=1."
@@ -39,6 +39,14 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=float, default=3, help="Over how many past years.")
         parser.add_argument("--seed", type=int, default=2026, help="The random seed.")
         parser.add_argument("--batch", type=int, default=2000, help="Referrals per transaction.")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=2,
+            help="Processes inventing a load made in one transaction (PostgreSQL), each "
+            "on its own share of the therapists; the same --seed and --processes give the "
+            "same service.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not (settings.DEBUG or settings.DEMO):
@@ -72,6 +80,7 @@ class Command(BaseCommand):
                 progress=bar.update,
                 overlap=overlap,
                 unindexed=count >= there,
+                processes=max(1, options["processes"]),
             )
         seconds = time.perf_counter() - started
         # Statistics for the planner, and (PostgreSQL) the visibility map that lets the
