@@ -265,17 +265,21 @@ class Inserter:
             out.append(row)
         return out
 
+    def copy_text(self, objects: Sequence[models.Model]) -> str:
+        """``objects`` as the text ``COPY`` (``self.copy``) reads."""
+        if self.text is None:
+            self.text = _copy_text(self)
+        return self.text(objects)
+
     def write(self, objects: Sequence[models.Model], batch: int = 2000) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # COPY: several times faster than INSERTs for a batch of rows, its text
                 # made here by one function written for the table (``_copy_text``):
                 # about half the CPU of psycopg's row writer fed with ``rows``'s tuples.
-                if self.text is None:
-                    self.text = _copy_text(self)
                 with cursor.cursor.copy(self.copy) as copy:
                     for first in range(0, len(objects), batch):
-                        copy.write(self.text(objects[first : first + batch]))
+                        copy.write(self.copy_text(objects[first : first + batch]))
                 return
             for first in range(0, len(objects), batch):
                 cursor.executemany(self.sql, self.rows(objects[first : first + batch]))
@@ -507,12 +511,9 @@ class Writer:
         """Give ``objects`` (all of one model) their keys, and return the ``COPY``
         statement and its text that write them (PostgreSQL): for a load made in one
         process and written by another."""
-        model = type(objects[0])
         self.keys.give(objects)
-        inserter = self._inserter(model)
-        if inserter.text is None:
-            inserter.text = _copy_text(inserter)
-        return inserter.copy, inserter.text(objects)
+        inserter = self._inserter(type(objects[0]))
+        return inserter.copy, inserter.copy_text(objects)
 
     def _inserter(self, model: type[models.Model]) -> "Inserter":
         inserter = self.inserters.get(model)

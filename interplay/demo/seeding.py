@@ -9,7 +9,8 @@ cancellations, PHQ-9 and GAD-7 at every attended session, the risk and deteriora
 alerts those answers raise, an IPT problem area or DIT focus, and each course's figures
 row. Everything is written by ``bulk.Writer`` in batches, one transaction each (or,
 for a large load on PostgreSQL, one for the lot with the tables' indexes, unique
-constraints and foreign keys, all but the primary keys, made again at its end), and
+constraints and foreign keys, all but the primary keys, made again at its end, invented
+by forked processes each on its share of the therapists: ``Service._in_parts``), and
 encrypted fields go through their own field's encryption. Invented names only; a fixed
 seed gives the same service. No audit events are written: nobody did these things.
 
@@ -321,20 +322,14 @@ class Service:
             unindexed = unindexed and connection.vendor == "postgresql"
             background = Background(writer, progress, unindexed=unindexed)
         try:
-            for number, first in enumerate(range(0, count, batch)):
-                if number % 10 == 9:
-                    gc.collect()  # in case the database layers leave a cycle or two
-                work = Batch()
-                chunk = times[first : first + batch]
-                for received in chunk:
-                    self.person(work, received)
+            for work, size in self._batches(times, batch):
                 if background is not None:
-                    background.put((work, len(chunk)))
+                    background.put((work, size))
                     continue
                 with transaction.atomic():
                     work.write(writer)
                 if progress is not None:
-                    progress(len(chunk))
+                    progress(size)
         finally:
             if background is not None:
                 background.finish()
@@ -342,6 +337,18 @@ class Service:
                 gc.enable()
         writer.keys.reset_sequences()
         return self.counts
+
+    def _batches(self, times: list[dt.datetime], batch: int) -> Iterator[tuple[Batch, int]]:
+        """The referrals arriving at ``times`` invented ``batch`` at a time: each batch,
+        with how many referrals it holds."""
+        for number, first in enumerate(range(0, len(times), batch)):
+            if number % 10 == 9:
+                gc.collect()  # in case the database layers leave a cycle or two
+            work = Batch()
+            chunk = times[first : first + batch]
+            for received in chunk:
+                self.person(work, received)
+            yield work, len(chunk)
 
     # A load in parts ---------------------------------------------------------------------
 
@@ -414,11 +421,10 @@ class Service:
             try:
                 kind, number, payload = made.get(timeout=1)
             except queue.Empty:
-                for child in children:
+                for part, child in enumerate(children, start=1):
                     if child.exitcode not in (None, 0):
                         raise RuntimeError(
-                            f"Part {children.index(child) + 1} of the load stopped "
-                            f"(exit code {child.exitcode})."
+                            f"Part {part} of the load stopped (exit code {child.exitcode})."
                         ) from None
                 continue
             if kind == "failed":
@@ -464,15 +470,9 @@ class Service:
             )
             writer.keys.next = {model: key + number for model, key in writer.keys.next.items()}
             writer.keys.step = parts
-            for index, first in enumerate(range(0, len(times), batch)):
-                if index % 10 == 9:
-                    gc.collect()
-                work = Batch()
-                chunk = times[first : first + batch]
-                for received in chunk:
-                    self.person(work, received)
+            for work, size in self._batches(times, batch):
                 copies = [writer.copy_text(objects) for objects in work.tables() if objects]
-                made.put(("batch", number, (copies, len(chunk))))
+                made.put(("batch", number, (copies, size)))
             made.put(("done", number, self.counts))
         except BaseException:
             made.put(("failed", number, traceback.format_exc()))
