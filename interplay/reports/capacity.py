@@ -49,7 +49,9 @@ def places(therapist_id: int | None = None) -> list[Places]:
         active = active.filter(therapist_id=therapist_id)
     used: dict[int, dict[str, int]] = defaultdict(dict)
     for therapist, modality, n in (
-        active.values_list("therapist_id", "modality").annotate(n=Count("pk")).order_by()
+        # COUNT(*), not of a column: the index on status, therapist and modality then
+        # answers alone, without reading each course.
+        active.values_list("therapist_id", "modality").annotate(n=Count("*")).order_by()
     ):
         used[therapist][modality] = n
     return [

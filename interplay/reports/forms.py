@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from interplay.accounts.models import User
 from interplay.accounts.roles import Modality, Role
-from interplay.forms import DateField, InterplayForm
+from interplay.forms import DateField, InterplayForm, LongSelect
 from interplay.referrals.models import ReferralSource
 from interplay.reports.figures import Filters
 
@@ -61,6 +61,7 @@ class FiltersForm(InterplayForm):
         to_field_name="public_id",
         empty_label="All therapists",
         required=False,
+        widget=LongSelect,
     )
     source = forms.ChoiceField(
         label="Referral source",

@@ -6,25 +6,26 @@ never with the number of courses.
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, DateField, Func, IntegerField, Q, Value, When
+from django.db.models import Case, Count, DateField, F, Func, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from interplay.reports.figures import (
     BY_KEY,
+    ENDED_KEYS,
     OUTCOME_KEYS,
     Filters,
     Policy,
-    aggregates_of,
+    course_tallies,
     courses,
-    finished_in,
+    ended_in,
     received_in,
     referrals,
 )
+from interplay.reports.grouping import grouped
 
 
 @dataclass
@@ -47,29 +48,65 @@ class Waits:
         return {month: median_of(h) for month, h in sorted(self.by_month.items())}
 
 
+# The breakdowns of the outcomes that the dashboard shows.
+BREAKDOWNS = ("modality", "therapist", "month")
+
+
+@dataclass
+class Ended:
+    """The courses that ended in the period: every course tally counted by the end
+    (``counts``), the outcome tallies by therapy, by therapist and by month (``by``, each
+    in order) and the waiting-time histograms of the finished courses."""
+
+    counts: dict[str, int]
+    by: dict[str, dict[Any, dict[str, int]]]
+    waits: Waits
+
+
+def ended(filters: Filters, policy: Policy) -> Ended:
+    """Two queries over the courses that ended in the period, whatever their number:
+    the tallies of them all (``course_tallies``), and one (``grouping.grouped``) grouped
+    four ways: by therapist, by therapy and month (added up here into each), by month
+    and wait (days from referral to first session, 5.6) and by the days from the first
+    session to the second. The histograms count finished courses only."""
+    counts = course_tallies(filters, policy, ENDED_KEYS)
+    found = grouped(
+        courses(filters).filter(ended_in(filters, policy)),
+        keys={
+            "modality": F("modality"),
+            "therapist": F("therapist_id"),
+            "month": month_of("ended_on", filters),
+            "wait": F("wait_days"),
+            "gap": DaysBetween("second_session_on", "first_session_on"),
+        },
+        values={key: BY_KEY[key].per_row(filters.ended_rows(), policy) for key in OUTCOME_KEYS},
+        sets=[("therapist",), ("modality", "month"), ("month", "wait"), ("gap",)],
+    )
+    by: dict[str, dict[Any, dict[str, int]]] = {}
+    for name, rows in (
+        ("modality", found[("modality", "month")]),
+        ("therapist", found[("therapist",)]),
+        ("month", found[("modality", "month")]),
+    ):
+        into: dict[Any, dict[str, int]] = {}
+        for row in rows:
+            totals = into.setdefault(row[name], dict.fromkeys(OUTCOME_KEYS, 0))
+            for key in OUTCOME_KEYS:
+                totals[key] += row[key]
+        by[name] = dict(sorted(into.items()))
+    waits = Waits()
+    for row in found[("month", "wait")]:
+        if row["finished"]:
+            waits.by_month.setdefault(row["month"], {})[row["wait"]] = row["finished"]
+            waits.histogram[row["wait"]] = waits.histogram.get(row["wait"], 0) + row["finished"]
+    waits.gaps = {row["gap"]: row["finished"] for row in found[("gap",)] if row["finished"]}
+    return Ended(counts, by, waits)
+
+
 def waits(filters: Filters, policy: Policy) -> Waits:
     """Days from referral to the first session and from the first to the second, over
-    finished courses (5.6), as histograms: two queries, as many rows as distinct waits."""
-    finished = courses(filters).filter(finished_in(filters, policy))
-    result = Waits()
-    by_month: dict[dt.date, dict[int, int]] = defaultdict(dict)
-    for month, wait, n in (
-        finished.annotate(month=month_of("ended_on", filters))
-        .values_list("month", "wait_days")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        by_month[month][wait] = n
-        result.histogram[wait] = result.histogram.get(wait, 0) + n
-    result.by_month = dict(by_month)
-    for gap, n in (
-        finished.annotate(gap=DaysBetween("second_session_on", "first_session_on"))
-        .values_list("gap")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        result.gaps[gap] = n
-    return result
+    finished courses (5.6), as histograms."""
+    return ended(filters, policy).waits
 
 
 class DaysBetween(Func):
@@ -153,42 +190,9 @@ def monthly_referrals(filters: Filters, policy: Policy) -> dict[dt.date, int]:
     return {_as_date(row["month"]): row["n"] for row in found}
 
 
-def outcome_grid(filters: Filters, policy: Policy) -> list[dict[str, Any]]:
-    """The outcome tallies of the period's finished courses per modality, therapist and
-    month ended, in one query. The outcomes by therapy, by therapist and by month add
-    these up, rather than each reading the period's finished courses again (three reads
-    of tens of thousands of rows on a large service become one)."""
-    aggregates = aggregates_of([BY_KEY[k] for k in OUTCOME_KEYS], filters.ended_rows(), policy)
-    found: Any = (
-        courses(filters)
-        .filter(finished_in(filters, policy))
-        .annotate(month=month_of("ended_on", filters))
-        .values("modality", "therapist", "month")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    return list(found)
-
-
-def breakdown(
-    filters: Filters, policy: Policy, by: str, grid: list[dict[str, Any]] | None = None
-) -> dict[Any, dict[str, int]]:
-    """The outcome tallies per ``by`` ("modality", "therapist" or "month"), in order,
-    added up from ``outcome_grid`` (read here if not given)."""
-    found: dict[Any, dict[str, int]] = {}
-    for row in outcome_grid(filters, policy) if grid is None else grid:
-        key = _as_date(row[by]) if by == "month" else row[by]
-        into = found.setdefault(key, dict.fromkeys(OUTCOME_KEYS, 0))
-        for name in OUTCOME_KEYS:
-            into[name] += row[f"n_{name}"]
-    return dict(sorted(found.items()))
-
-
-def monthly_outcomes(
-    filters: Filters, policy: Policy, grid: list[dict[str, Any]] | None = None
-) -> dict[dt.date, dict[str, int]]:
-    """The outcome tallies per month the courses ended in."""
-    return breakdown(filters, policy, "month", grid)
+def breakdown(filters: Filters, policy: Policy, by: str) -> dict[Any, dict[str, int]]:
+    """The outcome tallies per ``by`` (one of ``BREAKDOWNS``), in order."""
+    return ended(filters, policy).by[by]
 
 
 def _as_date(value: Any) -> dt.date:

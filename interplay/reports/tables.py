@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.urls import reverse
 
 from interplay.accounts.models import User
@@ -33,6 +34,17 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     intro: str = ""
     chart: Chart | None = None
+    # Set when ``rows`` are one page of a longer table (a row per therapist).
+    page: Page | None = None
+
+    @property
+    def page_parameter(self) -> str:
+        return f"{self.key}_page"
+
+
+# A table with a row per therapist shows this many on the page (a large service has
+# thousands of therapists); its CSV download holds them all.
+THERAPISTS_PER_PAGE = 50
 
 
 Link = Callable[..., str]
@@ -53,19 +65,26 @@ def days(value: float | None) -> str:
 
 
 class Dashboard:
-    """Every table of the dashboard for one set of filters (a valid ``FiltersForm``)."""
+    """Every table of the dashboard for one set of filters (a valid ``FiltersForm``).
 
-    def __init__(self, form: FiltersForm, policy: Policy) -> None:
+    ``pages`` (the page's query) chooses the page of each table with a row per
+    therapist (``<table>_page``); without it (a CSV download) those tables are whole."""
+
+    def __init__(
+        self, form: FiltersForm, policy: Policy, pages: Mapping[str, str] | None = None
+    ) -> None:
         self.form = form
+        self.pages = pages
         self.filters: Filters = form.filters()
         self.policy = policy
-        self.counts = figures.tallies(self.filters, policy)
-        self.waits = series.waits(self.filters, policy)
-
-    @functools.cached_property
-    def outcome_grid(self) -> list[dict[str, Any]]:
-        """Outcomes per modality, therapist and month: three tables add these up."""
-        return series.outcome_grid(self.filters, self.policy)
+        # The courses that ended in the period are read once, for most of the tables.
+        self.ended = series.ended(self.filters, policy)
+        self.waits = self.ended.waits
+        self.counts = {
+            **figures.referral_tallies(self.filters, policy),
+            **figures.course_tallies(self.filters, policy, figures.BEGUN),
+            **self.ended.counts,
+        }
 
     def link(self, key: str, **changes: Any) -> str:
         return f"{_list_path(key)}?{self.form.query(**changes)}"
@@ -248,7 +267,7 @@ class Dashboard:
         return cells
 
     def by_modality(self) -> Table:
-        found = series.breakdown(self.filters, self.policy, "modality", self.outcome_grid)
+        found = self.ended.by["modality"]
         rows = [
             [Cell(m.label), *self.outcome_cells(found[m.value], modality=m.value)]
             for m in Modality
@@ -258,22 +277,36 @@ class Dashboard:
             "by_modality", "Outcomes by therapy", ["Therapy", *self.outcome_columns()], rows
         )
 
+    def paged(self, key: str, items: list[Any]) -> tuple[list[Any], Page | None]:
+        """The items of table ``key`` that its rows show: on the page, the chosen page of
+        them (and the page, if there is more than one); for a download, all of them."""
+        if self.pages is None:
+            return items, None
+        page = Paginator(items, THERAPISTS_PER_PAGE).get_page(self.pages.get(f"{key}_page"))
+        return list(page.object_list), page if page.has_other_pages() else None
+
     def by_therapist(self) -> Table:
-        found = series.breakdown(self.filters, self.policy, "therapist", self.outcome_grid)
+        found = self.ended.by["therapist"]
         people = User.objects.in_bulk(list(found))
+        shown, page = self.paged("by_therapist", sorted(found, key=lambda pk: str(people[pk])))
         rows = [
             [
                 Cell(capacity.therapist_name(people[pk])),
-                *self.outcome_cells(counts, therapist=people[pk]),
+                *self.outcome_cells(found[pk], therapist=people[pk]),
             ]
-            for pk, counts in sorted(found.items(), key=lambda item: str(people[item[0]]))
+            for pk in shown
         ]
         return Table(
-            "by_therapist", "Outcomes by therapist", ["Therapist", *self.outcome_columns()], rows
+            "by_therapist",
+            "Outcomes by therapist",
+            ["Therapist", *self.outcome_columns()],
+            rows,
+            page=page,
         )
 
     def capacity(self) -> Table:
         places = capacity.places(self.filters.therapist_id)
+        shown, page = self.paged("capacity", places)
         rows = [
             [
                 Cell(p.name),
@@ -282,7 +315,7 @@ class Dashboard:
                 *(Cell(str(n)) for _, n in p.used_for()),
                 Cell(str(p.free)),
             ]
-            for p in places
+            for p in shown
         ]
         free = sum(p.free for p in places)
         rows.append(
@@ -306,6 +339,7 @@ class Dashboard:
             intro="A place is one course on a caseload; each course in progress uses one. "
             f"{waiting} {'person is' if waiting == 1 else 'people are'} waiting, against "
             f"{free} free {'place' if free == 1 else 'places'}.",
+            page=page,
         )
 
     def months(self) -> list[dt.date]:
@@ -367,7 +401,7 @@ class Dashboard:
         )
 
     def monthly_recovery(self) -> Table:
-        found = series.monthly_outcomes(self.filters, self.policy, self.outcome_grid)
+        found = self.ended.by["month"]
         recovery = RATES["recovery"]
         rows, values = [], []
         for m in self.months():

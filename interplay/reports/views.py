@@ -36,7 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = _form(request.GET)
     if not form.is_valid():
         return render(request, "reports/dashboard.html", {"form": form}, status=400)
-    board = Dashboard(form, Policy.of_service())
+    board = Dashboard(form, Policy.of_service(), pages=request.GET)
     tables = board.tables()
     services.view_dashboard(actor=request.user, filters=board.filters)
     context = {"form": form, "board": board, "tables": tables, "query": form.query()}

@@ -11,6 +11,7 @@ register = template.Library()
 _INPUT_CLASS = {
     "textarea": "nhsuk-textarea",
     "select": "nhsuk-select",
+    "longselect": "nhsuk-select",
 }
 
 
