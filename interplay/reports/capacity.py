@@ -39,7 +39,6 @@ def places(therapist_id: int | None = None) -> list[Places]:
         ClinicianProfile.objects.filter(
             user__is_active=True, user__role_assignments__role=Role.THERAPIST
         )
-        .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
         .distinct()
     )
@@ -54,12 +53,24 @@ def places(therapist_id: int | None = None) -> list[Places]:
         active.values_list("therapist_id", "modality").annotate(n=Count("*")).order_by()
     ):
         used[therapist][modality] = n
+    # Values, not model instances: a large service has thousands of therapists.
     return [
-        Places(p.user_id, therapist_name(p.user), p.caseload_capacity, used[p.user_id])
-        for p in profiles
+        Places(user_id, full_name(first, last, username), capacity, used[user_id])
+        for user_id, capacity, first, last, username in profiles.values_list(
+            "user_id",
+            "caseload_capacity",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+        )
     ]
 
 
 def therapist_name(user: object) -> str:
     full = getattr(user, "get_full_name", lambda: "")()
     return full or str(user)
+
+
+def full_name(first: str, last: str, username: str) -> str:
+    """A person's name as ``therapist_name`` gives it, from the columns alone."""
+    return f"{first} {last}".strip() or username

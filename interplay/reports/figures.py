@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -592,10 +592,11 @@ def _relative(q: Q, prefix: str) -> Q | None:
             if inner is None:
                 return None
             children.append(inner)
-        elif child[0].startswith(prefix):
-            children.append((child[0].removeprefix(prefix), child[1]))
         else:
-            return None
+            lookup, value = cast(tuple[str, Any], child)
+            if not lookup.startswith(prefix):
+                return None
+            children.append((lookup.removeprefix(prefix), value))
     return Q(*children, _connector=q.connector, _negated=q.negated)
 
 

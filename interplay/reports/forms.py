@@ -1,16 +1,19 @@
 """The dashboard's filters: a GET form, so every filtered page has an address to share."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from interplay.accounts.models import User
 from interplay.accounts.roles import Modality, Role
 from interplay.forms import DateField, InterplayForm, LongSelect
 from interplay.referrals.models import ReferralSource
+from interplay.reports.capacity import full_name
 from interplay.reports.figures import Filters
 
 PERIODS = [
@@ -43,6 +46,24 @@ def month_end(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+class TherapistChoices(ModelChoiceIterator):
+    """The therapists offered, read as values rather than model instances (a large
+    service has thousands), each labelled as a user is: their name, else username."""
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        assert self.queryset is not None
+        for public_id, first, last, username in self.queryset.values_list(
+            "public_id", "first_name", "last_name", "username"
+        ):
+            yield (str(public_id), full_name(first, last, username))
+
+
+class TherapistField(forms.ModelChoiceField):
+    iterator = TherapistChoices
+
+
 class FiltersForm(InterplayForm):
     period = forms.ChoiceField(
         label="Period",
@@ -55,7 +76,7 @@ class FiltersForm(InterplayForm):
     modality = forms.ChoiceField(
         label="Therapy", choices=[("", "All therapies"), *Modality.choices], required=False
     )
-    therapist = forms.ModelChoiceField(
+    therapist = TherapistField(
         label="Therapist",
         queryset=User.objects.none(),
         to_field_name="public_id",

@@ -44,9 +44,11 @@ def grouped(
         unknown = set(chosen) - set(names)
         if unknown:
             raise ValueError(f"{sorted(unknown)} are not among the keys {names}")
+    # A key no set groups by is neither read nor selected.
+    names = [n for n in names if any(n in chosen for chosen in sets)]
     inner = (
         rows.order_by()
-        .annotate(**{f"k_{n}": e for n, e in keys.items()})
+        .annotate(**{f"k_{n}": keys[n] for n in names})
         .annotate(**{f"v_{n}": e for n, e in values.items()})
         .values(*(f"k_{n}" for n in names), *(f"v_{n}" for n in wanted))
     )
@@ -63,8 +65,9 @@ def grouped(
         grouping_sets = ", ".join(
             "(" + ", ".join(quote(f"k_{n}") for n in chosen) + ")" for chosen in sets
         )
+        grouping = f"GROUPING({everything})" if names else "0"
         statement = (
-            f"SELECT GROUPING({everything}), {everything}, {sums} "  # noqa: S608
+            f"SELECT {grouping}, {everything}{', ' if names else ''}{sums} "  # noqa: S608
             f"FROM ({sql}) AS grouped_rows GROUP BY GROUPING SETS ({grouping_sets})"
         )
         # GROUPING() sets a key's bit (the first key the highest) where a row is not
@@ -74,8 +77,9 @@ def grouped(
             for chosen in sets
         }
     else:
-        statement = f"WITH grouped_rows AS MATERIALIZED ({sql}) " + " UNION ALL ".join(  # noqa: S608
-            f"SELECT {index}, {columns(chosen)}, {sums} FROM grouped_rows"  # noqa: S608
+        statement = f"WITH grouped_rows AS MATERIALIZED ({sql}) " + " UNION ALL ".join(
+            f"SELECT {index}, {columns(chosen)}{', ' if names else ''}{sums} "  # noqa: S608
+            "FROM grouped_rows"
             + (" GROUP BY " + ", ".join(quote(f"k_{n}") for n in chosen) if chosen else "")
             for index, chosen in enumerate(sets)
         )

@@ -287,12 +287,19 @@ class Dashboard:
 
     def by_therapist(self) -> Table:
         found = self.ended.by["therapist"]
-        people = User.objects.in_bulk(list(found))
-        shown, page = self.paged("by_therapist", sorted(found, key=lambda pk: str(people[pk])))
+        # Each therapist's name and public id (the filter's value), as values: a large
+        # service has thousands of therapists.
+        people = {
+            pk: (capacity.full_name(first, last, username), public_id)
+            for pk, first, last, username, public_id in User.objects.filter(
+                pk__in=list(found)
+            ).values_list("pk", "first_name", "last_name", "username", "public_id")
+        }
+        shown, page = self.paged("by_therapist", sorted(found, key=lambda pk: people[pk][0]))
         rows = [
             [
-                Cell(capacity.therapist_name(people[pk])),
-                *self.outcome_cells(found[pk], therapist=people[pk]),
+                Cell(people[pk][0]),
+                *self.outcome_cells(found[pk], therapist=people[pk][1]),
             ]
             for pk in shown
         ]

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 from typing import Any, ClassVar
+from unittest.mock import patch
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +12,7 @@ from django.urls import reverse
 
 from interplay.accounts.roles import Role
 from interplay.audit.models import AuditEvent
-from interplay.reports import rows
+from interplay.reports import capacity, rows, tables
 from interplay.reports.export import neutral
 from interplay.reports.tests.service import build_service
 from interplay.test import BaseTestCase, course_for, make_clinician, make_referral
@@ -144,6 +145,58 @@ class DashboardTests(BaseTestCase):
     def test_filters_narrow_the_figures(self) -> None:
         page = self.dashboard(modality="dit")
         self.assertIn("0.0% (0 of 1)", page)  # C is the one DIT course; not recovered
+
+    def test_a_long_table_of_therapists_shows_a_page_at_a_time_and_downloads_whole(
+        self,
+    ) -> None:
+        with patch.object(tables, "THERAPISTS_PER_PAGE", 1):
+            first = self.client.get(reverse("reports:dashboard"), HALF_YEAR)
+            second = self.client.get(
+                reverse("reports:dashboard"), {**HALF_YEAR, "by_therapist_page": "2"}
+            )
+        # Kim and Sam, by name, one a page; the other's name is on the other page.
+        shown = next(t for t in first.context["tables"] if t.key == "by_therapist")
+        self.assertEqual([row[0].text for row in shown.rows], ["Kim"])
+        self.assertContains(first, "Therapists 1 to 1 of 2, by name")
+        self.assertContains(first, "by_therapist_page=2#by_therapist")
+        shown = next(t for t in second.context["tables"] if t.key == "by_therapist")
+        self.assertEqual([row[0].text for row in shown.rows], ["Sam"])
+        self.assertContains(second, "Page 1 of 2")
+        # The download holds every therapist, whatever the page.
+        download = self.client.get(reverse("reports:table_csv", args=["by_therapist"]), HALF_YEAR)
+        self.assertEqual([row[0] for row in csv_rows(download)[1:]], ["Kim", "Sam"])
+
+    def test_a_table_that_fits_on_a_page_has_no_pages(self) -> None:
+        page = self.dashboard()
+        self.assertNotIn("by_therapist_page", page)
+        self.assertNotIn("Therapists 1 to", page)
+
+    def test_the_capacity_table_pages_its_therapists_and_keeps_the_service_total(self) -> None:
+        with patch.object(tables, "THERAPISTS_PER_PAGE", 1):
+            response = self.client.get(
+                reverse("reports:dashboard"), {**HALF_YEAR, "capacity_page": "2"}
+            )
+        shown = next(t for t in response.context["tables"] if t.key == "capacity")
+        # The second therapist by name, then the whole service's row, counted over all.
+        everyone = capacity.places()
+        self.assertGreater(len(everyone), 2)
+        self.assertEqual([row[0].text for row in shown.rows], [everyone[1].name, "All therapists"])
+        self.assertEqual(shown.rows[-1][1].text, str(sum(p.places for p in everyone)))
+
+    def test_the_therapist_filter_offers_every_therapist_and_keeps_the_choice(self) -> None:
+        sam = self.people["sam"]
+        page = self.dashboard(therapist=str(sam.public_id))
+        self.assertIn(f'<option value="{sam.public_id}" selected>Sam</option>', page)
+        self.assertIn('<option value="">All therapists</option>', page)
+        self.assertIn(">Kim</option>", page)
+
+    def test_a_therapist_name_is_escaped_in_the_filter(self) -> None:
+        sly = make_clinician("sly", Role.THERAPIST)
+        sly.first_name = "<b>Sly</b>"
+        sly.save()
+        page = self.dashboard()
+        self.assertIn("&lt;b&gt;Sly&lt;/b&gt;</option>", page)
+        self.assertNotIn("<b>Sly</b>", page)
 
     def test_the_dashboard_and_lists_are_audited(self) -> None:
         self.dashboard()
