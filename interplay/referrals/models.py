@@ -222,9 +222,16 @@ class Referral(models.Model):
         ordering = ["-urgent", "received_at"]
         indexes = [
             models.Index(fields=["status", "urgent", "received_at"]),
-            # Referrals received in a period, by source (the service figures): counted from
-            # the index alone, without reading the rows.
-            models.Index(fields=["received_at", "source", "id"], name="referral_received_source"),
+            # Referrals received in a period, by source and by the therapy offered (the
+            # service figures, filtered or not): counted from the index alone, without
+            # reading the rows.
+            models.Index(
+                fields=["received_at", "source", "offered_modality", "id"],
+                name="referral_received_source",
+            ),
+            # Referrals offered one therapy (the figures filtered by therapy, joined to
+            # the triage decisions of a period), read from the index alone.
+            models.Index(fields=["offered_modality", "id"], name="referral_offered_modality"),
             # The triage queue's order, for the referrals on it: the page reads its 25 rows
             # from the index instead of sorting the whole queue on every view.
             models.Index(

@@ -5,12 +5,14 @@ import csv
 import io
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
 from interplay.accounts.roles import Role
 from interplay.browser import assert_accessible
 from interplay.lib.tests.svg import drawn_text
+from interplay.reports import tables
 from interplay.reports.tests.service import build_service
 from interplay.test import make_user
 from interplay.triage.tests.test_journey_browser import signed_in_as
@@ -80,3 +82,33 @@ def test_a_manager_filters_opens_a_figure_and_downloads_its_list(
     svg = base64.b64decode((chart.get_attribute("src") or "").split(",", 1)[1])
     for text, px in drawn_text(svg, column_px=shown):
         assert px >= 12, (text, px)
+
+
+def test_a_manager_pages_through_the_therapists(page: Any, live_server: Any) -> None:
+    make_user("triage-lead", Role.TRIAGE)
+    build_service()
+    manager = make_user("morgan", Role.SERVICE_MANAGER)
+    signed_in_as(page, live_server, manager)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # A service with more therapists than a page holds: here, one a page (Kim, then Sam).
+    with patch.object(tables, "THERAPISTS_PER_PAGE", 1):
+        page.goto(
+            "/reports/?period=custom&start_0=1&start_1=1&start_2=2026&end_0=30&end_1=6&end_2=2026"
+        )
+        outcomes = page.get_by_test_id("table-by_therapist")
+        assert "Kim" in outcomes.inner_text() and "Sam" not in outcomes.inner_text()
+        assert "Therapists 1 to 1 of 2" in page.get_by_test_id("shown-by_therapist").inner_text()
+        assert_accessible(page, "service figures with pages of therapists")
+        pages = page.get_by_role("navigation", name="Pages of “Outcomes by therapist”")
+        pages.get_by_role("link", name="Next").click()
+        page.get_by_test_id("shown-by_therapist").wait_for()
+        assert "Therapists 2 to 2 of 2" in page.get_by_test_id("shown-by_therapist").inner_text()
+        outcomes = page.get_by_test_id("table-by_therapist")
+        assert "Sam" in outcomes.inner_text() and "Kim" not in outcomes.inner_text()
+        # The filters stayed as they were, and the page opened at the table.
+        assert "From 1 January 2026 to 30 June 2026" in page.get_by_test_id("period").inner_text()
+        assert page.url.endswith("#by_therapist")
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert_accessible(page, "pages of therapists on a phone")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, wide
