@@ -98,10 +98,30 @@ def address(value: str | None) -> str | None:
 
 def canonical(link: Link) -> bytes:
     """The bytes an event's hash covers: every stored field and ``prev_hash``."""
+    return _text(link, timestamp(link.at), link.prev_hash, link.sequence).encode()
+
+
+def template(link: Link, mark: str) -> tuple[str, str, str] | None:
+    """The canonical text of ``link`` around its ``prev_hash`` and sequence, for a
+    database that fills those two in as it chains the event (``services.record`` on
+    PostgreSQL): the text is ``parts[0] + prev_hash + parts[1] + sequence + parts[2]``,
+    the sequence in decimal digits. ``mark`` is a string the event's own values do not
+    hold; None if they hold it after all (the caller then chains the event itself).
+    """
+    prev, sequence = f"{mark}p", f'"{mark}s"'
+    text = _text(link, timestamp(link.at), f"{mark}p", f"{mark}s")
+    if text.count(prev) != 1 or text.count(sequence) != 1 or text.count(mark) != 2:
+        return None
+    first, rest = text.split(prev)
+    second, third = rest.split(sequence)
+    return first, second, third
+
+
+def _text(link: Link, at: str, prev_hash: str, sequence: int | str) -> str:
     fields = {
-        "sequence": link.sequence,
+        "sequence": sequence,
         "public_id": link.public_id,
-        "at": timestamp(link.at),
+        "at": at,
         "actor": link.actor_id,
         "actor_label": link.actor_label,
         "action": link.action,
@@ -110,12 +130,11 @@ def canonical(link: Link) -> bytes:
         "detail": link.detail,
         "client_address": address(link.client_address),
         "request_id": link.request_id,
-        "prev_hash": link.prev_hash,
+        "prev_hash": prev_hash,
     }
-    text = json.dumps(
+    return json.dumps(
         fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
-    return text.encode()
 
 
 def digest(link: Link) -> str:

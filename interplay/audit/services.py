@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,8 @@ def record(
 
     The request id and client address come from the request being served, if any. The
     event is numbered and chained under a lock on the chain head, held until the caller's
-    transaction ends: on PostgreSQL ``SELECT ... FOR UPDATE``; on SQLite every write
+    transaction ends: on PostgreSQL ``SELECT ... FOR UPDATE``, in the one statement that
+    also chains and stores the event (``_chain_in_one_statement``); on SQLite every write
     transaction already holds the database's one write lock (``BEGIN IMMEDIATE``).
     """
     context = current.get()
@@ -48,9 +50,11 @@ def record(
         client_address=context.client_address,
         request_id=context.request_id,
     )
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and _chain_in_one_statement(connection, event):
+        return event
     # No savepoint: an audit row that cannot be written must undo the caller's change.
     with transaction.atomic(savepoint=False):
-        connection = transaction.get_connection()
         statements = _statements(connection)
         sequence, hash_ = _locked_head_row(connection, statements)
         event.sequence, event.prev_hash, event.at = sequence + 1, hash_, timezone.now()
@@ -75,6 +79,82 @@ class _Statements:
     insert: str
     move: str
     fields: tuple[models.Field[Any, Any], ...]
+
+
+# A string no event's own values hold, for cutting its canonical text around the values
+# the database fills in (``chain.template``); new to each process, so none can be planted.
+_MARK = f"@@{secrets.token_hex(16)}@@"
+_CHAINED = ("sequence", "prev_hash", "hash")
+_PG_STATEMENT: list[tuple[str, tuple[models.Field[Any, Any], ...]]] = []
+
+
+def _chain_in_one_statement(connection: Any, event: AuditEvent) -> bool:
+    """On PostgreSQL, lock the chain head, number and hash ``event``, store it and move
+    the head on, in one statement: one round trip to the database, and in autocommit (an
+    audited page view) no transaction of its own to begin and commit.
+
+    The event's canonical text is written here around the two values only the locked
+    head can give (``chain.template``), and the database puts them in and hashes it
+    (``sha256``), so the hash is the one ``chain.digest`` gives, as ``audit_verify``
+    recomputes it. The time is read just before the statement, not once the head is
+    held: two requests recording at the same moment may have times a few milliseconds
+    out of their chain order (as two servers' clocks may be in any case); the sequence
+    is the order. False, with nothing written, when the head row is missing (a test
+    database flushed) or the event's own values hold the cutting mark: ``record`` then
+    chains the event itself.
+    """
+    event.at = timezone.now()
+    parts = chain.template(event.link(), _MARK)
+    if parts is None:
+        return False
+    if not _PG_STATEMENT:
+        _PG_STATEMENT.append(_pg_statement(connection))
+    sql, fields = _PG_STATEMENT[0]
+    values = [
+        field.get_db_prep_save(field.pre_save(event, True), connection)
+        for field in fields
+        if field.name not in _CHAINED
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ChainHead.ROW, *parts, ChainHead.ROW, *values])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk, event.sequence, event.prev_hash, event.hash = row
+    event._state.adding = False
+    event._state.db = connection.alias
+    return True
+
+
+def _pg_statement(connection: Any) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    quote = connection.ops.quote_name
+    head, events = quote(ChainHead._meta.db_table), quote(AuditEvent._meta.db_table)
+    meta = AuditEvent._meta
+    fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+    columns = ", ".join(quote(f.column) for f in fields)
+    # A parameter is cast to its column's type, except text, which the column's own
+    # assignment checks (a cast to varchar(n) would cut an overlong value short).
+    values = ", ".join(
+        f'"head".{quote(f.column)}'
+        if f.name in _CHAINED
+        else "%s"
+        if f.get_internal_type() == "CharField"
+        else f"CAST(%s AS {f.db_type(connection)})"
+        for f in fields
+    )
+    text = '%s::text || "old"."hash" || %s::text || ("old"."sequence" + 1)::text || %s::text'
+    # Names from the models, quoted by the database's own rules; values go as parameters.
+    sql = (
+        f'WITH "old" AS (SELECT "sequence", "hash" FROM {head} WHERE "id" = %s FOR UPDATE),'  # noqa: S608
+        f' "head" AS (UPDATE {head} AS "h" SET "sequence" = "old"."sequence" + 1,'
+        f" \"hash\" = encode(sha256(convert_to({text}, 'UTF8')), 'hex')"
+        f' FROM "old" WHERE "h"."id" = %s'
+        f' RETURNING "h"."sequence", "h"."hash", "old"."hash" AS "prev_hash"),'
+        f' "event" AS (INSERT INTO {events} ({columns}) SELECT {values} FROM "head"'
+        f' RETURNING "id", "sequence", "prev_hash", "hash")'
+        f' SELECT "id", "sequence", "prev_hash", "hash" FROM "event"'
+    )
+    return sql, fields
 
 
 def _statements(connection: Any) -> _Statements:

@@ -94,6 +94,22 @@ class CanonicalFormTests(SimpleTestCase):
                 changed = dataclasses.replace(link, **{name: value})  # type: ignore[arg-type]
                 self.assertNotEqual(chain.digest(changed), link.hash)
 
+    def test_the_template_puts_together_the_canonical_form(self) -> None:
+        # The database fills in the hash before and the sequence; what it hashes must
+        # be the canonical form, byte for byte.
+        link = dataclasses.replace(
+            chained(3)[2], detail={"\u00e9": "\u2020", "n": [1, None]}, client_address="::1"
+        )
+        parts = chain.template(link, "@@mark@@")
+        assert parts is not None
+        text = parts[0] + link.prev_hash + parts[1] + str(link.sequence) + parts[2]
+        self.assertEqual(text.encode(), chain.canonical(link))
+
+    def test_no_template_when_the_event_holds_the_mark(self) -> None:
+        link = dataclasses.replace(chained(1)[0], detail={"note": "@@mark@@"})
+        self.assertIsNone(chain.template(link, "@@mark@@"))
+        self.assertIsNotNone(chain.template(link, "@@other@@"))
+
     def test_a_time_without_a_zone_is_refused(self) -> None:
         with self.assertRaises(ValueError):
             chain.timestamp(dt.datetime(2026, 3, 1, 9, 30))

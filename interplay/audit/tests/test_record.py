@@ -6,7 +6,7 @@ from django.db.models import Model
 from django.test import TransactionTestCase
 from django.urls import reverse
 
-from interplay.audit import chain
+from interplay.audit import chain, services
 from interplay.audit.actors import SystemActor
 from interplay.audit.context import RequestContext, current
 from interplay.audit.models import AuditEvent, ChainHead
@@ -182,6 +182,15 @@ class StoredAsSaveStoresTests(BaseTestCase):
         with self.assertNumQueries(AUDIT_WRITE):
             event = record(actor=self.triage, action="test.recorded", detail={"n": 1})
         self.assertEqual(AuditEvent.objects.get(pk=event.pk).hash, event.hash)
+
+    def test_an_event_holding_the_cutting_mark_is_chained_all_the_same(self) -> None:
+        # On PostgreSQL the database writes the hash around a mark no event holds; one
+        # that holds it anyway is chained by record() itself, to the same hash.
+        event = record(actor=self.triage, action="test.recorded", detail={"x": services._MARK})
+        stored = AuditEvent.objects.get(pk=event.pk)
+        self.assertEqual(stored.hash, chain.digest(stored.link()))
+        self.assertEqual(stored.detail, {"x": services._MARK})
+        self.assertTrue(verify_trail()[1].intact)
 
 
 class ConcurrentRecordTests(TransactionTestCase):
