@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.models import Device
-from django_ratelimit.core import is_ratelimited
 
 from interplay.accounts import services, two_factor
 from interplay.accounts.forms import (
@@ -24,6 +23,7 @@ from interplay.accounts.forms import (
     SetupCodeForm,
     SignInForm,
 )
+from interplay.clinic import ratelimit
 from interplay.lib.errors import RuleViolation
 
 
@@ -54,8 +54,8 @@ class PasswordResetRequestView(PasswordResetView):
     http_method_names = ["get", "head", "post"]
 
     def form_valid(self, form: Any) -> HttpResponse:
-        limited = is_ratelimited(
-            self.request, group="password-reset", key="ip", rate=_reset_rate, increment=True
+        limited = ratelimit.is_limited(
+            self.request, group="password-reset", key="ip", rate=_reset_rate
         )
         if limited:
             form.add_error("email", "Too many reset links have been asked for. Try again later.")

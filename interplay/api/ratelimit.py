@@ -12,10 +12,10 @@ problem+json from the JSON API, an OperationOutcome (``throttled``) from FHIR.
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
 from ninja.errors import Throttled
 
 from interplay.api.models import ApiToken
+from interplay.clinic.ratelimit import usage as counted
 
 GROUP = "api-token"
 
@@ -27,13 +27,8 @@ def _rate(group: str, request: HttpRequest) -> str:
 def wait(request: HttpRequest, token: ApiToken) -> int | None:
     """Count one request by ``token``: None while within the limit, else the seconds to
     wait (at least 1)."""
-    usage = get_usage(
-        request,
-        group=GROUP,
-        key=lambda group, request: str(token.public_id),
-        rate=_rate,
-        method=get_usage.ALL,
-        increment=True,
+    usage = counted(
+        request, group=GROUP, key=lambda group, request: str(token.public_id), rate=_rate
     )
     if usage is not None and usage["should_limit"]:
         return max(1, int(usage["time_left"]))

@@ -4,7 +4,8 @@ Django's database cache counts its whole table (``SELECT COUNT(*)``) on every wr
 decide whether to cull, and increments by a read and a write: a cost that grows with the
 table and two statements more than a counter needs. Here each counter is its own keyed
 row (``RateCount``): ``add`` is one ``INSERT ... ON CONFLICT``, ``incr`` one ``UPDATE ...
-RETURNING``, so a rate-limited request costs one or two statements on one indexed row.
+RETURNING``, and ``hit`` both in one ``INSERT ... ON CONFLICT ... RETURNING``, so a
+rate-limited request costs one statement on one indexed row.
 Counters live in the database, so every app server sees the same counts; ``incr`` is a
 single statement, so two servers counting at once never lose a hit.
 
@@ -57,6 +58,26 @@ class CounterCache(BaseCache):
         if row is None:
             raise ValueError(f"Key '{key}' not found")
         return int(row[0])
+
+    def hit(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> int:
+        """Count one on ``key`` in one statement: start it at 1 if there is no live counter
+        (with ``timeout``), else add 1 to it; the count now. What ``add(key, 1)`` then,
+        when that finds a live counter, ``incr(key)`` give, one round trip fewer
+        (``interplay.clinic.ratelimit``)."""
+        key = self.make_and_validate_key(key, version=version)
+        now = int(time.time())
+        row = self._fetch(
+            "INSERT INTO {table} ({key}, {value}, {expires}) VALUES (%s, 1, %s) "
+            "ON CONFLICT ({key}) DO UPDATE SET "
+            "{value} = CASE WHEN {table}.{expires} <= %s THEN 1 ELSE {table}.{value} + 1 END, "
+            "{expires} = CASE WHEN {table}.{expires} <= %s THEN excluded.{expires} "
+            "ELSE {table}.{expires} END RETURNING {value}",
+            [key, self._expiry(timeout, now), now, now],
+        )
+        count = int(row[0])
+        if count == 1:
+            self._run("DELETE FROM {table} WHERE {expires} <= %s", [now])
+        return count
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         key = self.make_and_validate_key(key, version=version)

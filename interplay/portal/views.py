@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from interplay.audit.actors import PatientActor
 from interplay.audit.services import record as audit
+from interplay.clinic import ratelimit
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, AppointmentStatus, Course, CourseStatus
 from interplay.forms import DateField, InterplayForm
@@ -316,7 +316,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/sign_in.html", {"form": form}, status=400)
-    if is_ratelimited(request, group="portal-link", key="ip", rate=_link_rate, increment=True):
+    if ratelimit.is_limited(request, group="portal-link", key="ip", rate=_link_rate):
         form.add_error("email", "Too many sign-in links have been asked for. Try again later.")
         return render(request, "portal/sign_in.html", {"form": form}, status=429)
     access.ask_for_link(email=form.cleaned_data["email"])

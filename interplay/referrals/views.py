@@ -10,10 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
 
 from interplay.accounts.decorators import require
 from interplay.accounts.permissions import Action
+from interplay.clinic import ratelimit
 from interplay.clinic.models import ServiceSettings
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.referrals import services
@@ -99,8 +99,8 @@ def details(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()  # before the write transaction: SQLite holds one writer at a time
     with transaction.atomic():
         # Counted with the referral in one commit; invalid attempts count too.
-        limited = is_ratelimited(
-            request, group="self-referral", key="ip", rate=_referral_rate, increment=True
+        limited = ratelimit.is_limited(
+            request, group="self-referral", key="ip", rate=_referral_rate
         )
         if valid and not limited:
             referral, _ = services.submit_self_referral(

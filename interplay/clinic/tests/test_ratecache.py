@@ -1,8 +1,9 @@
 """The rate-limit counters: one keyed row each, shared through the database."""
 
 from django.test import RequestFactory, TestCase, override_settings
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
+from interplay.clinic import ratelimit
 from interplay.clinic.models import RateCount
 from interplay.clinic.ratecache import CounterCache
 
@@ -53,6 +54,27 @@ class CounterCacheTests(TestCase):
         with self.assertNumQueries(1):
             self.assertFalse(self.cache.add("k", 1, 60))
 
+    def test_a_hit_starts_a_counter_counts_on_and_starts_again_once_expired(self) -> None:
+        self.assertEqual([self.cache.hit("k", 60) for _ in range(3)], [1, 2, 3])
+        self.assertEqual(self.cache.get("k"), 3)
+        RateCount.objects.update(expires=0)
+        self.assertEqual(self.cache.hit("k", 60), 1)
+        self.assertGreater(RateCount.objects.get().expires, 0)
+
+    def test_a_hit_that_starts_a_counter_deletes_expired_ones(self) -> None:
+        self.cache.hit("old", 60)
+        self.cache.hit("live", 60)
+        RateCount.objects.exclude(key__endswith="live").update(expires=0)
+        self.cache.hit("new", 60)
+        self.assertEqual(
+            sorted(RateCount.objects.values_list("key", flat=True)), [":1:live", ":1:new"]
+        )
+
+    def test_counting_a_hit_on_is_one_statement(self) -> None:
+        self.cache.hit("k", 60)
+        with self.assertNumQueries(1):
+            self.assertEqual(self.cache.hit("k", 60), 2)
+
     def test_set_touch_delete_and_clear(self) -> None:
         self.cache.set("k", 7, 60)
         self.assertEqual(self.cache.get("k"), 7)
@@ -86,3 +108,30 @@ class RateLimitTests(TestCase):
                 for _ in range(3)
             ]
             self.assertEqual(limited, [False, False, True])
+
+    def test_one_statement_counts_as_django_ratelimit_counts(self) -> None:
+        # ratelimit.usage counts on django-ratelimit's own counter: taking turns, the
+        # two count one series and agree on what is left of the window.
+        request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.9")
+        counts = []
+        for turn in range(6):
+            if turn % 2:
+                counted = get_usage(request, group="g", key="ip", rate="4/h", increment=True)
+            else:
+                # The hit that starts the window also clears expired counters.
+                with self.assertNumQueries(2 if turn == 0 else 1):
+                    counted = ratelimit.usage(request, group="g", key="ip", rate="4/h")
+            assert counted is not None
+            counts.append((counted["count"], counted["limit"], counted["should_limit"]))
+        self.assertEqual(counts, [(n, 4, n > 4) for n in range(1, 7)])
+        self.assertEqual(RateCount.objects.count(), 1)
+        self.assertTrue(ratelimit.is_limited(request, group="g", key="ip", rate="4/h"))
+        self.assertFalse(ratelimit.is_limited(request, group="other", key="ip", rate="4/h"))
+
+    def test_a_key_function_and_no_rate(self) -> None:
+        request = RequestFactory().get("/")
+        by_token = ratelimit.usage(request, group="g", key=lambda g, r: "token-1", rate="1/m")
+        assert by_token is not None
+        self.assertEqual((by_token["count"], by_token["should_limit"]), (1, False))
+        self.assertLessEqual(by_token["time_left"], 60)
+        self.assertIsNone(ratelimit.usage(request, group="g", key="ip", rate=lambda g, r: None))
