@@ -216,7 +216,9 @@ SHORT_CACHE_SECONDS = env_int("INTERPLAY_SHORT_CACHE_SECONDS", 30, minimum=0)
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with their roles (sessions of ModelBackend
+    # are read as this one's: interplay.accounts.sessions).
+    "interplay.accounts.backends.UserAndRolesBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"

@@ -118,7 +118,7 @@ class SupervisionPageTests(BaseTestCase):
         self.assertEqual(len(names_in_order(page.content.decode())), 4)
 
 
-# The session and its user, roles and second factor (middleware); the supervisees; their
+# The session, its user with their roles, and the second factor (middleware); the supervisees; their
 # courses with every flag; the attended sessions with their answers; the service's
 # settings; the audit event (its chain head read and locked, the event and head written).
-QUERIES = 9 + AUDIT_WRITE
+QUERIES = 8 + AUDIT_WRITE

@@ -316,9 +316,9 @@ class QueryCountTests(BaseTestCase):
         self.assertEqual(response.content.decode().count("Retry<span"), 5)
 
 
-# Session, user, second factor, roles; one query a panel (jobs, backup, anchor, lockouts,
+# Session, user with roles, second factor; one query a panel (jobs, backup, anchor, lockouts,
 # second factors, qualifications); the service's name for the title.
-QUERIES = 11
+QUERIES = 10
 
 
 class StaffTests(BaseTestCase):

@@ -1,0 +1,45 @@
+"""Signing in and the signed-in user, as Django's ``ModelBackend`` does them, with the
+user read together with their roles: one statement, compiled once per process, where
+every signed-in request made two (the user, then ``User.roles``)."""
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, StringAgg, Subquery, Value
+
+from interplay.accounts.models import RoleAssignment, User
+from interplay.lib.prepared import Prepared
+
+# The path sessions signed in before this backend existed name; read as this one.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PATH = f"{__name__}.UserAndRolesBackend"
+
+_ROLE_NAMES = Subquery(
+    RoleAssignment.objects.filter(user=OuterRef("pk"))
+    .order_by()
+    .values("user")
+    .annotate(names=StringAgg("role", Value(",")))
+    .values("names")
+)
+_USER = Prepared(
+    User,
+    lambda user: User.objects.annotate(role_names=_ROLE_NAMES).filter(pk=user).order_by(),
+    user="id",
+)
+
+
+class UserAndRolesBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        """The active user with this id, their roles already read (``User.roles``)."""
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        found = _USER.run(user=pk)
+        if not found:
+            return None
+        user: User = found[0]
+        names: str = getattr(user, "role_names", None) or ""
+        user._roles_cache = frozenset(names.split(",")) if names else frozenset()
+        return user if self.user_can_authenticate(user) else None
