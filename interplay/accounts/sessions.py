@@ -25,7 +25,7 @@ _UNEXPIRED = Prepared(
 
 
 class SessionStore(DatabaseSessionStore):
-    def decode(self, session_data: str) -> dict[str, Any]:
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
         """The stored session; one signed in through Django's ``ModelBackend`` (before
         ``interplay.accounts.backends``) is read as signed in through its successor, so an
         upgrade signs no one out."""
