@@ -6,22 +6,15 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, StringAgg, Subquery, Value
 
-from interplay.accounts.models import RoleAssignment, User
+from interplay.accounts.models import User, role_names
 from interplay.lib.prepared import Prepared
 
 # The path sessions signed in before this backend existed name; read as this one.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PATH = f"{__name__}.UserAndRolesBackend"
 
-_ROLE_NAMES = Subquery(
-    RoleAssignment.objects.filter(user=OuterRef("pk"))
-    .order_by()
-    .values("user")
-    .annotate(names=StringAgg("role", Value(",")))
-    .values("names")
-)
+_ROLE_NAMES = role_names("pk")
 _USER = Prepared(
     User,
     lambda user: User.objects.annotate(role_names=_ROLE_NAMES).filter(pk=user).order_by(),

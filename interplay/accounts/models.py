@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
@@ -67,6 +67,18 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.get_role_display()}"
+
+
+def role_names(user: str) -> Subquery:
+    """The roles of the user whose id is the outer query's ``user`` column, comma-separated
+    (None for none): read with the user, for ``User.roles``."""
+    return Subquery(
+        RoleAssignment.objects.filter(user=OuterRef(user))
+        .order_by()
+        .values("user")
+        .annotate(names=StringAgg("role", Value(",")))
+        .values("names")
+    )
 
 
 # The roles of one user, read on every signed-in request: compiled once.

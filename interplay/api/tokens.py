@@ -12,11 +12,11 @@ from functools import cache
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from interplay.accounts.models import RoleAssignment
+from interplay.accounts.models import role_names
 from interplay.api.models import ApiToken
 
 KEY_PREFIX = "ipl_"
@@ -33,13 +33,7 @@ def digest(key: str) -> str:
 
 
 # The user's roles, comma-separated, read in the token's own query.
-ROLES = Subquery(
-    RoleAssignment.objects.filter(user=OuterRef("user_id"))
-    .order_by()
-    .values("user")
-    .annotate(names=StringAgg("role", Value(",")))
-    .values("names")
-)
+ROLES = role_names("user_id")
 
 
 @cache
