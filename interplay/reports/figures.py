@@ -133,13 +133,27 @@ class Tally:
             return self.value()
         return Case(When(condition, then=self.value()), default=Value(0))
 
-    def aggregate(self, filters: Filters, policy: Policy) -> Any:
-        condition = self.condition(filters, policy)
+    def aggregate(self, filters: Filters, policy: Policy, given: Q | None = None) -> Any:
+        """The tally over rows that all meet ``given`` (the query's own condition), which
+        its condition then need not test again, row by row."""
+        condition = beyond(self.condition(filters, policy), given)
         if not self.total:
             # Of a constant, not of a column: an index holding the condition's columns
             # then answers alone (COUNT(id) had PostgreSQL read each row for its id).
-            return Count(Value(1), filter=condition)
-        return Coalesce(Sum(self.value(), filter=condition), 0)
+            return Count(Value(1), filter=condition) if condition else Count(Value(1))
+        return Coalesce(Sum(self.value(), filter=condition or None), 0)
+
+
+def beyond(condition: Q, given: Q | None) -> Q:
+    """``condition`` less the terms of ``given`` it is made of ("received in the period
+    and from a GP", given "received in the period": "from a GP"); ``condition`` itself if
+    it is not ``given`` and more."""
+    plain = [q for q in (condition, given) if q is not None and q.connector == Q.AND]
+    if len(plain) < 2 or condition.negated or given is None or given.negated or not given:
+        return condition
+    if not all(child in condition.children for child in given.children):
+        return condition
+    return Q(*(child for child in condition.children if child not in given.children))
 
 
 def ended_in(f: Filters, p: Policy) -> Q:
@@ -560,8 +574,9 @@ def referral_tallies(filters: Filters, policy: Policy) -> dict[str, int]:
         if counted is not None:
             found |= counted
             continue
-        rows = referrals(filters).filter(touched(filters, policy))
-        found |= unprefixed(rows.aggregate(**aggregates_of(chosen, filters, policy)))
+        where = touched(filters, policy)
+        rows = referrals(filters).filter(where)
+        found |= unprefixed(rows.aggregate(**aggregates_of(chosen, filters, policy, where)))
     return found
 
 
@@ -581,7 +596,11 @@ def _from_decisions(
     if where is None or any(t.total or conditions[t.key] is None for t in chosen):
         return None
     # Of a column the index on the decision's time holds, so the index answers alone.
-    counted = {f"n_{key}": Count("referral_id", filter=c) for key, c in conditions.items()}
+    counted = {
+        f"n_{key}": Count("referral_id", filter=beyond(c, where) or None)
+        for key, c in conditions.items()
+        if c is not None
+    }
     return unprefixed(TriageDecision.objects.filter(where).aggregate(**counted))
 
 
@@ -603,8 +622,10 @@ def _relative(q: Q, prefix: str) -> Q | None:
 
 
 # Aggregates are named "n_<key>": a bare key may be a column's name ("finished").
-def aggregates_of(chosen: Iterable[Tally], filters: Filters, policy: Policy) -> dict[str, Any]:
-    return {f"n_{t.key}": t.aggregate(filters, policy) for t in chosen}
+def aggregates_of(
+    chosen: Iterable[Tally], filters: Filters, policy: Policy, given: Q | None = None
+) -> dict[str, Any]:
+    return {f"n_{t.key}": t.aggregate(filters, policy, given) for t in chosen}
 
 
 def unprefixed(row: Mapping[str, Any], *leave_out: str) -> dict[str, Any]:

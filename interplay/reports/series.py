@@ -166,10 +166,13 @@ def month_of(name: str, filters: Filters, *, moment: bool = False) -> Func | Cas
     starts = months(filters)
     bounds = [*starts, (starts[-1] + dt.timedelta(days=32)).replace(day=1)]
     edges = [timezone.make_aware(dt.datetime.combine(day, dt.time())) for day in bounds]
+    # In order, one comparison a month: a moment before the first edge is in no month,
+    # else in the first whose end it is before (half the comparisons of a range a month).
     return Case(
+        When(Q(**{f"{name}__lt": edges[0]}), then=Value(None)),
         *(
-            When(Q(**{f"{name}__gte": low, f"{name}__lt": high}), then=Value(month))
-            for month, low, high in zip(starts, edges, edges[1:], strict=False)
+            When(Q(**{f"{name}__lt": high}), then=Value(month))
+            for month, high in zip(starts, edges[1:], strict=True)
         ),
         output_field=DateField(),
     )

@@ -5,6 +5,8 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django.db import connection
+from django.db.models import Q
+from django.test import SimpleTestCase
 
 from interplay.reports import capacity, figures, rates, series
 from interplay.reports.figures import Filters, Policy
@@ -202,3 +204,23 @@ class MedianTests(BaseTestCase):
         self.assertEqual(round(figures.RATES["reliable_recovery"].of(counts) or 0, 1), 48.4)
         counts = {"recovered": 23291, "finished": 48111, "finished_not_at_caseness": 2957}
         self.assertEqual(round(figures.RATES["recovery"].of(counts) or 0, 1), 51.6)
+
+
+class BeyondTests(SimpleTestCase):
+    """A tally over rows the query already restricts tests only what is left."""
+
+    def test_the_terms_the_query_holds_are_left_out(self) -> None:
+        period = Q(received_at__gte=1, received_at__lt=2)
+        self.assertEqual(figures.beyond(period & Q(source="gp"), period), Q(source="gp"))
+        self.assertEqual(figures.beyond(period, period), Q())
+
+    def test_anything_else_is_kept_whole(self) -> None:
+        period = Q(received_at__gte=1, received_at__lt=2)
+        other = Q(received_at__gte=1) & Q(source="gp")
+        self.assertEqual(figures.beyond(other, period), other)
+        either = period | Q(source="gp")
+        self.assertEqual(figures.beyond(either, period), either)
+        self.assertEqual(
+            figures.beyond(~(period & Q(urgent=True)), period), ~(period & Q(urgent=True))
+        )
+        self.assertEqual(figures.beyond(period & Q(source="gp"), None), period & Q(source="gp"))
