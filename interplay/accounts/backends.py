@@ -14,10 +14,9 @@ from interplay.lib.prepared import Prepared
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PATH = f"{__name__}.UserAndRolesBackend"
 
-_ROLE_NAMES = role_names("pk")
 _USER = Prepared(
     User,
-    lambda user: User.objects.annotate(role_names=_ROLE_NAMES).filter(pk=user).order_by(),
+    lambda user: User.objects.annotate(role_names=role_names("pk")).filter(pk=user).order_by(),
     user="id",
 )
 
@@ -33,6 +32,5 @@ class UserAndRolesBackend(ModelBackend):
         if not found:
             return None
         user: User = found[0]
-        names: str = getattr(user, "role_names", None) or ""
-        user._roles_cache = frozenset(names.split(",")) if names else frozenset()
+        user.hold_roles(getattr(user, "role_names", None))
         return user if self.user_can_authenticate(user) else None

@@ -39,6 +39,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
             self._roles_cache = cached
         return cached
 
+    def hold_roles(self, names: str | None) -> None:
+        """Take the roles as read with the user (``role_names``, comma-separated), so
+        ``roles`` needs no query of its own."""
+        self._roles_cache = frozenset(names.split(",")) if names else frozenset()
+
     def has_role(self, *roles: str) -> bool:
         return self.is_active and bool(self.roles.intersection(roles))
 

@@ -142,8 +142,7 @@ def find(key: str) -> ApiToken | None:
     token = _fetch(digest(key))
     if token is None or not token.is_live or not token.user.is_active:
         return None
-    names: str = getattr(token, "role_names", None) or ""
-    token.user._roles_cache = frozenset(names.split(",")) if names else frozenset()
+    token.user.hold_roles(getattr(token, "role_names", None))
     touch(token)
     return token
 

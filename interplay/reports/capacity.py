@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from interplay.accounts.models import ClinicianProfile
+from interplay.accounts.models import ClinicianProfile, User
 from interplay.accounts.roles import Modality, Role
 from interplay.courses.models import Course
 
@@ -66,11 +66,11 @@ def places(therapist_id: int | None = None) -> list[Places]:
     ]
 
 
-def therapist_name(user: object) -> str:
-    full = getattr(user, "get_full_name", lambda: "")()
-    return full or str(user)
+def therapist_name(user: User) -> str:
+    return full_name(user.first_name, user.last_name, user.username)
 
 
 def full_name(first: str, last: str, username: str) -> str:
-    """A person's name as ``therapist_name`` gives it, from the columns alone."""
+    """A person's name as a user shows it (their full name, else their username), from
+    the columns alone."""
     return f"{first} {last}".strip() or username

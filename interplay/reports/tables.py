@@ -39,7 +39,12 @@ class Table:
 
     @property
     def page_parameter(self) -> str:
-        return f"{self.key}_page"
+        return page_parameter(self.key)
+
+
+def page_parameter(key: str) -> str:
+    """The query parameter choosing the page of table ``key``."""
+    return f"{key}_page"
 
 
 # A table with a row per therapist shows this many on the page (a large service has
@@ -282,7 +287,7 @@ class Dashboard:
         them (and the page, if there is more than one); for a download, all of them."""
         if self.pages is None:
             return items, None
-        page = Paginator(items, THERAPISTS_PER_PAGE).get_page(self.pages.get(f"{key}_page"))
+        page = Paginator(items, THERAPISTS_PER_PAGE).get_page(self.pages.get(page_parameter(key)))
         return list(page.object_list), page if page.has_other_pages() else None
 
     def by_therapist(self) -> Table:
