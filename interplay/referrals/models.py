@@ -245,22 +245,25 @@ class Referral(models.Model):
             # a list's page reads its 25 rows in the order shown (its own, urgent first
             # then the longest waiting; by surname; by referral date) instead of sorting
             # the whole list, and each list is counted from these alone, so no view reads
-            # everyone the service ever decided (docs/scaling.md).
+            # everyone the service ever decided (docs/scaling.md). Each holds the status
+            # too: SQLite checks a query's ``status = ?`` against the index's own columns,
+            # not its condition, and would otherwise read every waiting row to count them.
             models.Index(
                 "offered_modality",
                 F("urgent").desc(),
                 "received_at",
                 "id",
+                "status",
                 condition=Q(status=ReferralStatus.WAITING),
                 name="waiting_list_order",
             ),
             models.Index(
-                fields=["offered_modality", "last_name", "first_name", "id"],
+                fields=["offered_modality", "last_name", "first_name", "id", "status"],
                 condition=Q(status=ReferralStatus.WAITING),
                 name="waiting_list_by_name",
             ),
             models.Index(
-                fields=["offered_modality", "received_at", "id"],
+                fields=["offered_modality", "received_at", "id", "status"],
                 condition=Q(status=ReferralStatus.WAITING),
                 name="waiting_list_by_date",
             ),
