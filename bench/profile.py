@@ -3,7 +3,7 @@
     python -m bench.profile build                 # once: the 3,000-referral database
     python -m bench.profile time today -n 100     # median and mean ms, CPU ms per request
     python -m bench.profile cprofile today -n 50  # cProfile, top functions by own time
-    python -m bench.profile queries today         # the statements of one request
+    python -m bench.profile queries today -n 20   # the statements of one request, timed
 
 Scenarios: queue, waiting, caseload, course, today, referral, portal_answer (a different
 signed-in patient answering their PHQ-9 each time), bare_list, bare_post, bare_row,
@@ -269,15 +269,36 @@ def profile(request: Request, count: int, top: int, sort: str) -> None:
     stats.sort_stats(sort).print_stats(top)
 
 
-def queries(request: Request) -> None:
+def queries(request: Request, count: int) -> None:
+    """The statements of one request, each with its mean time over ``count`` requests:
+    from handing the statement to the driver to its rows read back."""
+    from django.db import connection
+
     from bench import inprocess
 
     request.send()
     with inprocess.watch() as work:
         response = request.send()
+    spent: list[float] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            taken.append(time.perf_counter() - started)
+
+    for _ in range(count):
+        taken: list[float] = []
+        with connection.execute_wrapper(timed):
+            request.send()
+        spent = [a + b for a, b in zip(spent, taken, strict=False)] if spent else taken
     print(f"HTTP {response.status_code}: {work.queries} queries, {work.commits} commits")
-    for number, sql in enumerate(work.statements, 1):
-        print(f"{number:4}. {sql[:400]}")
+    (DIR / "statements.sql").write_text("".join(f"{sql};\n" for sql in work.statements))
+    print(f"(each in full, one a line: {DIR / 'statements.sql'})")
+    for number, sql in enumerate(work.statements):
+        mean = f"{spent[number] / count * 1000:6.2f} ms" if number < len(spent) else " " * 9
+        print(f"{number + 1:4}. {mean}  {sql[:400]}")
 
 
 def instructions(scenarios: list[str], count: int) -> None:
@@ -343,7 +364,7 @@ def main() -> None:
     elif args.command == "cprofile":
         profile(request, args.n, args.top, args.sort)
     else:
-        queries(request)
+        queries(request, args.n)
 
 
 if __name__ == "__main__":
