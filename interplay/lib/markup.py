@@ -20,6 +20,20 @@ def escape(value: Any) -> str:
     return html.escape(str(value))
 
 
+@functools.cache
+def _choice_labels(model: type, name: str) -> dict[Any, Any]:
+    field: Any = model._meta.get_field(name)  # type: ignore[attr-defined]
+    return dict(field.flatchoices)
+
+
+def choice_label(instance: Any, name: str) -> str:
+    """``instance.get_<name>_display()``, escaped: the label of a field's value among its
+    choices (the value itself if it is none of them). Django builds the field's choices
+    afresh on every call, which a list of rows pays for each row; read once here."""
+    value = getattr(instance, name)
+    return escape(_choice_labels(instance.__class__, name).get(value, value))
+
+
 def cell_opening(heading: str) -> str:
     """A responsive table's cell up to its content: the column's heading (markup: escape
     a heading that is data), shown above the value on a phone where the table stacks

@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from interplay.lib.markup import cell_opening, local_days
+from interplay.lib.markup import cell_opening, choice_label, local_days
 from interplay.lib.markup import escape as _e
 from interplay.lib.paths import id_paths, path_to
 
@@ -46,7 +46,7 @@ def _row(
         person += (
             f' <strong class="nhsuk-tag nhsuk-tag--red">{_e(alerts)} open alert{plural}</strong>'
         )
-    therapy = f"{_THERAPY}{_e(course.get_modality_display())}"
+    therapy = f"{_THERAPY}{choice_label(course, 'modality')}"
     if group := row["group"]:
         therapy += (
             '<br><span data-testid="group-label">Member of '

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 
+from interplay.lib.markup import choice_label
 from interplay.lib.paths import path_to
 
 register = template.Library()
@@ -42,7 +43,7 @@ def session_rows(sessions: Iterable[tuple[Any, Any]], planned: int) -> SafeStrin
             f'<a href="{href}">{appointment.number}{of}'
             f'<td class="nhsuk-table__cell">{html.escape(str(phase.name))} phase</td>'
             f'<td class="nhsuk-table__cell">{html.escape(session_time(appointment.starts_at))}</td>'
-            f'<td class="nhsuk-table__cell">{html.escape(str(appointment.get_status_display()))}'
+            f'<td class="nhsuk-table__cell">{choice_label(appointment, "status")}'
             "</td></tr>\n  "
         )
     return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
