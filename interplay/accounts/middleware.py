@@ -11,10 +11,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 
-from interplay.accounts import drafts
-from interplay.accounts.models import AuthenticatorApp, User
+from interplay.accounts import backends, drafts
+from interplay.accounts.models import AuthenticatorApp, User, role_names
 from interplay.lib.prepared import Prepared
 
 LAST_SEEN = "interplay_last_seen"
@@ -53,12 +54,20 @@ class IdleTimeoutMiddleware:
         return redirect_to_login(back_to)
 
 
-# The device a session's second factor was passed with, read on every signed-in request:
-# compiled once, and without its key (a decryption, and needed only to check a code,
-# which reads the device afresh). Read from the row as django-otp reads it otherwise.
+# The device a session's second factor was passed with, read on every signed-in request
+# together with its user and their roles (one statement, compiled once, where there were
+# three: the user, the roles, the device), and without its key (a decryption, and needed
+# only to check a code, which reads the device afresh). Read from the row as django-otp
+# reads it otherwise.
 _DEVICE = Prepared(
     AuthenticatorApp,
-    lambda device: AuthenticatorApp.objects.filter(id=device).defer("key").order_by("pk")[:1],
+    lambda device: (
+        AuthenticatorApp.objects.filter(id=device)
+        .select_related("user")
+        .annotate(role_names=role_names("user_id"))
+        .defer("key")
+        .order_by("pk")[:1]
+    ),
     device="id",
 )
 _AUTHENTICATOR_APP = AuthenticatorApp._meta.label_lower
@@ -67,7 +76,24 @@ _AUTHENTICATOR_APP = AuthenticatorApp._meta.label_lower
 class SecondFactorMiddleware(OTPMiddleware):
     """django-otp's middleware (``request.user.is_verified()``, the device on
     ``request.user.otp_device``), reading an authenticator app device by a compiled
-    query without its key; any other kind of device as django-otp does."""
+    query without its key, with its user and their roles; any other kind of device as
+    django-otp does.
+
+    The user is still Django's to decide (``auth.get_user``: the session's user id,
+    backend and password hash); the backend takes the user read with the device only when
+    it is that user, and django-otp keeps the device only when it is that user's."""
+
+    def _verify_user_sync(self, request: Any, user: Any) -> Any:
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        device = self._device_from_persistent_id(persistent_id) if persistent_id else None
+        read = device.user if isinstance(device, AuthenticatorApp) else None
+        if read is not None:
+            read.hold_roles(getattr(device, "role_names", None))
+        with backends.read_with(read):
+            self._init_user_fields(user)  # reads the user, through the backend
+        if user.is_authenticated:
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
 
     def _device_from_persistent_id(self, persistent_id: str) -> Any:
         label, _, number = self._normalize_persistent_id(persistent_id).rpartition("/")

@@ -198,13 +198,13 @@ class EventsTests(BaseTestCase):
 
     def test_the_query_count_does_not_grow_with_the_trail(self) -> None:
         self.client.get(EVENTS)  # warm the session and content types
-        # session, user with roles, second-factor device, count, page, service settings, and
+        # session, user with roles and device, count, page, service settings, and
         # the audit event
-        with self.assertNumQueries(6 + AUDIT_WRITE):
+        with self.assertNumQueries(5 + AUDIT_WRITE):
             self.client.get(EVENTS)
         for n in range(80):
             record(actor=self.triage, action="test.many", detail={"n": n})
-        with self.assertNumQueries(6 + AUDIT_WRITE):
+        with self.assertNumQueries(5 + AUDIT_WRITE):
             self.client.get(EVENTS, {"page": "2"})
 
     def test_what_was_typed_is_never_in_the_address(self) -> None:
@@ -274,13 +274,13 @@ class ReferralAccessTests(BaseTestCase):
         url = access_url(self.referral.public_id)
         record(actor=self.triage, action="referral.viewed", obj=self.referral)
         self.client.get(url)
-        # session, user with roles, second-factor device, referral, count, page, service
+        # session, user with roles and device, referral, count, page, service
         # settings, and the audit event
-        with self.assertNumQueries(7 + AUDIT_WRITE):
+        with self.assertNumQueries(6 + AUDIT_WRITE):
             self.client.get(url)
         for _ in range(60):
             record(actor=self.triage, action="referral.viewed", obj=self.referral)
-        with self.assertNumQueries(7 + AUDIT_WRITE):
+        with self.assertNumQueries(6 + AUDIT_WRITE):
             self.client.get(url)
 
 

@@ -203,17 +203,17 @@ class ListCostTests(BaseTestCase):
         for n in range(2):
             Room.objects.create(name=f"Room {n}")
             Closure.objects.create(date=dt.date(2026, 8, 1 + n), reason="Office move")
-        # session, user with roles, second-factor device, the rows, service settings
-        with self.assertNumQueries(5):
+        # session, user with roles and device, the rows, service settings
+        with self.assertNumQueries(4):
             self.client.get(ROOMS)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             self.client.get(CLOSURES)
         for n in range(2, 12):
             Room.objects.create(name=f"Room {n}")
             Closure.objects.create(date=dt.date(2026, 8, 1 + n), reason="Office move")
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             self.assertContains(self.client.get(ROOMS), "Room 11")
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             self.assertContains(self.client.get(CLOSURES), "Office move", count=12)
 
 

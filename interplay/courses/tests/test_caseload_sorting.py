@@ -61,11 +61,11 @@ class CaseloadSortingTests(BaseTestCase):
 
     def test_sorting_keeps_the_query_count(self) -> None:
         self.client.get(f"{URL}?sort=next")
-        with self.assertNumQueries(11 + AUDIT_WRITE):
+        with self.assertNumQueries(10 + AUDIT_WRITE):
             self.client.get(f"{URL}?sort=next")
         self.start("Dee", "Brown", "9434765889", dt.date(2026, 12, 28))
-        with self.assertNumQueries(11 + AUDIT_WRITE):
+        with self.assertNumQueries(10 + AUDIT_WRITE):
             response = self.client.get(f"{URL}?sort=next")
         self.assertEqual(len(response.context["rows"]), 4)
-        with self.assertNumQueries(11 + AUDIT_WRITE):
+        with self.assertNumQueries(10 + AUDIT_WRITE):
             self.client.get(f"{URL}?sort=-therapy")

@@ -114,7 +114,7 @@ class CourseViewTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("caseload"))
-        with self.assertNumQueries(11 + AUDIT_WRITE):  # 2 for own figures, 2 for groups
+        with self.assertNumQueries(10 + AUDIT_WRITE):  # 2 for own figures, 2 for groups
             self.client.get(reverse("caseload"))
         second = allocated_to(self.therapist, "ipt", nhs_number="9434765919")
         services.start_course(
@@ -126,5 +126,5 @@ class CourseViewTests(BaseTestCase):
             first_date=dt.date(2026, 12, 7),
             history=True,
         )
-        with self.assertNumQueries(11 + AUDIT_WRITE):  # 2 for own figures, 2 for groups
+        with self.assertNumQueries(10 + AUDIT_WRITE):  # 2 for own figures, 2 for groups
             self.client.get(reverse("caseload"))

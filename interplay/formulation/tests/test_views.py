@@ -118,7 +118,7 @@ class PageTests(BaseTestCase):
         self.fill(1)
         self.sign_in(self.therapist)
         self.client.get(self.url)  # warm the session and the settings row
-        with self.assertNumQueries(10 + AUDIT_WRITE) as one:
+        with self.assertNumQueries(9 + AUDIT_WRITE) as one:
             self.client.get(self.url)
         for entry in InventoryEntry.objects.all():
             entry.delete()

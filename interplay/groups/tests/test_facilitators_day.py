@@ -284,9 +284,9 @@ class QueryTests(BaseTestCase):
     likewise the week and the caseload."""
 
     QUERIES = {
-        "today:therapist": 14 + AUDIT_WRITE,
-        "calendar": 7 + AUDIT_WRITE,
-        "caseload": 12 + AUDIT_WRITE,
+        "today:therapist": 13 + AUDIT_WRITE,
+        "calendar": 6 + AUDIT_WRITE,
+        "caseload": 11 + AUDIT_WRITE,
     }
 
     def setUp(self) -> None:

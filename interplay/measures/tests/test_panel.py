@@ -78,12 +78,12 @@ class OutcomePanelTests(BaseTestCase):
         )
         self.sign_in(self.therapist)
         self.client.get(reverse("courses:detail", args=[short.public_id]))
-        # 13 and the audit event: the ending section's final-score check adds one, the
+        # 11 and the audit event: the ending section's final-score check adds one, the
         # supervision notes one; the attended count and the sessions still to resolve come
         # from the sessions already read.
-        with self.assertNumQueries(12 + AUDIT_WRITE):
+        with self.assertNumQueries(11 + AUDIT_WRITE):
             self.client.get(reverse("courses:detail", args=[short.public_id]))
-        with self.assertNumQueries(12 + AUDIT_WRITE):
+        with self.assertNumQueries(11 + AUDIT_WRITE):
             self.client.get(reverse("courses:detail", args=[long.public_id]))
 
     def test_the_chart_is_the_same_bytes_for_the_same_scores(self) -> None:

@@ -38,7 +38,7 @@ class InstrumentPageTests(BaseTestCase):
     def test_the_list_shows_each_version_in_a_constant_number_of_queries(self) -> None:
         self.sign_in(self.admin)
         self.client.get(LIST)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             page = self.client.get(LIST)
         self.assertContains(page, "PHQ-9")
         self.assertContains(page, "GAD-7")
@@ -50,7 +50,7 @@ class InstrumentPageTests(BaseTestCase):
                 source="fhir_import",
                 imported_by=self.admin,
             )
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             self.client.get(LIST)
 
     def test_an_export_downloads_the_questionnaire(self) -> None:

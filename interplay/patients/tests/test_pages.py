@@ -118,13 +118,13 @@ class FindCostTests(SearchingTestCase):
         self.sign_in(self.admin)
         results = self.client.post(FIND, {"q": "Ashby"})["Location"]
         self.client.get(results)  # warm the session and content types
-        # session, user with roles, second-factor device, count, page, service settings, and
+        # session, user with roles and device, count, page, service settings, and
         # the audit event
-        with self.assertNumQueries(6 + AUDIT_WRITE):
+        with self.assertNumQueries(5 + AUDIT_WRITE):
             self.client.get(results)
         for n in range(30):
             make_referral(email="", first_name=f"Person{n}", last_name="Ashby")
-        with self.assertNumQueries(6 + AUDIT_WRITE):
+        with self.assertNumQueries(5 + AUDIT_WRITE):
             response = self.client.get(results + "&page=2")
         self.assertEqual(len(response.context["page"].object_list), 6)
         self.assertContains(response, "search=")

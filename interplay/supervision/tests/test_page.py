@@ -121,4 +121,4 @@ class SupervisionPageTests(BaseTestCase):
 # The session, its user with their roles, and the second factor (middleware); the supervisees; their
 # courses with every flag; the attended sessions with their answers; the service's
 # settings; the audit event (its chain head read and locked, the event and head written).
-QUERIES = 8 + AUDIT_WRITE
+QUERIES = 7 + AUDIT_WRITE

@@ -318,7 +318,7 @@ class QueryCountTests(BaseTestCase):
 
 # Session, user with roles, second factor; one query a panel (jobs, backup, anchor, lockouts,
 # second factors, qualifications); the service's name for the title.
-QUERIES = 10
+QUERIES = 9
 
 
 class StaffTests(BaseTestCase):

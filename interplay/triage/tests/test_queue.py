@@ -79,14 +79,14 @@ class QueueTests(BaseTestCase):
         self.sign_in(self.triage)
         make_referral(email="")
         self.client.get(QUEUE)  # warm the session and content types
-        # session, user with roles, second-factor device, count, page (with the latest totals),
+        # session, user with roles and device, count, page (with the latest totals),
         # service settings for the page and for the urgent clock (kept per process outside
         # tests), closures, and the audit event
-        with self.assertNumQueries(8 + AUDIT_WRITE):
+        with self.assertNumQueries(7 + AUDIT_WRITE):
             self.client.get(QUEUE)
         for _ in range(30):
             make_referral(email="", phq9=RISK)
-        with self.assertNumQueries(8 + AUDIT_WRITE):
+        with self.assertNumQueries(7 + AUDIT_WRITE):
             self.client.get(QUEUE)
 
 

@@ -190,11 +190,11 @@ class WaitingListTests(BaseTestCase):
         self.sign_in(self.triage)
         url = reverse("waiting_list:modality", args=["ipt"])
         self.client.get(url)
-        with self.assertNumQueries(7 + AUDIT_WRITE):
+        with self.assertNumQueries(6 + AUDIT_WRITE):
             self.client.get(url)
         for n in range(5):
             offered(self.triage, "ipt", days_ago=n, date_of_birth=dt.date(1970 + n, 1, 1))
-        with self.assertNumQueries(7 + AUDIT_WRITE):
+        with self.assertNumQueries(6 + AUDIT_WRITE):
             self.client.get(url)
 
 
