@@ -9,6 +9,7 @@ from django.template import Context, Template
 from django.test import SimpleTestCase
 from django.utils import translation
 
+from interplay.courses.models import Appointment, AppointmentStatus
 from interplay.courses.templatetags.course_rows import (
     session_rows,
     session_time,
@@ -25,13 +26,8 @@ UNRESOLVED_LOOP = Template(
 )
 
 
-def appointment(number: int, starts_at: dt.datetime, status: str) -> SimpleNamespace:
-    return SimpleNamespace(
-        public_id=uuid.uuid4(),
-        number=number,
-        starts_at=starts_at,
-        get_status_display=lambda: status,
-    )
+def appointment(number: int, starts_at: dt.datetime, status: str) -> Appointment:
+    return Appointment(public_id=uuid.uuid4(), number=number, starts_at=starts_at, status=status)
 
 
 # Either side of the clocks changing in London, midnight and noon, a leap day.
@@ -56,22 +52,21 @@ class CourseRowMarkupTests(SimpleTestCase):
                     )
 
     def test_sessions_rows_read_as_the_template_wrote_them(self) -> None:
+        phases = ["Initial", "Middle", "Middle & <more>", "Ending"]
+        # Each status, and one no longer among them (shown as stored, escaped).
+        states = [*AppointmentStatus.values, "<withdrawn>"]
         sessions = [
-            (appointment(n, moment, state), SimpleNamespace(name=phase))
-            for n, (moment, state, phase) in enumerate(
-                zip(
-                    MOMENTS,
-                    ["Attended", "Did not attend", "Booked", "Cancelled <by> patient", "Booked"],
-                    ["Initial", "Middle", "Middle & <more>", "Ending", "Ending"],
-                    strict=False,
-                ),
-                start=1,
+            (
+                appointment(n, MOMENTS[n % len(MOMENTS)], state),
+                SimpleNamespace(name=phases[n % len(phases)]),
             )
+            for n, state in enumerate(states, start=1)
         ]
         expected = SESSIONS_LOOP.render(
             Context({"sessions": sessions, "course": {"planned_sessions": 16}})
         )
-        self.assertIn("&lt;by&gt;", expected)
+        self.assertIn("Did not attend", expected)
+        self.assertIn("&lt;withdrawn&gt;", expected)
         self.assertEqual(session_rows(sessions, 16), expected)
 
     def test_sessions_to_resolve_read_as_the_template_wrote_them(self) -> None:
