@@ -11,7 +11,7 @@ from django.test import SimpleTestCase
 from interplay.reports import capacity, figures, rates, series
 from interplay.reports.figures import Filters, Policy
 from interplay.reports.tests.service import build_service
-from interplay.test import BaseTestCase
+from interplay.test import BaseTestCase, make_referral
 
 HALF_YEAR = Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
 CORC = Policy("deterioration", True)
@@ -224,3 +224,31 @@ class BeyondTests(SimpleTestCase):
             figures.beyond(~(period & Q(urgent=True)), period), ~(period & Q(urgent=True))
         )
         self.assertEqual(figures.beyond(period & Q(source="gp"), None), period & Q(source="gp"))
+
+
+class MonthlyReferralsTests(BaseTestCase):
+    def test_a_referral_counts_in_the_services_month_and_the_period_clips_its_months(
+        self,
+    ) -> None:
+        for moment in (
+            dt.datetime(2026, 3, 31, 22, 59, tzinfo=dt.UTC),  # 23:59 on 31 March, BST
+            dt.datetime(2026, 3, 31, 23, 0, tzinfo=dt.UTC),  # midnight, 1 April, BST
+            dt.datetime(2026, 4, 10, 9, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 4, 20, 9, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC),  # after the period below
+        ):
+            make_referral(received_at=moment, email="")
+        self.assertEqual(
+            series.monthly_referrals(Filters(dt.date(2026, 3, 1), dt.date(2026, 4, 30)), CORC),
+            {dt.date(2026, 3, 1): 1, dt.date(2026, 4, 1): 3},
+        )
+        # From 15 March to 15 April: the first and last months hold only their own days;
+        # a month with none is left out.
+        self.assertEqual(
+            series.monthly_referrals(Filters(dt.date(2026, 3, 15), dt.date(2026, 4, 15)), CORC),
+            {dt.date(2026, 3, 1): 1, dt.date(2026, 4, 1): 2},
+        )
+        self.assertEqual(
+            series.monthly_referrals(Filters(dt.date(2026, 6, 1), dt.date(2026, 7, 31)), CORC),
+            {},
+        )
