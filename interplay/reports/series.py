@@ -202,12 +202,11 @@ def monthly_referrals(filters: Filters, policy: Policy) -> dict[dt.date, int]:
     A count a month, joined by ``UNION ALL``: each counts one range of the index on the
     arrival time (the month's days within the period: one range, which SQLite then reads
     alone), where grouping by a month worked out for each referral sorted them all (at a
-    million referrals on SQLite, 12 ms against 146 ms for a year)."""
+    million referrals on SQLite, 24 ms against 148 ms for a year)."""
     start, after = filters.moments()
     counts = [
         referrals(filters)
         .filter(received_at__gte=max(low, start), received_at__lt=min(high, after))
-        .order_by()
         .annotate(month=Value(month, output_field=DateField()))
         .values("month")
         .annotate(n=Count("pk"))
