@@ -132,7 +132,11 @@ def build() -> None:
 
     started = time.monotonic()
     prepare_database(Config(referrals=3000))
-    if not POSTGRES_URL:
+    if POSTGRES_URL:
+        from bench.run import vacuum
+
+        vacuum()  # as autovacuum would have by now, and as `make bench` does
+    else:
         connections["default"].cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connections.close_all()
     print(f"Built {base} in {time.monotonic() - started:.0f} s")
@@ -270,8 +274,8 @@ def profile(request: Request, count: int, top: int, sort: str) -> None:
 
 
 def queries(request: Request, count: int) -> None:
-    """The statements of one request, each with its mean time over ``count`` requests:
-    from handing the statement to the driver to its rows read back."""
+    """The statements of one request, each with its median and mean time over ``count``
+    requests: from handing the statement to the driver to its rows read back."""
     from django.db import connection
 
     from bench import inprocess
@@ -279,7 +283,7 @@ def queries(request: Request, count: int) -> None:
     request.send()
     with inprocess.watch() as work:
         response = request.send()
-    spent: list[float] = []
+    spent: list[list[float]] = []
 
     def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -292,13 +296,22 @@ def queries(request: Request, count: int) -> None:
         taken: list[float] = []
         with connection.execute_wrapper(timed):
             request.send()
-        spent = [a + b for a, b in zip(spent, taken, strict=False)] if spent else taken
+        if not spent:
+            spent = [[] for _ in taken]
+        for times, time_taken in zip(spent, taken, strict=False):
+            times.append(time_taken)
     print(f"HTTP {response.status_code}: {work.queries} queries, {work.commits} commits")
     (DIR / "statements.sql").write_text("".join(f"{sql};\n" for sql in work.statements))
     print(f"(each in full, one a line: {DIR / 'statements.sql'})")
     for number, sql in enumerate(work.statements):
-        mean = f"{spent[number] / count * 1000:6.2f} ms" if number < len(spent) else " " * 9
-        print(f"{number + 1:4}. {mean}  {sql[:400]}")
+        if number < len(spent):
+            times = spent[number]
+            mean = statistics.fmean(times) * 1000
+            median = statistics.median(times) * 1000
+            figures = f"{median:6.2f} {mean:6.2f} ms"
+        else:
+            figures = " " * 16
+        print(f"{number + 1:4}. {figures}  {sql[:400]}")
 
 
 def instructions(scenarios: list[str], count: int) -> None:
