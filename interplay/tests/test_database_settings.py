@@ -37,6 +37,13 @@ def test_postgresql_connections_are_kept_for_a_minute_unless_told() -> None:
     assert database_settings(DATABASE_URL=POSTGRES, DATABASE_CONN_MAX_AGE="0")["age"] == 0
 
 
+def test_sqlite_connections_are_kept_for_a_minute_too() -> None:
+    # One connection a request re-parsed each statement and, closing, checkpointed the WAL.
+    sqlite = "sqlite:////tmp/interplay-kept.sqlite3"
+    assert database_settings(DATABASE_URL=sqlite)["age"] == 60
+    assert database_settings(DATABASE_URL=sqlite, DATABASE_CONN_MAX_AGE="0")["age"] == 0
+
+
 def test_a_pool_size_turns_on_psycopgs_pool_instead_of_kept_connections() -> None:
     pooled = database_settings(
         DATABASE_URL=POSTGRES, DATABASE_POOL_SIZE="4", DATABASE_POOL_TIMEOUT="5"
@@ -87,7 +94,7 @@ def test_sqlite_has_no_pool_to_turn_on() -> None:
         DATABASE_URL="sqlite:////tmp/interplay-pool.sqlite3", DATABASE_POOL_SIZE="4"
     )
     assert "pool" not in sqlite["options"]
-    assert sqlite["age"] == 0
+    assert sqlite["age"] == 60  # its one connection kept, as without the pool size
 
 
 REPLICA = "postgres://interplay:secret@replica.example.org:5432/interplay"
