@@ -133,7 +133,7 @@ def build() -> None:
     started = time.monotonic()
     prepare_database(Config(referrals=3000))
     if POSTGRES_URL:
-        from bench.run import vacuum
+        from bench.scenarios import vacuum
 
         vacuum()  # as autovacuum would have by now, and as `make bench` does
     else:

@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,9 @@ from bench.scenarios import (
     BenchError,
     Config,
     InProcess,
+    autovacuum_off,
     prepare_database,
+    vacuum,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,38 +340,12 @@ def server_cpu_seconds(master: int) -> float:
     return total
 
 
-def autovacuum_off() -> bool:
-    """Whether the PostgreSQL server runs without autovacuum, as a test cluster may."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW autovacuum")
-        (setting,) = cursor.fetchone()
-    return setting == "off"
-
-
-def vacuum() -> None:
-    """Do for the benchmark's tables what autovacuum does for a service's: clear dead rows,
-    mark pages all-visible (so counts can read an index alone) and refresh the planner's
-    statistics. Without it the planner guesses every table holds a few rows and every
-    count reads the table, which no running service sees."""
-    from django.db import connection
-
-    tables = connection.introspection.table_names(include_views=False)
-    with connection.cursor() as cursor:
-        names = ", ".join(connection.ops.quote_name(table) for table in tables)
-        cursor.execute(f"VACUUM (ANALYZE) {names}")
-    connection.close()
-
-
 def measure(
     port: int,
     config: Config,
     targets: dict[str, Endpoint],
     master: int,
-    before_run: Any = None,
+    before_run: Callable[[], None] | None = None,
 ) -> list[Run]:
     for key in ORDER:  # warm both workers: templates, connections, caches
         http.run(targets[key], port, concurrency=WORKERS, seconds=1.0)

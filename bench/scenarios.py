@@ -233,3 +233,29 @@ def _check(result: InProcess) -> None:
 def work_of(inproc: InProcess, key: str) -> dict[str, Any]:
     """The in-process work of ``key``: one entry, or one per data size for a list page."""
     return {k: w for k, w in inproc.work.items() if k == key or k.startswith(f"{key} N=")}
+
+
+def autovacuum_off() -> bool:
+    """Whether the PostgreSQL server runs without autovacuum, as a test cluster may."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        (setting,) = cursor.fetchone()
+    return setting == "off"
+
+
+def vacuum() -> None:
+    """Do for the benchmark's tables what autovacuum does for a service's: clear dead rows,
+    mark pages all-visible (so counts can read an index alone) and refresh the planner's
+    statistics. Without it the planner guesses every table holds a few rows and every
+    count reads the table, which no running service sees."""
+    from django.db import connection
+
+    tables = connection.introspection.table_names(include_views=False)
+    with connection.cursor() as cursor:
+        names = ", ".join(connection.ops.quote_name(table) for table in tables)
+        cursor.execute(f"VACUUM (ANALYZE) {names}")
+    connection.close()

@@ -190,10 +190,10 @@ for _alias in DATABASES:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
-    # Each process keeps its connection (DATABASE_CONN_MAX_AGE) as on PostgreSQL: one
-    # opened and closed per request parsed every statement again, and the last one closed
-    # copied the WAL into the database and synced it, after every audited page view
-    # (2-5 ms a page at 3,000 referrals).
+    # Each process keeps its connection (DATABASE_CONN_MAX_AGE) as on PostgreSQL. Opened
+    # and closed for each request, it parsed every statement again, and when it was the
+    # last one open it copied the WAL into the database and removed it (in process, 1.5 ms
+    # more for the bare list and 4-5 ms for the triage queue: docs/scaling.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
