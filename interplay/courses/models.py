@@ -5,8 +5,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from interplay.accounts.roles import Modality
@@ -27,13 +26,6 @@ class CourseQuerySet(QuerySet["Course"]):
 
     def of_therapist(self, user: Any) -> "CourseQuerySet":
         return self.filter(therapist=user)
-
-    def with_snapshot_text(self) -> "CourseQuerySet":
-        """Each course with its protocol snapshot as the database's text
-        (``snapshot_text``): ``Course.protocol()`` then finds the protocol by that text,
-        without decoding the JSON of every row. Leave ``protocol_snapshot`` out of
-        ``.only()`` for a list that shows no more of it than the protocol."""
-        return self.annotate(snapshot_text=Cast("protocol_snapshot", output_field=TextField()))
 
     def touch(self, moment: Any = None) -> int:
         """Mark these courses changed (``updated_at``) now, or at ``moment``: a change to
@@ -59,6 +51,9 @@ class Course(models.Model):
     protocol_code = models.CharField(max_length=32)
     protocol_version = models.CharField(max_length=16)
     protocol_snapshot = models.JSONField(help_text="The protocol as it was when the course began.")
+    # The snapshot's digest (``protocols.snapshot_digest``), set by ``save()``: what a list
+    # of courses reads to find each course's protocol, instead of the whole snapshot.
+    protocol_digest = models.CharField(max_length=64, editable=False)
     planned_sessions = models.PositiveSmallIntegerField()
     weekday = models.PositiveSmallIntegerField()
     time = models.TimeField()
@@ -95,19 +90,38 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"{self.get_modality_display()} course {self.public_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved with its snapshot's digest, worked out again whenever the snapshot is
+        saved (not when it was left out of the read and is not saved)."""
+        update_fields = kwargs.get("update_fields")
+        if "protocol_snapshot" in self.__dict__ and (
+            update_fields is None or "protocol_snapshot" in update_fields
+        ):
+            from interplay.courses.protocols import from_digest, snapshot_digest
+
+            snapshot = self.protocol_snapshot
+            self.protocol_digest = snapshot_digest(snapshot)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "protocol_digest"}
+            # Known to this process from now on: its lists read no snapshot for it.
+            self._protocol = from_digest(self.protocol_digest, lambda: snapshot)
+        super().save(*args, **kwargs)
+
     def protocol(self) -> Any:
-        """The protocol exactly as it was when this course began (its snapshot)."""
-        from interplay.courses.protocols import from_snapshot
+        """The protocol exactly as it was when this course began (its snapshot). A course
+        read with its digest and without its snapshot (``.only(..., "protocol_digest")``,
+        as lists read them) reads the snapshot only for a protocol this process has not
+        met before."""
+        from interplay.courses.protocols import from_digest, from_snapshot
 
         cached = getattr(self, "_protocol", None)
         if cached is None:
-            text = self.__dict__.get("snapshot_text")  # read by with_snapshot_text()
-            if text is not None:
-                from interplay.courses.protocols import from_snapshot_text
-
-                cached = self._protocol = from_snapshot_text(text)
+            digest = self.__dict__.get("protocol_digest")
+            if digest:
+                cached = from_digest(digest, lambda: self.protocol_snapshot)
             else:
-                cached = self._protocol = from_snapshot(self.protocol_snapshot)
+                cached = from_snapshot(self.protocol_snapshot)
+            self._protocol = cached
         return cached
 
 

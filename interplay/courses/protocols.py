@@ -10,8 +10,10 @@ Sources are docs/clinical-rules.md sections and its [S..] numbers. Where the sou
 """
 
 import copy
+import hashlib
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -510,19 +512,29 @@ def from_snapshot(data: dict[str, Any]) -> Protocol:
     return protocol
 
 
-# Protocols by their snapshot's text as the database gives it back: the same text is the
-# same snapshot, so a list of courses decodes each protocol's JSON once per process.
-_BY_TEXT: dict[str, Protocol] = {}
+def snapshot_digest(data: dict[str, Any]) -> str:
+    """The SHA-256 of a snapshot's JSON with its keys sorted: equal snapshots (equal in
+    every value) have the same digest, and a course stores it beside its snapshot
+    (``Course.protocol_digest``) so that a list of courses need not read the snapshots."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def from_snapshot_text(text: str) -> Protocol:
-    """``from_snapshot`` of a snapshot read as text (``CourseQuerySet.with_snapshot_text``),
-    remembered by that text: a text read before gives its protocol without decoding."""
-    protocol = _BY_TEXT.get(text)
+# Protocols by their snapshot's digest: a list of courses reads each course's digest (64
+# characters) instead of its snapshot (1.5 kB, which PostgreSQL writes out as text for
+# every row at some cost), and builds each protocol once per process.
+_BY_DIGEST: dict[str, Protocol] = {}
+
+
+def from_digest(digest: str, snapshot: Callable[[], dict[str, Any]]) -> Protocol:
+    """The protocol whose snapshot has ``digest``: one seen before in this process, or else
+    ``from_snapshot(snapshot())`` (the caller's way to read the snapshot, a query of its
+    own), remembered by the digest."""
+    protocol = _BY_DIGEST.get(digest)
     if protocol is None:
-        if len(_BY_TEXT) >= _READ_VERSIONS * _READ_PER_VERSION:
-            _BY_TEXT.clear()
-        protocol = _BY_TEXT[text] = from_snapshot(json.loads(text))
+        if len(_BY_DIGEST) >= _READ_VERSIONS * _READ_PER_VERSION:
+            _BY_DIGEST.clear()
+        protocol = _BY_DIGEST[digest] = from_snapshot(snapshot())
     return protocol
 
 

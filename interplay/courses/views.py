@@ -142,7 +142,6 @@ def _caseload_courses(order: tuple[str, ...], user: Any) -> Any:
     return (
         Course.objects.of_therapist(user)
         .active()
-        .with_snapshot_text()
         .select_related("patient")
         # Only what the page shows: nothing encrypted is read (each value is a decryption),
         # and the scores and alerts come as figures, not a model built for each response.
@@ -151,6 +150,7 @@ def _caseload_courses(order: tuple[str, ...], user: Any) -> Any:
             "referral_id",
             "modality",
             "planned_sessions",
+            "protocol_digest",
             "patient__first_name",
             "patient__last_name",
         )

@@ -41,7 +41,7 @@ from django.utils import timezone
 from interplay.accounts.models import User
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Appointment, Course, CourseStatus
-from interplay.courses.protocols import BUILT_IN, phase_for
+from interplay.courses.protocols import BUILT_IN, phase_for, snapshot_digest
 from interplay.demo import bulk, stories
 from interplay.demo.data import DIFFICULTIES, FIRST_NAMES, LAST_NAMES, TOWNS
 from interplay.demo.diary import Booking, Diary, Therapist
@@ -266,6 +266,7 @@ class Service:
         # own process takes every ``stride``-th (``_part``).
         self.stride = 1
         self.snapshots = {code: dataclasses.asdict(p) for code, p in BUILT_IN.items()}
+        self.digests = {code: snapshot_digest(s) for code, s in self.snapshots.items()}
         self.counts = Counts()
 
     def _taken(self, therapist_ids: list[int]) -> set[tuple[int, dt.date, int]]:
@@ -657,6 +658,7 @@ class Service:
             protocol_code=protocol.code,
             protocol_version=protocol.version,
             protocol_snapshot=self.snapshots[plan.protocol],
+            protocol_digest=self.digests[plan.protocol],
             planned_sessions=plan.planned,
             weekday=booking.slot.weekday,
             time=dt.time(booking.hour),

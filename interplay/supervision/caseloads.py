@@ -98,6 +98,7 @@ def _courses(supervisor: Any, now: dt.datetime, rule: str) -> QuerySet[Course]:
         supervised_courses(supervisor)
         .active()
         .select_related("patient", "figures")
+        .defer("protocol_snapshot")  # each protocol found by its digest (``Course.protocol``)
         .annotate(
             open_alerts=_count(RiskAlert.objects.open().filter(course=OuterRef("pk"))),
             missed=_count(sessions.filter(status__in=MISSED)),

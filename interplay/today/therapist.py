@@ -137,12 +137,11 @@ _DAYS_SESSIONS = Prepared(
             "course__public_id",
             "course__planned_sessions",
             "course__video_link",
+            # The course's protocol found by its snapshot's digest (``Course.protocol``).
+            "course__protocol_digest",
             "room__name",
             *COURSE_NAME,
         )
-        # The course's protocol found by its snapshot's text (``Course.protocol``), not
-        # decoded from JSON for each session.
-        .annotate(course_snapshot_text=Cast("course__protocol_snapshot", TextField()))
         .order_by("starts_at")
     ),
     user="id",
@@ -165,8 +164,6 @@ _DAYS_RESPONSES = Prepared(
 
 def _session_row(appointment: Appointment, responses: list[QuestionnaireResponse]) -> SessionRow:
     course = appointment.course
-    # As ``with_snapshot_text()`` reads it, for ``protocol()``.
-    course.__dict__["snapshot_text"] = appointment.course_snapshot_text  # type: ignore[attr-defined]
     protocol = course.protocol()
     label = protocols.session_label(protocol, appointment.number, course.planned_sessions)
     scores = [_score(responses, appointment, code) for code in protocol.measures_due]
@@ -384,9 +381,15 @@ _ACTIVE_COURSES = Prepared(
     lambda user: (
         Course.objects.of_therapist(user)
         .active()
-        .with_snapshot_text()
         .select_related("patient", "ending_review")
-        .only("public_id", "planned_sessions", "agreed_end_date", "ending_review__id", *NAME)
+        .only(
+            "public_id",
+            "planned_sessions",
+            "agreed_end_date",
+            "protocol_digest",
+            "ending_review__id",
+            *NAME,
+        )
         .order_by("agreed_end_date", "id")
     ),
     user="id",

@@ -7,8 +7,7 @@ from functools import cache, partial
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import CharField, ExpressionWrapper, F, TextField
-from django.db.models.functions import Cast
+from django.db.models import CharField, ExpressionWrapper, F
 
 from interplay.api.fhir import access
 from interplay.api.fhir.base import reference, remembered, validate
@@ -23,7 +22,7 @@ from interplay.api.fhir.search import (
     updated_param,
 )
 from interplay.courses.models import Appointment, AppointmentStatus, Course
-from interplay.courses.protocols import from_snapshot, from_snapshot_text, session_label
+from interplay.courses.protocols import from_digest, session_label
 
 A = AppointmentStatus
 STATUS = {
@@ -81,7 +80,9 @@ def to_fhir(appointment: dict[str, Any]) -> dict[str, Any]:
         appointment["course_id"],
         appointment["number"],
         appointment["planned_sessions"],
-        partial(from_snapshot_text, appointment["snapshot_text"]),
+        partial(
+            from_digest, appointment["protocol_digest"], partial(snapshot, appointment["course_id"])
+        ),
     )
     status = appointment["status"]
     zone = remembered("database time zone", _database_zone)
@@ -122,20 +123,10 @@ def status_labels() -> dict[str, str]:
     return {str(value): str(text) for value, text in AppointmentStatus.choices}
 
 
-def protocols(rows: list[Appointment]) -> None:
-    """Each course's protocol on the page, from one query (see ``course_protocols``)."""
-    course_protocols({row.course_id for row in rows})
-
-
-def course_protocols(wanted: set[int]) -> None:
-    """Each course's protocol, from one query: the snapshot is left out of the page's own
-    query, where it would be decoded again for every session. A snapshot read before (the
-    same protocol, in every value) is not built again (``from_snapshot``)."""
-    snapshots = (
-        Course.objects.filter(pk__in=wanted).order_by().values_list("pk", "protocol_snapshot")
-    )
-    for pk, snapshot in snapshots:
-        remembered(("protocol", pk), partial(from_snapshot, snapshot))
+def snapshot(course_pk: int) -> Any:
+    """A course's protocol snapshot: read only for a protocol this process has not met
+    (``from_digest``)."""
+    return Course.objects.values_list("protocol_snapshot", flat=True).get(pk=course_pk)
 
 
 # What a session's resource shows, and nothing else, as plain values (``.values()``): each
@@ -143,9 +134,9 @@ def course_protocols(wanted: set[int]) -> None:
 # page; so the session's row carries its course's, patient's, therapist's and room's few
 # values, and no model is built. The public ids and times come as the database's own
 # values (``as_read``, written out by ``public`` and ``moment``): no UUID is built, and no
-# time converted twice. The course's protocol comes as its snapshot's text, which
-# ``from_snapshot_text`` finds the protocol by without decoding it: no query of its own,
-# and no JSON decoded for a page read before. A page's rows come from ``RowsByKeys``.
+# time converted twice. The course's protocol comes as its snapshot's digest, which
+# ``from_digest`` finds a protocol met before by: no snapshot read or decoded for it. A
+# page's rows come from ``RowsByKeys``.
 SHOWN = (
     "pk",
     "course_id",
@@ -173,7 +164,7 @@ RELATED = {
     "therapist_first_name": F("therapist__first_name"),
     "therapist_last_name": F("therapist__last_name"),
     "room_name": F("room__name"),
-    "snapshot_text": Cast("course__protocol_snapshot", output_field=TextField()),
+    "protocol_digest": F("course__protocol_digest"),
 }
 # What an Encounter (the same rows) leaves out: encrypted text, and the protocol.
 UNUSED = ("backdate_reason", "course__end_reason", "course__protocol_snapshot")

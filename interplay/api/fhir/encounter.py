@@ -4,7 +4,7 @@ phase its record was written in. Its notes stay in Interplay: no Encounter carri
 from typing import Any
 
 from interplay.api.fhir import access
-from interplay.api.fhir.appointment import UNUSED, label, protocols
+from interplay.api.fhir.appointment import UNUSED, label
 from interplay.api.fhir.base import instant, reference, validate
 from interplay.api.fhir.search import (
     Kind,
@@ -81,5 +81,4 @@ KIND = Kind(
         updated_param("record__updated_at", "when the session's record last changed"),
     ),
     audited=lambda appointment: ("course.viewed", appointment.course),
-    prepare=protocols,
 )

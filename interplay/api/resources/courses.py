@@ -177,7 +177,12 @@ def list_courses(
     booked, moved or its attendance recorded, ended). A look is not a change. Session
     records and responses keep their own times (their lists)."""
     user = need(request, Action.VIEW_COURSE)
-    courses = visible_courses(user).select_related("patient", "therapist").defer("end_reason")
+    # Each course's protocol is found by its snapshot's digest (``Course.protocol``).
+    courses = (
+        visible_courses(user)
+        .select_related("patient", "therapist")
+        .defer("end_reason", "protocol_snapshot")
+    )
     if status:
         courses = courses.filter(status=status)
     if updated_since:
