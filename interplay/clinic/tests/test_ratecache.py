@@ -1,5 +1,8 @@
 """The rate-limit counters: one keyed row each, shared through the database."""
 
+from unittest import skipUnless
+
+from django.db import connection
 from django.test import RequestFactory, TestCase, override_settings
 from django_ratelimit.core import get_usage, is_ratelimited
 
@@ -135,3 +138,21 @@ class RateLimitTests(TestCase):
         self.assertEqual((by_token["count"], by_token["should_limit"]), (1, False))
         self.assertLessEqual(by_token["time_left"], 60)
         self.assertIsNone(ratelimit.usage(request, group="g", key="ip", rate=lambda g, r: None))
+
+
+@skipUnless(connection.vendor == "postgresql", "unlogged tables are PostgreSQL's")
+class UnloggedTests(TestCase):
+    def test_counting_a_request_writes_nothing_to_the_write_ahead_log(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relpersistence FROM pg_class WHERE relname = %s",
+                [RateCount._meta.db_table],
+            )
+            self.assertEqual(cursor.fetchone(), ("u",))
+            cursor.execute("SELECT pg_current_wal_insert_lsn()")
+            (before,) = cursor.fetchone()
+            cache = CounterCache("", {})
+            cache.add("k", 1, 60)
+            self.assertEqual(cache.incr("k"), 2)
+            cursor.execute("SELECT pg_current_wal_insert_lsn()")
+            self.assertEqual(cursor.fetchone(), (before,))
