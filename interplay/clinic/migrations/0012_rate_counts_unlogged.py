@@ -1,7 +1,8 @@
 """On PostgreSQL, the rate-limit counters are kept in an unlogged table: a count written
 on every public form and every API request then waits for no write-ahead log flush. A
 database server that crashes empties the table, which only starts every rate window
-afresh; a streaming replica does not carry it (nothing reads it there)."""
+afresh; a streaming replica does not carry it (nothing reads it there), so a failover to
+the replica starts them afresh too."""
 
 from django.db import migrations
 
