@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db.models import Count, IntegerField, JSONField, Min, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, IntegerField, Min, OuterRef, Q, Subquery
 
 from interplay.accounts.permissions import Action, can
 from interplay.courses import protocols
@@ -59,8 +59,8 @@ class Meeting:
 
 
 def _of_members(column: str, output: Any) -> Subquery:
-    """``column`` of the group's first member course (their protocol snapshot and planned
-    sessions are the group's), read inside the session's own query."""
+    """``column`` of the group's first member course (their protocol and planned sessions
+    are the group's), read inside the session's own query."""
     course = Course.objects.filter(group_place__group=OuterRef("group_id")).order_by("id")
     return Subquery(course.values(column)[:1], output_field=output)
 
@@ -93,7 +93,10 @@ def _as_meetings(sessions: Any, *fields: str) -> Any:
             *fields,
         )
         .annotate(
-            snapshot=_of_members("protocol_snapshot", JSONField()),
+            # The protocol found by its snapshot's digest (``Course.protocol``): the 1.5 kB
+            # snapshot is read only for a protocol this process has not met.
+            first_course=_of_members("id", IntegerField()),
+            digest=_of_members("protocol_digest", CharField()),
             planned=_of_members("planned_sessions", IntegerField()),
         )
         .order_by("starts_at", "id")
@@ -101,9 +104,17 @@ def _as_meetings(sessions: Any, *fields: str) -> Any:
 
 
 def _meeting(session: Any) -> Meeting:
-    protocol = protocols.from_snapshot(session.snapshot)
+    snapshot = lambda: _snapshot(session.first_course)  # noqa: E731
+    if session.digest:
+        protocol = protocols.from_digest(session.digest, snapshot)
+    else:  # a course written without its digest, read as ``Course.protocol`` reads it
+        protocol = protocols.from_snapshot(snapshot())
     label = protocols.session_label(protocol, session.number, session.planned)
     return Meeting(session, label, session.planned, tuple(protocol.measures_due))
+
+
+def _snapshot(course_id: int) -> Any:
+    return Course.objects.values_list("protocol_snapshot", flat=True).get(pk=course_id)
 
 
 def with_questionnaires(found: list[Meeting]) -> list[Meeting]:

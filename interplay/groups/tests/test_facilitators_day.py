@@ -16,8 +16,9 @@ from icalendar import Calendar
 from interplay.accounts.models import User
 from interplay.accounts.roles import Role
 from interplay.audit.actors import PatientActor
+from interplay.courses import protocols
 from interplay.courses.models import Appointment
-from interplay.groups import running
+from interplay.groups import diary, running
 from interplay.groups.models import Group, GroupSession
 from interplay.groups.tests.helpers import (
     NOW,
@@ -127,6 +128,21 @@ class DayTests(FacilitatorsTestCase):
                 panel = sessions_panel(page)
                 for place in members:  # no member's own row, nor their name
                     self.assertNotIn(place.course.patient.full_name, panel)
+
+    def test_the_meeting_reads_its_protocol_by_digest_not_by_snapshot(self) -> None:
+        fourth = self.session(4)
+        start = fourth.starts_at.replace(hour=0)
+        end = start + dt.timedelta(days=1)
+        # A process that has met no protocol; the others' tests get theirs back after.
+        known = dict(protocols._BY_DIGEST)
+        self.addCleanup(protocols._BY_DIGEST.update, known)
+        protocols._BY_DIGEST.clear()
+        with self.assertNumQueries(2):  # the sessions, and a member course's snapshot once
+            (first,) = diary.meetings(self.therapist, start, end)
+        with self.assertNumQueries(1):  # no snapshot: the protocol is known by its digest
+            (again,) = diary.meetings(self.therapist, start, end)
+        self.assertEqual((first.label, again.label), ("Session 4 of 8, middle phase",) * 2)
+        self.assertEqual(first.measures, ("phq9", "gad7"))
 
     def test_a_member_who_left_is_no_longer_expected(self) -> None:
         fourth = self.session(4)
