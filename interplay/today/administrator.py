@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from interplay.accounts.models import AuthenticatorApp, Qualification, RoleAssignment, User
+from interplay.accounts.roles import SYSTEM_ROLES
 from interplay.audit.models import AuditEvent
 from interplay.clinic import jobs
 
@@ -83,10 +84,13 @@ def locked_out(now: dt.datetime) -> QuerySet[AccessAttempt]:
 
 
 def without_second_factor() -> QuerySet[User]:
-    """Active staff (anyone holding a role) who have no authenticator app set up."""
+    """Active staff (anyone holding a role for people) who have no authenticator app set
+    up. A system's account (a GP system's referral feed) is not one: it never signs in to
+    a page, so it has no second factor to set up; its token is its only way in."""
+    people = RoleAssignment.objects.filter(user=OuterRef("pk")).exclude(role__in=SYSTEM_ROLES)
     return (
         User.objects.filter(is_active=True)
-        .filter(Exists(RoleAssignment.objects.filter(user=OuterRef("pk"))))
+        .filter(Exists(people))
         .exclude(Exists(AuthenticatorApp.objects.filter(user=OuterRef("pk"), confirmed=True)))
         .order_by("last_name", "first_name", "username")
     )

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from interplay.accounts import services as accounts
 from interplay.accounts.models import AuthenticatorApp, Qualification, User
 from interplay.accounts.roles import Role
+from interplay.api.services import make_service_account
 from interplay.audit.actors import SystemActor
 from interplay.audit.models import AuditEvent
 from interplay.audit.services import record
@@ -326,3 +327,12 @@ class StaffTests(BaseTestCase):
         make_user("former")
         self.sign_in(self.admin)
         self.assertNotContains(self.client.get(DAY), "(former)")
+
+    def test_a_systems_account_is_not_asked_for_a_second_factor(self) -> None:
+        # A GP system's referral feed: no usable password, only its API token.
+        make_service_account(actor=self.admin, username="gp-feed-park-lane")
+        self.sign_in(self.admin)
+        page = self.client.get(DAY).content.decode()
+        listed = page.split("without-second-factor")[1].split("</ul>")[0]
+        self.assertNotIn("gp-feed-park-lane", listed)
+        self.assertIn("(therapist)", listed)
