@@ -65,6 +65,19 @@ def when(value: Any, empty: str = NOT_GIVEN, fmt: str = WHEN) -> str:
     return empty
 
 
+def deadline(value: Any, day_format: str = DAY, empty: str = NOT_GIVEN) -> str:
+    """A time something is due by, in the service's time zone: ``Tue 8 Dec, 14:05``, or
+    at midnight the day it closes, ``the end of Mon 7 Dec`` (a deadline counted in
+    working days from a weekend starts at midnight and ends at the next one, and "by
+    Tue 8 Dec, 00:00" reads as Tuesday to someone who means to act on it)."""
+    if not isinstance(value, dt.datetime):
+        return empty
+    local = _local(value)
+    if local.time() == dt.time(0):
+        return f"the end of {dateformat.format(local - dt.timedelta(days=1), day_format)}"
+    return dateformat.format(local, f"{day_format}, {TIME}")
+
+
 def phone(value: Any, empty: str = NOT_GIVEN) -> str:
     """A stored number as people write it (``07700 900982``); other text as typed."""
     if is_empty(value):

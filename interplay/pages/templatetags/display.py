@@ -1,7 +1,7 @@
 """Template filters that show values as people read them (``interplay.lib.display``).
 
 Loaded in every template (a builtin in ``settings.TEMPLATES``): ``{{ at|when }}``,
-``{{ born|day }}``, ``{{ patient.phone|phone }}``, ``{{ note|or_not_given:"None" }}``
+``{{ born|day }}``, ``{{ alert.due_by|deadline:"D j M" }}``, ``{{ patient.phone|phone }}``, ``{{ note|or_not_given:"None" }}``
 and ``{{ value|readable }}`` for a value whose type the template does not know.
 """
 
@@ -22,6 +22,11 @@ def when(value: Any, empty: str = display.NOT_GIVEN) -> str:
 @register.filter
 def day(value: Any, empty: str = display.NOT_GIVEN) -> str:
     return display.day(value, empty)
+
+
+@register.filter
+def deadline(value: Any, day_format: str = display.DAY) -> str:
+    return display.deadline(value, day_format)
 
 
 @register.filter

@@ -27,6 +27,21 @@ AFTERNOON = dt.datetime(2026, 12, 2, 14, 5, tzinfo=dt.UTC)
         ("{{ v|day }}", dt.date(1990, 5, 17), "17 May 1990"),
         ("{{ v|day }}", "1990-05-17", "17 May 1990"),
         ("{{ v|day }}", None, "Not given"),
+        ("{{ v|deadline:'D j M' }}", AFTERNOON, "Wed 2 Dec, 14:05"),
+        # Midnight closes the day before: a deadline counted from a weekend.
+        (
+            "{{ v|deadline:'D j M' }}",
+            dt.datetime(2026, 12, 8, 0, 0, tzinfo=dt.UTC),
+            "the end of Mon 7 Dec",
+        ),
+        # Midnight in the service's time zone (BST), not in UTC.
+        (
+            "{{ v|deadline }}",
+            dt.datetime(2026, 7, 7, 23, 0, tzinfo=dt.UTC),
+            "the end of 7 July 2026",
+        ),
+        ("{{ v|deadline }}", dt.datetime(2026, 7, 8, 0, 0, tzinfo=dt.UTC), "8 July 2026, 01:00"),
+        ("{{ v|deadline }}", None, "Not given"),
         ("{{ v|phone }}", "+447700900123", "07700 900123"),
         ("{{ v|phone }}", "+33123456789", "+33 1 23 45 67 89"),
         ("{{ v|phone }}", "call after 6", "call after 6"),

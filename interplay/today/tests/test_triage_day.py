@@ -56,6 +56,13 @@ class UrgentTests(TriageDayTestCase):
         self.assertContains(page, "waited 3 days, 23 hours")
         self.assertContains(page, "to be triaged by Mon 21 Sep, 10:00")
 
+    def test_a_limit_counted_from_a_weekend_ends_with_the_working_day(self) -> None:
+        # Received on Saturday: the working day is Monday, due by Tuesday's midnight.
+        referral("Saturday", FRIDAY + dt.timedelta(days=1), phq9=AT_RISK)
+        page = self.day()
+        self.assertContains(page, "to be triaged by the end of Mon 21 Sep.")
+        self.assertNotContains(page, "00:00")
+
     def test_a_panel_shows_the_first_few_and_says_there_are_more(self) -> None:
         for day in range(3):
             referral(f"Urgent{day}", THURSDAY + dt.timedelta(hours=day), phq9=AT_RISK)
