@@ -90,6 +90,17 @@ def contacts_due(user: Any, today: dt.date) -> list[Referral]:
 class Breach:
     referral: Referral
     standing: rules.WaitStanding
+    today: dt.date
+
+    @property
+    def standard(self) -> str:
+        """The standard about to be missed: "6-week" or "18-week"."""
+        return "6-week" if self.standing.within_6_weeks else "18-week"
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day a first treatment session still meets that standard."""
+        return self.today + dt.timedelta(days=_days_left(self))
 
 
 def breaches_within_week(user: Any, today: dt.date) -> list[Breach]:
@@ -110,7 +121,7 @@ def breaches_within_week(user: Any, today: dt.date) -> list[Breach]:
         near = window if near is None else near | window
     assert near is not None
     rows = [
-        Breach(r, triage.standing(r, policy, today))
+        Breach(r, triage.standing(r, policy, today), today)
         for r in near.order_by("received_at", "id").only(
             "public_id", "reference", "first_name", "last_name", "received_at", "status", "urgent"
         )

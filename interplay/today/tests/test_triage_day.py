@@ -140,7 +140,10 @@ class BreachTests(TriageDayTestCase):
             [b.referral.last_name for b in page.context["breaches"]],
             ["SixSooner", "SixSoon", "EighteenSoon"],
         )
-        self.assertContains(page, "6-week standard soon")
+        # Day 42 is the last within 6 weeks by default: one day left is tomorrow.
+        self.assertContains(page, "waited 5 weeks, 6 days; first session by Tue 22 Sep to meet")
+        self.assertContains(page, "first session by Thu 24 Sep to meet the 6-week standard")
+        self.assertContains(page, "the 18-week standard")
 
     def test_a_person_who_leaves_the_wait_leaves_the_panel(self) -> None:
         soon = referral("SixSoon", MONDAY - dt.timedelta(days=39))
