@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from interplay.clinic.models import ServiceSettings
 from interplay.courses import protocols
 from interplay.courses.attendance import MISSED
 from interplay.courses.models import Appointment, AppointmentStatus, Course
+from interplay.groups.models import GroupSession
 from interplay.measures.instruments import GAD7, PHQ9
 from interplay.measures.models import QuestionnaireResponse
 from interplay.measures.scoring import band_for
@@ -104,9 +105,13 @@ def _courses(supervisor: Any, now: dt.datetime, rule: str) -> QuerySet[Course]:
             missed=_count(sessions.filter(status__in=MISSED)),
             unsigned=_count(
                 sessions.filter(
-                    status=AppointmentStatus.ATTENDED,
-                    ends_at__lte=now - UNSIGNED_AFTER,
-                    record__signed_at__isnull=True,
+                    status=AppointmentStatus.ATTENDED, ends_at__lte=now - UNSIGNED_AFTER
+                )
+                # A member's place at a group session has no record of its own: the
+                # group's one record, signed on the group's session page, is theirs.
+                .filter(
+                    Q(shared=False, record__signed_at__isnull=True)
+                    | Q(Exists(_unsigned_group_session), shared=True)
                 )
             ),
             deteriorated=Exists(
@@ -124,6 +129,13 @@ def _courses(supervisor: Any, now: dt.datetime, rule: str) -> QuerySet[Course]:
             dit_expires_on=Subquery(dit.values("expires_on")[:1]),
         )
     )
+
+
+# The group session a member's place (an appointment) stands for, when its shared record
+# is not signed.
+_unsigned_group_session = GroupSession.objects.filter(
+    group__members__course=OuterRef("course"), number=OuterRef("number"), signed_at__isnull=True
+)
 
 
 def _count(rows: QuerySet[Any]) -> Coalesce:

@@ -11,6 +11,8 @@ from interplay.accounts.roles import Role
 from interplay.clinic.models import ServiceSettings
 from interplay.courses.models import Course
 from interplay.encounters import services as encounters
+from interplay.groups import running
+from interplay.groups.tests.test_facilitators_day import FacilitatorsTestCase
 from interplay.monitoring import services as monitoring
 from interplay.monitoring.models import RiskAlert
 from interplay.supervision.caseloads import CourseRow, caseloads
@@ -169,3 +171,31 @@ class FlagTests(BaseTestCase):
         self.sign_in(self.supervisor)
         page = self.client.get(reverse("supervision:index")).content.decode()
         self.assertIn('data-flag="missed">2 missed sessions</strong>', page)
+
+
+class GroupMemberFlagTests(FacilitatorsTestCase):
+    """A member's place at a group session has no record of its own: the group's one
+    record, signed on the group's session page, is theirs, and the flag counts it."""
+
+    def unsigned(self, when: dt.datetime) -> list[str | None]:
+        with time_machine.travel(when, tick=False):
+            people = caseloads(self.supervisor)
+        rows = [
+            row for person in people if person.therapist == self.therapist for row in person.rows
+        ]
+        flags = [{flag.key: flag.text for flag in row.flags} for row in rows]
+        return [found.get("unsigned") for found in flags]
+
+    def test_a_members_session_is_unsigned_until_the_group_record_is_signed(self) -> None:
+        first = self.session(1)
+        later = first.ends_at + dt.timedelta(hours=49)
+        with time_machine.travel(first.ends_at + dt.timedelta(hours=1), tick=False):
+            self.attendance(1)
+        # The lead holds half of the six members' courses.
+        self.assertEqual(self.unsigned(later), ["1 session record unsigned after 48 hours"] * 3)
+        with time_machine.travel(first.ends_at + dt.timedelta(hours=2), tick=False):
+            running.save_group_record(
+                actor=self.co, session=first, tasks_done=[], notes="Introductions."
+            )
+            running.sign_group_record(actor=self.co, session=first)
+        self.assertEqual(self.unsigned(later), [None] * 3)
