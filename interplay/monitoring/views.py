@@ -39,7 +39,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         alerts.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at")[:RECENT]
     )
     audit(actor=request.user, action="alerts.viewed", detail={"open": len(open_alerts)})
-    context = {"open_alerts": open_alerts, "closed": closed, "now": timezone.now()}
+    context = {
+        "open_alerts": open_alerts,
+        "closed": closed,
+        "shown": RECENT,
+        "now": timezone.now(),
+    }
     return render(request, "monitoring/inbox.html", context)
 
 

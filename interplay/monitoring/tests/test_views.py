@@ -95,6 +95,10 @@ class AlertPageTests(BaseTestCase):
         self.assertContains(page, "Phoned them; safety plan agreed.")
         self.assertNotContains(page, "Acknowledge the alert")
         self.assertTrue(AuditEvent.objects.filter(action="alert.viewed").exists())
+        inbox = self.client.get(reverse("monitoring:alerts")).content.decode()
+        acknowledged = inbox.split("Acknowledged, the newest first")[1]
+        self.assertIn("acknowledged", acknowledged)
+        self.assertNotIn("The latest 50 are shown", acknowledged)  # one of them: all shown
 
     def test_an_outsider_cannot_acknowledge_by_posting(self) -> None:
         self.sign_in(self.outsider)
