@@ -1,8 +1,9 @@
 """Template filters that show values as people read them (``interplay.lib.display``).
 
 Loaded in every template (a builtin in ``settings.TEMPLATES``): ``{{ at|when }}``,
-``{{ born|day }}``, ``{{ alert.due_by|deadline:"D j M" }}``, ``{{ patient.phone|phone }}``, ``{{ note|or_not_given:"None" }}``
-and ``{{ value|readable }}`` for a value whose type the template does not know.
+``{{ born|day }}``, ``{{ alert.due_by|deadline:"D j M" }}``, ``{{ patient.phone|phone }}``,
+``{{ note|or_not_given:"None" }}`` and ``{{ value|readable }}`` for a value whose type the
+template does not know.
 """
 
 from typing import Any
