@@ -16,14 +16,24 @@ register = template.Library()
 
 @register.inclusion_tag("monitoring/_course_alerts.html")
 def course_alerts(course: Any) -> dict[str, Any]:
-    """The course's open alerts (one query)."""
-    return {"alerts": _OPEN_ALERTS.run(course=course.pk)}
+    """The course's open alerts, the oldest first, and those acknowledged, the latest
+    first, so that the course's whole record of risk is on its page (one query)."""
+    alerts = _ALERTS.run(course=course.pk)
+    done = [a for a in alerts if a.acknowledged_at is not None]
+    done.sort(key=lambda a: a.acknowledged_at, reverse=True)
+    return {"alerts": [a for a in alerts if a.acknowledged_at is None], "acknowledged": done}
 
 
-# Compiled once per process (lib/prepared.py).
-_OPEN_ALERTS = Prepared(
+# Compiled once per process (lib/prepared.py). The note of what was done stays on the
+# alert's own page: it is encrypted, and the list needs only who acknowledged it and when.
+_ALERTS = Prepared(
     RiskAlert,
-    lambda course: RiskAlert.objects.open().filter(course=course).order_by("raised_at"),
+    lambda course: (
+        RiskAlert.objects.filter(course=course)
+        .select_related("acknowledged_by")
+        .defer("action_note")
+        .order_by("raised_at", "id")
+    ),
     course="id",
 )
 

@@ -167,3 +167,27 @@ class CaseloadTests(BaseTestCase):
         page = self.client.get(reverse("caseload"))
         self.assertContains(page, "1 open alert")
         self.assertContains(page, "12 (Moderate)")
+
+
+class CoursePageAlertTests(BaseTestCase):
+    def test_the_course_page_keeps_acknowledged_alerts_with_who_and_when(self) -> None:
+        course = course_for(self.therapist)
+        first, second = raise_alert(course, 1), raise_alert(course, 2)
+        services.acknowledge_alert(actor=self.therapist, alert=first, action_note="Phoned.")
+        url = reverse("courses:detail", args=[course.public_id])
+        self.sign_in(self.supervisor)
+        page = self.client.get(url).content.decode()
+        still_open = page.split('data-testid="course-alerts"')[1].split("</div>")[0]
+        self.assertIn(str(second.public_id), still_open)
+        self.assertNotIn(str(first.public_id), still_open)
+        done = page.split('data-testid="course-acknowledged-alerts"')[1].split("</details>")[0]
+        self.assertIn("Acknowledged alerts (1)", done)
+        self.assertIn(str(first.public_id), done)
+        self.assertIn(f"by {self.therapist.get_full_name()}", done)
+        self.assertNotIn("Phoned.", page)  # the note stays on the alert's own page
+        services.acknowledge_alert(actor=self.therapist, alert=second, action_note="Seen.")
+        page = self.client.get(url).content.decode()
+        self.assertNotIn('data-testid="course-alerts"', page)
+        self.assertIn("Acknowledged alerts (2)", page)
+        # The latest acknowledged first.
+        self.assertLess(page.index(str(second.public_id)), page.index(str(first.public_id)))
