@@ -786,7 +786,7 @@ class Service:
 
     def alert(self, course: Course, response: QuestionnaireResponse, kind: str) -> RiskAlert:
         raised = response.answered_at
-        seen = raised + dt.timedelta(hours=self.rng.randint(1, 30))
+        seen = self.in_working_hours(raised + dt.timedelta(hours=self.rng.randint(1, 30)))
         self.counts.alerts += 1
         return bulk.make(
             RiskAlert,
@@ -803,6 +803,19 @@ class Service:
             if seen < self.now
             else "",
         )
+
+    def in_working_hours(self, moment: dt.datetime) -> dt.datetime:
+        """``moment``, or if it falls outside 09:00-17:00 on a weekday (local time), the
+        next working morning at 09:00 plus the minutes past the hour: a therapist
+        acknowledges an alert at work, not at 01:00."""
+        local = moment.astimezone(self.zone)
+        if local.weekday() < 5 and 9 <= local.hour < 17:
+            return moment
+        day = local.date() + dt.timedelta(days=1 if local.hour >= 17 else 0)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        morning = dt.datetime.combine(day, dt.time(9, local.minute), tzinfo=self.zone)
+        return morning
 
     def focus(self, course: Course, agreed: dt.datetime) -> Focus:
         return bulk.make(

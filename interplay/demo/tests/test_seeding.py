@@ -7,8 +7,10 @@ import uuid
 from collections import Counter
 from typing import Any
 from unittest import mock, skipUnless
+from zoneinfo import ZoneInfo
 
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
@@ -70,6 +72,17 @@ class SeededServiceTests(BaseTestCase):
         self.assertFalse(attended.filter(record__signed_at=None).exists())
         self.assertFalse(attended.filter(record__signed_at__lt=F("ends_at")).exists())
         self.assertFalse(attended.filter(record__signed_at__gt=timezone.now()).exists())
+
+    def test_alerts_are_acknowledged_at_work_after_they_were_raised(self) -> None:
+        acknowledged = RiskAlert.objects.exclude(acknowledged_at=None)
+        self.assertTrue(acknowledged.exists())
+        zone = ZoneInfo(settings.TIME_ZONE)
+        for alert in acknowledged:
+            assert alert.acknowledged_at is not None
+            seen = alert.acknowledged_at.astimezone(zone)
+            self.assertLess(seen.weekday(), 5)
+            self.assertTrue(9 <= seen.hour < 17, seen)
+            self.assertGreater(seen, alert.raised_at)
 
     def test_referrals_come_from_every_source_and_some_are_urgent(self) -> None:
         self.assertEqual(Referral.objects.count(), 240)
