@@ -109,12 +109,18 @@ def synthetic_referral(rng: random.Random, index: int, today: dt.date) -> dict[s
         "consent_to_referral": True,
         "consent_to_gp_contact": rng.random() < 0.8,
     }
+    token = uuid.UUID(int=rng.getrandbits(128), version=4)
+    days_ago = rng.randint(0, 70)
+    if phq9[9]:
+        # Urgent (a thought of self-harm): a service triages these within a working day
+        # or two, so they are among the newest in the queue, not weeks old.
+        days_ago %= 3
     return {
-        "token": uuid.UUID(int=rng.getrandbits(128), version=4),
+        "token": token,
         "details": details,
         "phq9": phq9,
         "gad7": gad7,
-        "days_ago": rng.randint(0, 70),
+        "days_ago": days_ago,
     }
 
 

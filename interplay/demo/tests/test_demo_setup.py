@@ -7,10 +7,12 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from interplay.accounts.models import User
 from interplay.demo.totp import current_demo_code
 from interplay.referrals.models import Referral
+from interplay.today import triage as triage_day
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -39,6 +41,21 @@ class DemoSetupTests(TestCase):
         self.assertTrue(Referral.objects.filter(urgent=True).exists())
         statuses = set(Referral.objects.values_list("status", flat=True))
         self.assertTrue({"received", "waiting", "allocated", "signposted", "declined"} <= statuses)
+
+    def test_the_triage_day_has_recent_urgent_referrals_and_a_standard_falling_due(self) -> None:
+        self.run_setup()
+        # A service triages urgent referrals within a working day or two: none is weeks old.
+        urgent = Referral.objects.filter(urgent=True, status="received")
+        self.assertTrue(urgent.exists())
+        oldest = min(urgent.values_list("received_at", flat=True))
+        self.assertLess(timezone.now() - oldest, dt.timedelta(days=3, hours=9))
+        today = timezone.localdate()
+        (near,) = triage_day.breaches_within_week(User.objects.get(username="triage"), today)
+        self.assertEqual(near.standard, "6-week")
+        # Day 42 after the day it came is the last within six weeks (a few days away).
+        came = timezone.localdate(near.referral.received_at)
+        self.assertEqual(near.last_day, came + dt.timedelta(days=42))
+        self.assertGreater(near.last_day, today)
 
     def test_the_printed_feed_key_reads_back_the_referrals_it_sent_and_no_others(self) -> None:
         output = self.run_setup()

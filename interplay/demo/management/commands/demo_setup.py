@@ -55,6 +55,9 @@ from interplay.triage import services as triage
 
 DEFAULT_PASSWORD = "interplay-demo"
 REFERRAL_COUNT = 36
+# One routine referral a few days short of the 6-week standard (and younger than the ten
+# the demo triages), so the triage day shows someone whose standard falls due this week.
+NEAR_STANDARD, NEAR_STANDARD_DAYS = REFERRAL_COUNT - 1, 38
 HISTORY = 150  # closed referrals over the past year, for the service figures
 HOUR = dt.timedelta(hours=1)
 
@@ -214,7 +217,8 @@ class Command(BaseCommand):
             )
             if created:
                 added += 1
-                received = timezone.now() - dt.timedelta(days=spec["days_ago"], hours=index % 9)
+                days_ago = NEAR_STANDARD_DAYS if index == NEAR_STANDARD else spec["days_ago"]
+                received = timezone.now() - dt.timedelta(days=days_ago, hours=index % 9)
                 Referral.objects.filter(pk=referral.pk).update(
                     received_at=received, acknowledgement_sent_at=received
                 )
