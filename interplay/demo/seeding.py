@@ -814,8 +814,7 @@ class Service:
         day = local.date() + dt.timedelta(days=1 if local.hour >= 17 else 0)
         while day.weekday() >= 5:
             day += dt.timedelta(days=1)
-        morning = dt.datetime.combine(day, dt.time(9, local.minute), tzinfo=self.zone)
-        return morning
+        return dt.datetime.combine(day, dt.time(9, local.minute), tzinfo=self.zone)
 
     def focus(self, course: Course, agreed: dt.datetime) -> Focus:
         return bulk.make(

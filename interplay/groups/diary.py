@@ -104,11 +104,8 @@ def _as_meetings(sessions: Any, *fields: str) -> Any:
 
 
 def _meeting(session: Any) -> Meeting:
-    snapshot = lambda: _snapshot(session.first_course)  # noqa: E731
-    if session.digest:
-        protocol = protocols.from_digest(session.digest, snapshot)
-    else:  # a course written without its digest, read as ``Course.protocol`` reads it
-        protocol = protocols.from_snapshot(snapshot())
+    # Every course stores its digest (``Course.save``, migration ``courses.0010``).
+    protocol = protocols.from_digest(session.digest, lambda: _snapshot(session.first_course))
     label = protocols.session_label(protocol, session.number, session.planned)
     return Meeting(session, label, session.planned, tuple(protocol.measures_due))
 

@@ -75,7 +75,7 @@ def deadline(value: Any, day_format: str = DAY, empty: str = NOT_GIVEN) -> str:
     local = _local(value)
     if local.time() == dt.time(0):
         return f"the end of {dateformat.format(local - dt.timedelta(days=1), day_format)}"
-    return dateformat.format(local, f"{day_format}, {TIME}")
+    return when(local, empty, f"{day_format}, {TIME}")
 
 
 def phone(value: Any, empty: str = NOT_GIVEN) -> str:
